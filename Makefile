@@ -1,0 +1,33 @@
+# Two commands do all the set-up: `make report` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+IBIS   := $(VENV)/bin/ibis
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: test report store lint bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+report: $(STAMP)
+	$(IBIS) report --municipality 05566028 --formats html,pdf,docx --out reports/05566028
+
+store: $(STAMP)
+	$(IBIS) store build
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check ibislib tests benchmarks
+
+bench: $(STAMP)
+	$(PY) benchmarks/indicators.py
+	$(PY) benchmarks/batch.py
+
+clean:
+	rm -rf data/processed figures reports
