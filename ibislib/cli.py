@@ -1,0 +1,178 @@
+"""The `ibis` command line. Errors print one German message to stderr and exit non-zero."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .errors import IbisError
+
+app = typer.Typer(
+    help="ibis – Werkbank für kommunales Integrationsmonitoring.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+store_app = typer.Typer(help="Datenspeicher (data/processed) aufbauen und ansehen.", no_args_is_help=True)
+regions_app = typer.Typer(help="Gebietseinheiten (AGS, Namen, Kreise, Länder).", no_args_is_help=True)
+app.add_typer(store_app, name="store")
+app.add_typer(regions_app, name="regions")
+
+
+@app.command("read")
+def read_cmd(
+    path: Annotated[Path, typer.Argument(help="Datei (GENESIS-CSV/-JSON, BA-Export, Lieferung, Umfrage …)")],
+    format: Annotated[str, typer.Option("--format", help="Ausgabe: csv oder parquet")] = "csv",
+    input_format: Annotated[
+        str | None, typer.Option("--input-format", help="Eingabeformat erzwingen (sonst erkannt)")
+    ] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Datei statt Standardausgabe")] = None,
+) -> None:
+    """Eine Datei laden und als tidy Tabelle ausgeben (CSV auf stdout)."""
+    from .sources import read
+
+    df = read(path, input_format)
+    if format == "csv":
+        if out:
+            from .atomic import atomic_path
+
+            with atomic_path(out) as tmp:
+                df.to_csv(tmp, index=False)
+        else:
+            df.to_csv(sys.stdout, index=False)
+    elif format == "parquet":
+        if not out:
+            raise IbisError("Für --format parquet bitte --out DATEI angeben")
+        from .atomic import atomic_path
+
+        with atomic_path(out) as tmp:
+            df.to_parquet(tmp, index=False)
+    else:
+        raise IbisError(f"Unbekanntes Ausgabeformat '{format}'", hint="Möglich sind csv und parquet.")
+
+
+@store_app.command("build")
+def store_build(
+    force: Annotated[bool, typer.Option("--force", help="Alles neu einlesen")] = False,
+) -> None:
+    """data/raw/ einlesen, prüfen und als Parquet nach data/processed/ schreiben."""
+    from . import store
+
+    res = store.build(force=force, progress=sys.stderr.isatty())
+    typer.echo(
+        f"Datenspeicher: {len(res.built)} neu eingelesen, {len(res.unchanged)} unverändert, "
+        f"{len(res.skipped)} keine Beobachtungsdaten, {len(res.removed)} entfernt.",
+        err=True,
+    )
+    for rel, msg in res.errors.items():
+        typer.echo(f"FEHLER {rel}: {msg}", err=True)
+    if not res.ok:
+        raise typer.Exit(1)
+
+
+@store_app.command("info")
+def store_info() -> None:
+    """Inhalt des Datenspeichers: Dateien, Zeilen, Merkmale."""
+    from . import store
+
+    df = store.load()
+    summary = (
+        df.groupby(["table", "measure"], observed=True)
+        .agg(regionen=("region", "nunique"), zeitraeume=("period", "nunique"), zeilen=("value", "size"))
+        .reset_index()
+    )
+    typer.echo(summary.to_string(index=False))
+
+
+@regions_app.command("resolve")
+def regions_resolve(
+    name: Annotated[str, typer.Argument(help="Name, AGS oder Kurzname (Slug)")],
+) -> None:
+    """Name → AGS (z. B. 'Ibbenbüren' → 05566028). Unklare Namen zeigen Vorschläge."""
+    from .regions import registry
+
+    typer.echo(registry().resolve(name).ags)
+
+
+@regions_app.command("show")
+def regions_show(name: Annotated[str, typer.Argument(help="Name oder AGS")]) -> None:
+    """Eine Gebietseinheit mit Kreis und Land anzeigen."""
+    from .regions import registry
+
+    reg = registry()
+    r = reg.resolve(name)
+    for key, val in reg.describe(r.ags).items():
+        typer.echo(f"{key}: {val}")
+
+
+@app.command("indicators")
+def indicators_cmd(
+    municipality: Annotated[
+        str | None, typer.Option("--municipality", "-m", help="AGS oder Name (Gemeinde oder Kreis)")
+    ] = None,
+    period: Annotated[str | None, typer.Option("--period", help="Nur dieser Zeitraum")] = None,
+    ids: Annotated[str | None, typer.Option("--ids", help="Kommagetrennte Indikator-IDs")] = None,
+    format: Annotated[str, typer.Option("--format", help="csv, xlsx oder md")] = "csv",
+    all_: Annotated[bool, typer.Option("--all", help="Alle Gebietseinheiten im Speicher")] = False,
+    out: Annotated[Path | None, typer.Option("--out", help="Datei (für xlsx nötig)")] = None,
+) -> None:
+    """Indikatoren einer Gemeinde oder eines Kreises ausgeben (CSV auf stdout)."""
+    from .indicators.export import run_cli
+
+    raise typer.Exit(run_cli(municipality, period, ids, format, all_, out))
+
+
+@app.command("report")
+def report_cmd(
+    municipality: Annotated[str, typer.Option("--municipality", "-m", help="AGS oder Name")],
+    period: Annotated[str | None, typer.Option("--period", help="Berichtszeitraum")] = None,
+    formats: Annotated[str, typer.Option("--formats", help="html,pdf,docx")] = "html,pdf,docx",
+    out: Annotated[Path | None, typer.Option("--out", help="Zielordner")] = None,
+    chapters: Annotated[str | None, typer.Option("--chapters", help="z. B. 01,03")] = None,
+) -> None:
+    """Kapitel-Notebooks ausführen und den Bericht (HTML, PDF, DOCX) bauen."""
+    from .report.build import run_cli
+
+    raise typer.Exit(run_cli(municipality, period, formats, out, chapters))
+
+
+@app.command("batch")
+def batch_cmd(
+    kreis: Annotated[str | None, typer.Option("--kreis", help="Alle Gemeinden eines Kreises")] = None,
+    land: Annotated[str | None, typer.Option("--land", help="Alle Gemeinden eines Landes")] = None,
+    municipalities: Annotated[
+        Path | None, typer.Option("--municipalities", help="Datei mit einem AGS je Zeile")
+    ] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Alle Gemeinden im Speicher")] = False,
+    chapters: Annotated[str | None, typer.Option("--chapters", help="z. B. 01,03")] = None,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Parallele Worker")] = 2,
+    out: Annotated[Path | None, typer.Option("--out", help="Zielordner")] = None,
+    scheduler: Annotated[
+        str | None, typer.Option("--scheduler", help="Dask-Scheduler, z. B. tcp://host:8786")
+    ] = None,
+    formats: Annotated[str, typer.Option("--formats", help="html,pdf,docx")] = "html",
+) -> None:
+    """Berichte für viele Gemeinden: parallel, inkrementell, fortsetzbar."""
+    from .batch import run_cli
+
+    raise typer.Exit(
+        run_cli(kreis, land, municipalities, all_, chapters, jobs, out, scheduler, formats)
+    )
+
+
+def main() -> None:
+    try:
+        app()
+    except IbisError as exc:
+        typer.echo(f"Fehler: {exc.message}", err=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        typer.echo("Abgebrochen.", err=True)
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

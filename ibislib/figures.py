@@ -1,0 +1,71 @@
+"""House style for figures: colour-blind-safe palette, German number formats, A4 sizes,
+embedded fonts, and saving every figure as PNG (300 dpi), SVG and PDF."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
+
+from . import fmt  # noqa: E402
+from .atomic import atomic_path  # noqa: E402
+
+CM = 1 / 2.54
+TEXT_WIDTH = 16 * CM  # A4 text width
+COLUMN_WIDTH = 7.8 * CM
+
+#: Okabe-Ito palette (readable with colour-vision deficiencies).
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+GREY = "#7F7F7F"
+
+RC = {
+    "font.family": "DejaVu Sans",
+    "font.size": 8,
+    "axes.titlesize": 9,
+    "axes.labelsize": 8,
+    "legend.fontsize": 7,
+    "xtick.labelsize": 7,
+    "ytick.labelsize": 7,
+    "axes.prop_cycle": matplotlib.cycler(color=PALETTE),
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.formatter.use_locale": False,
+    "pdf.fonttype": 42,  # TrueType, embedded
+    "ps.fonttype": 42,
+    "svg.fonttype": "none",  # text stays editable in SVG
+    "savefig.dpi": 300,
+    "figure.dpi": 100,
+}
+
+
+def apply_style() -> None:
+    plt.rcParams.update(RC)
+
+
+def de_formatter(decimals: int = 0, suffix: str = "") -> FuncFormatter:
+    """Axis tick formatter with German separators (1.000; 9,5 %)."""
+    return FuncFormatter(lambda x, _pos: fmt.number(x, decimals) + suffix)
+
+
+def new_figure(width: float = TEXT_WIDTH, height: float = 7 * CM):
+    apply_style()
+    return plt.subplots(figsize=(width, height), constrained_layout=True)
+
+
+def save(fig, stem: str | Path, formats: tuple[str, ...] = ("png", "svg", "pdf")) -> dict[str, Path]:
+    """Save `fig` atomically as stem.png (300 dpi), stem.svg and stem.pdf; return the paths."""
+    stem = Path(stem)
+    out = {}
+    for ext in formats:
+        target = stem.with_suffix(f".{ext}")
+        with atomic_path(target, suffix=f".{ext}") as tmp:
+            fig.savefig(tmp, format=ext, dpi=300, bbox_inches="tight")
+        out[ext] = target
+    return out
+
+
+apply_style()

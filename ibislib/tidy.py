@@ -1,0 +1,266 @@
+"""The tidy observation shape every loader returns, and its validation.
+
+One row per number. Dimension columns always hold a value; ``insgesamt`` means
+"not broken down by this dimension". A source symbol never becomes 0: ``value``
+is NaN and ``flag`` keeps the symbol.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+
+from .errors import ValidationError
+
+TOTAL = "insgesamt"
+
+#: Dimension columns, in this order, in every tidy table.
+DIMENSIONS: list[str] = ["sex", "nationality", "age_group", "school_type", "district", "category"]
+
+#: All columns of a tidy table, in order.
+COLUMNS: list[str] = [
+    "region",  # AGS as text with leading zeros ("05566028"), "DG" for Deutschland
+    "region_name",  # without indentation
+    "period",  # "YYYY-MM-DD" (Stichtag), "YYYY" (year), "YYYY/YY" (school year)
+    "measure",  # see MEASURES
+    *DIMENSIONS,
+    "value",  # float, NaN when the source gives a symbol
+    "unit",  # see UNITS
+    "flag",  # the source's symbol ("" when none), see FLAGS
+    "source",  # citation as it goes under a figure ("Statistische Ämter ..., Tabelle 12411-01-01-5")
+    "table",  # table or file code of the source
+    "note",  # observation-level footnote ("" when none)
+]
+
+KEY: list[str] = ["region", "period", "measure", *DIMENSIONS, "unit"]
+
+#: Measures (what is counted). Loaders map source contents onto these ids;
+#: an unknown content becomes a slug of its label, never a silent drop.
+MEASURES: dict[str, str] = {
+    "bevoelkerung": "Bevölkerung",
+    "bevoelkerung_einwanderungsgeschichte": "Personen mit Einwanderungsgeschichte",
+    "flaeche_km2": "Fläche in km²",
+    "svb_wohnort": "Sozialversicherungspflichtig Beschäftigte am Wohnort",
+    "svb_arbeitsort": "Sozialversicherungspflichtig Beschäftigte am Arbeitsort",
+    "beschaeftigungsquote": "Beschäftigungsquote (veröffentlicht)",
+    "arbeitslose": "Arbeitslose",
+    "sgb2_leistungsberechtigte": "Personen im SGB-II-Bezug",
+    "einbuergerungen": "Einbürgerungen",
+    "einbuergerungsquote": "Einbürgerungsquote (veröffentlicht)",
+    "eheschliessungen": "Eheschließungen",
+    "schulen": "Allgemeinbildende Schulen",
+    "schueler": "Schüler*innen",
+    "schueler_anteil": "Anteil an den Schüler*innen (veröffentlicht)",
+    "schutzsuchende": "Schutzsuchende",
+    "ik_teilnehmende": "Teilnehmende an Integrationskursen",
+    "ik_abschluesse": "Integrationskurs-Abschlüsse nach Niveau",
+}
+
+UNITS: dict[str, str] = {"Anzahl": "Anzahl", "Prozent": "%", "km2": "km²", "Jahre": "Jahre"}
+COUNT_UNITS = {"Anzahl"}
+
+#: GENESIS / BA symbols (Zeichenerklärung) and what they mean.
+FLAGS: dict[str, str] = {
+    "": "",
+    "-": "nichts vorhanden (genau null)",
+    "0": "weniger als die Hälfte von 1 in der letzten besetzten Stelle, jedoch mehr als nichts",
+    ".": "Zahlenwert unbekannt oder geheim zu halten",
+    "...": "Angabe fällt später an",
+    "x": "Tabellenfach gesperrt, weil Aussage nicht sinnvoll",
+    "/": "keine Angaben, da Zahlenwert nicht sicher genug",
+    "()": "Aussagewert eingeschränkt, da der Wert statistisch relativ unsicher ist",
+    "p": "vorläufige Zahl",
+    "r": "berichtigte Zahl",
+    "s": "geschätzte Zahl",
+    "e": "geschätzter Wert",
+    "*": "Wert aus Datenschutzgründen nicht ausgewiesen",
+    "|": "grundsätzliche Änderung innerhalb einer Reihe",
+}
+
+SEX_VALUES = {TOTAL, "männlich", "weiblich", "divers"}
+NATIONALITY_VALUES = {TOTAL, "deutsch", "ausländisch"}
+
+REGION_RE = r"^(DG|\d{2}|\d{3}|\d{5}|\d{8}|\d{9}|\d{12})$"
+PERIOD_RE = r"^\d{4}(-\d{2}-\d{2}|/\d{2})?$"
+AGE_RE = r"^(insgesamt|\d{1,3}-\d{1,3}|\d{1,3}\+)$"
+
+_SCHEMA = pa.DataFrameSchema(
+    {
+        "region": pa.Column(str, pa.Check.str_matches(REGION_RE)),
+        "region_name": pa.Column(str),
+        "period": pa.Column(str, pa.Check.str_matches(PERIOD_RE)),
+        "measure": pa.Column(str, pa.Check.str_matches(r"^[a-z0-9_]+$")),
+        "sex": pa.Column(str, pa.Check.isin(sorted(SEX_VALUES))),
+        "nationality": pa.Column(str, pa.Check.isin(sorted(NATIONALITY_VALUES))),
+        "age_group": pa.Column(str, pa.Check.str_matches(AGE_RE)),
+        "school_type": pa.Column(str),
+        "district": pa.Column(str),
+        "category": pa.Column(str),
+        "value": pa.Column(float, nullable=True),
+        "unit": pa.Column(str, pa.Check.isin(sorted(UNITS))),
+        "flag": pa.Column(str, pa.Check.isin(sorted(FLAGS))),
+        "source": pa.Column(str, pa.Check.str_length(min_value=1)),
+        "table": pa.Column(str),
+        "note": pa.Column(str),
+    },
+    strict=True,
+    ordered=True,
+    coerce=False,
+)
+
+
+def empty() -> pd.DataFrame:
+    """An empty tidy table with the right columns and dtypes."""
+    df = pd.DataFrame({c: pd.Series(dtype=str) for c in COLUMNS})
+    df["value"] = df["value"].astype(float)
+    return df
+
+
+def finish(df: pd.DataFrame, **defaults: str) -> pd.DataFrame:
+    """Fill missing columns (dimensions with ``insgesamt``), order columns, set dtypes.
+
+    Loaders build whatever columns they know and call this last.
+    """
+    df = df.copy()
+    for dim in DIMENSIONS:
+        if dim not in df:
+            df[dim] = defaults.get(dim, TOTAL)
+    for col in ("flag", "note", "table"):
+        if col not in df:
+            df[col] = defaults.get(col, "")
+    for col in ("unit", "source", "region_name"):
+        if col not in df and col in defaults:
+            df[col] = defaults[col]
+    missing = [c for c in COLUMNS if c not in df]
+    if missing:
+        raise ValueError(f"tidy table lacks columns {missing}")
+    df = df[COLUMNS]
+    for col in COLUMNS:
+        if col == "value":
+            df[col] = pd.to_numeric(df[col], errors="coerce").astype(float)
+        else:
+            df[col] = df[col].fillna("").astype(str)
+    return df.reset_index(drop=True)
+
+
+def _examples(df: pd.DataFrame, cols: list[str], n: int = 3) -> str:
+    rows = df[cols].head(n).astype(str).agg(" / ".join, axis=1)
+    return "; ".join(rows)
+
+
+def validate(df: pd.DataFrame, path: str | None = None) -> pd.DataFrame:
+    """Check a tidy table; raise :class:`ValidationError` naming the file and the problem.
+
+    Checks: columns and types, allowed values, unique keys, non-negative counts,
+    a symbol for every missing value, and parts not larger than totals where the
+    source has both (sex, nationality, age group).
+    """
+    try:
+        _SCHEMA.validate(df, lazy=False)
+    except pa.errors.SchemaError as exc:
+        col = getattr(exc, "schema", None)
+        colname = getattr(col, "name", None) or "?"
+        bad = getattr(exc, "failure_cases", None)
+        shown = ""
+        if bad is not None and len(bad):
+            shown = ", z. B. " + ", ".join(repr(v) for v in bad["failure_case"].head(3).tolist())
+        raise ValidationError(
+            f"Die Tabelle verletzt das Schema in Spalte '{colname}'{shown}",
+            path=path,
+            hint="Bitte prüfen Sie Regionalschlüssel, Stichtage und Merkmale der Datei.",
+        ) from None
+
+    dup = df.duplicated(KEY, keep=False)
+    if dup.any():
+        raise ValidationError(
+            f"{int(dup.sum())} Zeilen mit doppeltem Schlüssel (Region, Zeitraum, Merkmal, Gliederung), z. B. "
+            + _examples(df[dup], ["region", "period", "measure", "sex", "nationality", "age_group"]),
+            path=path,
+            hint="Jede Zahl darf nur einmal vorkommen; bitte Dubletten entfernen.",
+        )
+
+    counts = df["unit"].isin(COUNT_UNITS)
+    neg = counts & (df["value"] < 0)
+    if neg.any():
+        raise ValidationError(
+            "Negative Anzahl: " + _examples(df[neg], ["region", "period", "measure", "value"]),
+            path=path,
+            hint="Anzahlen können nicht negativ sein; bitte die Quelle prüfen.",
+        )
+
+    unflagged = df["value"].isna() & (df["flag"] == "")
+    if unflagged.any():
+        raise ValidationError(
+            "Fehlender Wert ohne Zeichen: " + _examples(df[unflagged], ["region", "period", "measure"]),
+            path=path,
+            hint="Ein fehlender Wert braucht ein Zeichen ('.', '-', 'x', '/').",
+        )
+
+    _check_parts_le_totals(df[counts & df["value"].notna()], path)
+    return df
+
+
+def _check_parts_le_totals(df: pd.DataFrame, path: str | None) -> None:
+    for dim in ("sex", "nationality", "age_group"):
+        others = [c for c in KEY if c != dim]
+        parts = df[df[dim] != TOTAL]
+        if parts.empty:
+            continue
+        totals = df.loc[df[dim] == TOTAL, [*others, "value"]]
+        m = parts.merge(totals, on=others, how="inner", suffixes=("", "_total"))
+        if dim == "age_group":
+            # several age groups may overlap ("15-20", "15-25"), so only single parts are checked
+            bad = m[m["value"] > m["value_total"] + 1e-9]
+        else:
+            sums = m.groupby(others, observed=True)[["value", "value_total"]].agg(
+                {"value": "sum", "value_total": "first"}
+            )
+            sums = sums[sums["value"] > sums["value_total"] * (1 + 1e-9) + 1e-9]
+            single = m[m["value"] > m["value_total"] + 1e-9]
+            bad = single if not single.empty else sums.reset_index()
+        if not bad.empty:
+            ex = bad.iloc[0]
+            raise ValidationError(
+                f"Teil größer als Summe bei '{dim}': Region {ex['region']}, {ex['period']}, "
+                f"{ex['measure']}: {ex['value']:.0f} > insgesamt {ex['value_total']:.0f}",
+                path=path,
+                hint="Teilmengen dürfen die Gesamtzahl nicht übersteigen; bitte die Quelle prüfen.",
+            )
+
+
+_AGE_PATTERNS = [
+    (re.compile(r"^unter (\d+) Jahre?n?$"), lambda m: f"0-{m[1]}"),
+    (re.compile(r"^(\d+) bis unter (\d+) Jahre?n?$"), lambda m: f"{m[1]}-{m[2]}"),
+    (re.compile(r"^(\d+) Jahre? und (?:mehr|älter)$"), lambda m: f"{m[1]}+"),
+    (re.compile(r"^(\d+) Jahre? und darüber$"), lambda m: f"{m[1]}+"),
+    (re.compile(r"^(\d+)\s*-\s*(\d+)$"), lambda m: f"{m[1]}-{m[2]}"),
+    (re.compile(r"^(\d+)\+$"), lambda m: f"{m[1]}+"),
+]
+
+
+def age_group(label: str) -> str | None:
+    """Canonical age group from a German label: 'unter 3 Jahre' -> '0-3', '75 Jahre und mehr' -> '75+'.
+
+    Returns None when the label is not an age group. Upper bounds are exclusive.
+    """
+    s = " ".join(str(label).strip().split())
+    if s.lower() in {"insgesamt", "alle altersgruppen", "zusammen"}:
+        return TOTAL
+    for rx, fmt in _AGE_PATTERNS:
+        m = rx.match(s)
+        if m:
+            return fmt(m)
+    return None
+
+
+def age_bounds(group: str) -> tuple[float, float]:
+    """'18-65' -> (18, 65); '75+' -> (75, inf); 'insgesamt' -> (0, inf)."""
+    if group == TOTAL:
+        return (0.0, np.inf)
+    if group.endswith("+"):
+        return (float(group[:-1]), np.inf)
+    lo, hi = group.split("-")
+    return (float(lo), float(hi))
