@@ -141,6 +141,8 @@ def finish(df: pd.DataFrame, **defaults: str) -> pd.DataFrame:
     for col in COLUMNS:
         if col == "value":
             df[col] = pd.to_numeric(df[col], errors="coerce").astype(float)
+        elif col in DIMENSIONS:
+            df[col] = df[col].fillna(TOTAL).astype(str).replace("", TOTAL)
         else:
             df[col] = df[col].fillna("").astype(str)
     return df.reset_index(drop=True)
