@@ -1,0 +1,272 @@
+"""The one way notebooks emit content that ends up in the report.
+
+Every call displays its content in the notebook (so JupyterLab shows it) *and* attaches
+machine-readable metadata (``output.metadata["ibis"]``) that the report assembler
+(:mod:`ibislib.report.build`) reads. Only published content reaches the report: code,
+prints, warnings and ipywidgets never do.
+
+API::
+
+    from ibislib import publish
+
+    publish.configure(out_dir=None, chapter="01", municipality="05566028")
+        # once, right after the parameters cell. out_dir: where figures/tables go
+        # (default: env IBIS_OUT_DIR, else figures/<slug of municipality>/).
+        # chapter: two-digit chapter prefix for file names (default: env IBIS_CHAPTER or "00").
+        # Resets the figure/table counters (safe to call again in a warm kernel).
+
+    publish.figure(fig, name="bev_entwicklung", caption="Bevölkerungsentwicklung 2008–2015",
+                   source="IT.NRW, eigene Berechnungen")
+        # saves <chapter>_<name>.png (300 dpi), .svg and .pdf, shows a <figure> with
+        # "Abbildung N: caption" and "Quelle: source", closes the figure.
+
+    publish.table(df, name="ausl_stadtteile", caption="Ausländer*innen nach Stadtteil",
+                  source="Stadt Ibbenbüren", decimals={"Anteil (%)": 1})
+        # German-formatted HTML table (53.363; 9,9), "Tabelle N: caption", source line;
+        # also <chapter>_<name>.xlsx (raw numbers, written atomically).
+
+    publish.text("Zum 30.09.2022 lebten in Ibbenbüren …")   # Markdown prose (generated German)
+    publish.note("Für Minden liegen keine Daten zu Integrationskursen vor.")  # "keine Daten"
+
+Numbers shown in the notebook are chapter-local; the assembler renumbers figures and tables
+across the whole report and builds the lists of figures, tables and sources from the metadata.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from . import fmt, paths
+from .atomic import atomic_path
+
+#: Key under which published outputs carry their metadata in the notebook.
+META_KEY = "ibis"
+
+
+@dataclass
+class _State:
+    out_dir: Path | None = None
+    chapter: str = ""
+    municipality: str | None = None
+    n_figures: int = 0
+    n_tables: int = 0
+    names: set[str] = field(default_factory=set)
+
+
+_STATE = _State()
+
+
+def configure(
+    out_dir: str | Path | None = None,
+    chapter: str | None = None,
+    municipality: str | None = None,
+) -> Path:
+    """Set output folder and chapter prefix for this run; return the output folder.
+
+    Precedence: explicit argument, then the environment (IBIS_OUT_DIR, IBIS_CHAPTER),
+    then ``figures/<slug>/`` (slug of the municipality, or "allgemein").
+    """
+    global _STATE
+    _STATE = _State(
+        out_dir=Path(out_dir) if out_dir else None,
+        chapter=str(chapter or os.environ.get("IBIS_CHAPTER", "") or "00"),
+        municipality=municipality,
+    )
+    return output_dir()
+
+
+def output_dir() -> Path:
+    """The folder figures and tables of the current run are written to (created)."""
+    if _STATE.out_dir is None:
+        env = os.environ.get("IBIS_OUT_DIR")
+        _STATE.out_dir = Path(env) if env else paths.figures_dir() / _slug_for(_STATE.municipality)
+    _STATE.out_dir.mkdir(parents=True, exist_ok=True)
+    return _STATE.out_dir
+
+
+def _slug_for(municipality: str | None) -> str:
+    if not municipality:
+        return "allgemein"
+    try:
+        from .regions import registry
+
+        return registry().resolve(str(municipality)).ags
+    except Exception:  # registry missing or name unknown: still write somewhere sensible
+        return slugify(str(municipality))
+
+
+def slugify(text: str) -> str:
+    """'Schüler*innen nach Schulform' -> 'schueler_innen_nach_schulform'."""
+    t = text.lower()
+    for a, b in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss")):
+        t = t.replace(a, b)
+    return re.sub(r"[^a-z0-9]+", "_", t).strip("_") or "x"
+
+
+def _stem(name: str) -> str:
+    base = f"{_STATE.chapter}_{slugify(name)}" if _STATE.chapter else slugify(name)
+    stem, i = base, 2
+    while stem in _STATE.names:  # same name twice in one run: keep both files
+        stem, i = f"{base}_{i}", i + 1
+    _STATE.names.add(stem)
+    return stem
+
+
+def source_line(source: str) -> str:
+    """'IT.NRW' -> 'Quelle: IT.NRW' (kept as is when it already starts with 'Quelle')."""
+    s = source.strip()
+    return s if s.lower().startswith("quelle") else f"Quelle: {s}"
+
+
+def _display(bundle: dict, meta: dict) -> None:
+    from IPython.display import display
+
+    display(bundle, raw=True, metadata={META_KEY: meta})
+
+
+def figure(fig, *, name: str, caption: str, source: str) -> None:
+    """Save `fig` as PNG (300 dpi), SVG and PDF and show it with number, caption and source."""
+    import matplotlib.pyplot as plt
+
+    from .figures import save
+
+    stem = _stem(name)
+    files = save(fig, output_dir() / stem)
+    plt.close(fig)
+    _STATE.n_figures += 1
+    png = base64.b64encode(files["png"].read_bytes()).decode("ascii")
+    width_cm = fig.get_figwidth() * 2.54
+    body = (
+        f'<figure class="ibis-figure" id="abb-{stem}">'
+        f'<img src="data:image/png;base64,{png}" alt="{html.escape(caption)}" '
+        f'style="width:{width_cm:.1f}cm;max-width:100%">'
+        f'<figcaption><span class="ibis-label">Abbildung {_STATE.n_figures}:</span> '
+        f"{html.escape(caption)}</figcaption>"
+        f'<p class="ibis-source">{html.escape(source_line(source))}</p></figure>'
+    )
+    meta = {
+        "kind": "figure",
+        "name": stem,
+        "caption": caption,
+        "source": source,
+        "width_cm": round(width_cm, 2),
+        "files": {ext: p.name for ext, p in files.items()},
+    }
+    _display({"text/html": body, "text/plain": f"Abbildung {_STATE.n_figures}: {caption}"}, meta)
+
+
+def _decimals_for(col: str, series: pd.Series, decimals: dict | int | None) -> int:
+    if isinstance(decimals, int):
+        return decimals
+    if isinstance(decimals, dict) and col in decimals:
+        return int(decimals[col])
+    vals = pd.to_numeric(series, errors="coerce").dropna()
+    return 0 if vals.empty or (vals == vals.round()).all() else 1
+
+
+def format_frame(df: pd.DataFrame, decimals: dict | int | None = None) -> pd.DataFrame:
+    """A copy of `df` with numeric columns as German text (53.363; 9,9); NaN -> '–'."""
+    out = df.copy()
+    for col in out.columns:
+        s = out[col]
+        if pd.api.types.is_bool_dtype(s) or not pd.api.types.is_numeric_dtype(s):
+            out[col] = s.astype(object).where(s.notna(), "–").astype(str)
+            continue
+        d = _decimals_for(col, s, decimals)
+        out[col] = [fmt.number(v, d) for v in s]
+    return out
+
+
+def table_html(df: pd.DataFrame, decimals: dict | int | None = None) -> str:
+    """German-formatted HTML table body (numbers right-aligned), without caption."""
+    if not isinstance(df.index, pd.RangeIndex) or df.index.name is not None:
+        df = df.reset_index()
+    shown = format_frame(df, decimals)
+    numeric = [
+        pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])
+        for c in df.columns
+    ]
+    head = "".join(
+        f'<th class="{"num" if n else "txt"}">{html.escape(str(c))}</th>'
+        for c, n in zip(df.columns, numeric, strict=True)
+    )
+    rows = []
+    for rec in shown.itertuples(index=False):
+        cells = "".join(
+            f'<td class="{"num" if n else "txt"}">{html.escape(str(v))}</td>'
+            for v, n in zip(rec, numeric, strict=True)
+        )
+        rows.append(f"<tr>{cells}</tr>")
+    return f'<table class="ibis-data"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+
+
+def _write_xlsx(df: pd.DataFrame, target: Path, caption: str, source: str) -> None:
+    if not isinstance(df.index, pd.RangeIndex) or df.index.name is not None:
+        df = df.reset_index()
+    with atomic_path(target, suffix=".xlsx") as tmp:
+        with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
+            df.to_excel(xw, sheet_name="Tabelle", index=False, startrow=2)
+            ws = xw.sheets["Tabelle"]
+            ws.cell(row=1, column=1, value=caption)
+            ws.cell(row=len(df) + 5, column=1, value=source_line(source))
+
+
+def table(
+    df: pd.DataFrame,
+    *,
+    name: str,
+    caption: str,
+    source: str,
+    decimals: dict | int | None = None,
+) -> None:
+    """Show `df` as a German-formatted table ("Tabelle N: caption", source) and save it as XLSX."""
+    stem = _stem(name)
+    target = output_dir() / f"{stem}.xlsx"
+    _write_xlsx(df, target, caption, source)
+    _STATE.n_tables += 1
+    inner = table_html(df, decimals)
+    body = (
+        f'<div class="ibis-table" id="tab-{stem}">'
+        f'<p class="ibis-caption"><span class="ibis-label">Tabelle {_STATE.n_tables}:</span> '
+        f"{html.escape(caption)}</p>{inner}"
+        f'<p class="ibis-source">{html.escape(source_line(source))}</p></div>'
+    )
+    meta = {
+        "kind": "table",
+        "name": stem,
+        "caption": caption,
+        "source": source,
+        "html": inner,
+        "files": {"xlsx": target.name},
+    }
+    _display({"text/html": body, "text/plain": f"Tabelle {_STATE.n_tables}: {caption}"}, meta)
+
+
+def markdown_to_html(markdown: str) -> str:
+    import mistune
+
+    return mistune.html(markdown)
+
+
+def text(markdown: str) -> None:
+    """Generated German prose (Markdown; headings allowed) for the report."""
+    if not markdown or not markdown.strip():
+        return
+    body = markdown_to_html(markdown)
+    _display({"text/markdown": markdown, "text/html": body}, {"kind": "text", "html": body})
+
+
+def note(sentence: str) -> None:
+    """A 'keine Daten' sentence, shown as a visible note."""
+    body = f'<p class="ibis-note">{html.escape(sentence)}</p>'
+    _display(
+        {"text/html": body, "text/plain": sentence},
+        {"kind": "note", "html": body, "text": sentence},
+    )
