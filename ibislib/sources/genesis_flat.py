@@ -1,0 +1,458 @@
+"""GENESIS "ffcsv" (flat CSV) exports from GENESIS-Online, Regionaldatenbank and the Zensus 2022 database.
+
+One header row with English column names::
+
+    statistics_code;statistics_label;time_code;time_label;time;
+    1_variable_code;1_variable_label;1_variable_attribute_code;1_variable_attribute_label;
+    [2_variable_… 3_variable_… …]
+    value;[value_q;]value_unit;value_variable_code;value_variable_label
+
+The number of ``N_variable_*`` groups varies by table. Regional variables (DINSG, DLAND, KREISE,
+GEOGM4 …) give the region; the others become tidy dimensions (sex, nationality, age group) or
+``category`` pairs. ``value`` may hold a GENESIS symbol (``-``, ``.``, ``x``, ``/``, ``...``):
+the value is then NaN and the symbol goes into ``flag``.
+
+The helpers at the top are shared with :mod:`ibislib.sources.genesis_json`.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import FormatError
+from ..tidy import TOTAL, age_group, finish
+from . import read_text
+
+FORMAT = "genesis_flat"
+KIND = "observations"
+
+# --------------------------------------------------------------------------------------------
+# shared GENESIS vocabulary
+# --------------------------------------------------------------------------------------------
+
+#: Symbols that replace a number (value NaN, symbol kept as flag).
+SYMBOLS = {"-", ".", "x", "/", "...", "…"}
+#: Quality marks that accompany a number (value kept, mark kept as flag). "e" = endgültig: no flag.
+QUALITY_FLAGS = {"p": "p", "r": "r", "s": "s", "e": "", "": ""}
+
+#: Regional variables of GENESIS, Regionaldatenbank and Zensus database.
+REGION_VARIABLES = {
+    "DINSG",
+    "DLAND",
+    "REGBEZ",
+    "KREISE",
+    "GEMEIN",
+    "GVERB",
+    "GEMVB",
+}
+
+_UNIT_MAP = {
+    "anzahl": "Anzahl",
+    "personen": "Anzahl",
+    "prozent": "Prozent",
+    "%": "Prozent",
+    "km2": "km2",
+    "km²": "km2",
+    "qkm": "km2",
+    "jahre": "Jahre",
+}
+
+_SEX = {"GESM": "männlich", "GESW": "weiblich", "GESD": "divers", "GESX": "divers"}
+_SEX_LABELS = {"männlich": "männlich", "weiblich": "weiblich", "divers": "divers"}
+_NAT = {"NATA": "ausländisch", "NATD": "deutsch"}
+_NAT_LABELS = {
+    "ausländer": "ausländisch",
+    "ausländisch": "ausländisch",
+    "ausländer/-innen": "ausländisch",
+    "deutsche": "deutsch",
+    "deutsch": "deutsch",
+}
+
+_TRANSLIT = str.maketrans(
+    {"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "ae", "Ö": "oe", "Ü": "ue"}
+)
+
+
+def slug(label: str) -> str:
+    """'Sozialvers.pflichtig Beschäftigte' -> 'sozialvers_pflichtig_beschaeftigte'."""
+    s = str(label).strip().translate(_TRANSLIT).lower()
+    s = re.sub(r"[^a-z0-9]+", "_", s).strip("_")
+    return s or "wert"
+
+
+def category_value(label: str) -> str:
+    """A label made safe for the ``key=value|key=value`` category syntax."""
+    return " ".join(str(label).replace("|", "/").replace("=", ":").split())
+
+
+def strip_bom(head: str) -> str:
+    """Drop a BOM, also when the sniffed head was decoded as cp1252 ('ï»¿')."""
+    for bom in ("\ufeff", "ï»¿"):
+        if head.startswith(bom):
+            return head[len(bom) :]
+    return head
+
+
+def is_region_variable(code: str) -> bool:
+    code = str(code).strip().upper()
+    return code in REGION_VARIABLES or code.startswith("GEO")
+
+
+def measure_for(code: str, label: str) -> str:
+    """Tidy measure id for a GENESIS content (value variable) code and label."""
+    code = str(code).strip().upper().split("$")[0]
+    low = str(label).strip().lower()
+    if code in {"BEVSTD", "BEV001"} or code.startswith("PRS") and low.startswith("personen"):
+        return "bevoelkerung"
+    if "bevölkerung" in low and "einwanderungsgeschichte" not in low and "veränderung" not in low:
+        return "bevoelkerung"
+    if "einwanderungsgeschichte" in low:
+        return "bevoelkerung_einwanderungsgeschichte"
+    if "einbürgerung" in low or code == "BEV008":
+        return "einbuergerungen"
+    if "beschäftigungsquote" in low:
+        return "beschaeftigungsquote"
+    if "beschäftigte" in low or code in {"ERW032", "ERW065"}:
+        if "wohnort" in low:
+            return "svb_wohnort"
+        if "arbeitsort" in low or code in {"ERW032", "ERW065"}:
+            return "svb_arbeitsort"
+    if "arbeitslose" in low:
+        return "arbeitslose"
+    if "eheschließung" in low:
+        return "eheschliessungen"
+    if "schutzsuchende" in low:
+        return "schutzsuchende"
+    if low.startswith("fläche"):
+        return "flaeche_km2"
+    return slug(label)
+
+
+def unit_for(unit: str, path: Path, line: int | None) -> str:
+    u = str(unit).strip()
+    found = _UNIT_MAP.get(u.lower())
+    if found is None:
+        raise FormatError(
+            f"Einheit '{u}' wird nicht unterstützt",
+            path=path,
+            line=line,
+            hint="Unterstützt sind Anzahl, Prozent, km² und Jahre.",
+        )
+    return found
+
+
+def source_for(table: str, statistics_label: str = "") -> str:
+    """Citation for a GENESIS table code (Zensus database, Regionaldatenbank or GENESIS-Online)."""
+    if re.match(r"^\d{4}[A-Z]-\d{4}$", table) or "zensus" in statistics_label.lower():
+        return f"Statistische Ämter des Bundes und der Länder, Zensus 2022, Tabelle {table}"
+    if re.match(r"^\d{5}-\d{2}-\d{2}-\d", table):
+        return f"Regionaldatenbank Deutschland, Tabelle {table}"
+    return f"Statistisches Bundesamt (Destatis), GENESIS-Online, Tabelle {table}"
+
+
+def table_code_from_name(path: Path) -> str | None:
+    """'12411-01-01-4_1773175772751_de_flat.csv' -> '12411-01-01-4'."""
+    m = re.match(r"^(\d{4,5}[A-Z]?-\d{2,4}(?:-\d{2}-\d+)?)", path.name)
+    return m[1] if m else None
+
+
+def normalise_regions(codes: pd.Series, path: Path, lines: pd.Series | None) -> pd.Series:
+    """Region keys as tidy AGS text: 'DG', 2/3/5/8/9 digits kept, 12-digit ARS -> 8-digit AGS."""
+    s = codes.astype(str).str.strip()
+    s = s.where(~s.str.upper().isin({"DG", "DINSG"}), "DG")
+    ok = (s == "DG") | s.str.fullmatch(r"\d{2}|\d{3}|\d{5}|\d{8}|\d{9}|\d{12}")
+    if not ok.all():
+        i = int(np.flatnonzero(~ok.to_numpy())[0])
+        bad = s.iloc[i]
+        hint = "Regionalschlüssel haben 2, 3, 5, 8, 9 oder 12 Stellen."
+        if bad.isdigit() and len(bad) in {1, 4, 7, 11}:
+            hint = "Die führende Null ist wohl verloren gegangen (Datei in Excel geöffnet?); bitte den Originalexport verwenden."
+        raise FormatError(
+            f"Ungültiger Regionalschlüssel '{bad}'",
+            path=path,
+            line=int(lines.iloc[i]) if lines is not None else None,
+            hint=hint,
+        )
+    ars = s.str.len() == 12
+    # Zensus ARS: Land(2) RB(1) Kreis(2) Gemeindeverband(4) Gemeinde(3) -> AGS = 1-5 + 10-12
+    return s.where(~ars, s.str[:5] + s.str[9:])
+
+
+def parse_values(
+    raw: pd.Series,
+    path: Path,
+    lines: pd.Series | None,
+    thousands: bool = False,
+) -> tuple[pd.Series, pd.Series]:
+    """Numbers with decimal comma (and optional '.' thousands) -> (float values, flags).
+
+    Symbols become NaN with the symbol as flag; anything else that is not a number raises.
+    """
+    s = raw.astype(str).str.strip()
+    symbol = s.isin(SYMBOLS)
+    flags = s.where(symbol, "").replace({"…": "..."})
+    num = s.where(~symbol, "")
+    if thousands:
+        num = num.str.replace(".", "", regex=False)
+    has_comma = num.str.contains(",", regex=False)
+    num = num.where(
+        ~has_comma, num.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+    )
+    values = pd.to_numeric(num.where(num != "", None), errors="coerce").astype(float)
+    bad = values.isna() & ~symbol
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        shown = s.iloc[i]
+        problem = (
+            "Leerer Wert ohne Zeichen"
+            if shown == ""
+            else f"Wert '{shown[:40]}' ist weder Zahl noch bekanntes Zeichen"
+        )
+        raise FormatError(
+            problem,
+            path=path,
+            line=int(lines.iloc[i]) if lines is not None else None,
+            hint="Erlaubt sind Zahlen und die Zeichen - . x / ... der amtlichen Statistik.",
+        )
+    return values, flags
+
+
+def dimension_for(var_code: str, var_label: str) -> str:
+    """Which tidy dimension a non-regional GENESIS variable fills."""
+    code = str(var_code).strip().upper()
+    label = str(var_label).strip().lower()
+    if code == "GES" or code.startswith("GES") and label == "geschlecht":
+        return "sex"
+    if code == "NAT" or label == "nationalität":
+        return "nationality"
+    if code.startswith("ALT") or label.startswith("alter"):
+        return "age_group"
+    return "category"
+
+
+def map_dimension(
+    dim: str, codes: pd.Series, labels: pd.Series, var_label: str
+) -> tuple[pd.Series, pd.Series]:
+    """(dimension values, category parts) for one variable; category part is '' unless used."""
+    codes = codes.astype(str).str.strip()
+    labels = labels.astype(str).str.strip()
+    total = (codes == "") | codes.str.upper().eq("%TOTAL%") | labels.str.lower().eq("insgesamt")
+    key = slug(var_label)
+    empty = pd.Series("", index=codes.index)
+    if dim == "sex":
+        val = codes.str.upper().map(_SEX).fillna(labels.str.lower().map(_SEX_LABELS))
+    elif dim == "nationality":
+        val = codes.str.upper().map(_NAT).fillna(labels.str.lower().map(_NAT_LABELS))
+    elif dim == "age_group":
+        uniq = {lab: age_group(lab) for lab in labels.unique()}
+        val = labels.map(uniq)
+    else:
+        val = pd.Series(np.nan, index=codes.index, dtype=object)
+    val = val.where(~total, TOTAL)
+    # labels we cannot place in the dimension go to category, never dropped
+    unplaced = val.isna()
+    part = empty.where(~unplaced, key + "=" + labels.map(category_value))
+    return val.fillna(TOTAL).astype(str), part
+
+
+def join_categories(parts: list[pd.Series], index: pd.Index) -> pd.Series:
+    """Join 'key=value' parts per row, sorted by key; 'insgesamt' when there are none."""
+    if not parts:
+        return pd.Series(TOTAL, index=index)
+    frame = pd.concat(parts, axis=1)
+    uniq = frame.drop_duplicates()
+    joined = {
+        tuple(row): "|".join(sorted(p for p in row if p)) or TOTAL
+        for row in uniq.itertuples(index=False)
+    }
+    return pd.Series([joined[tuple(r)] for r in frame.itertuples(index=False)], index=index)
+
+
+# --------------------------------------------------------------------------------------------
+# the flat CSV loader
+# --------------------------------------------------------------------------------------------
+
+_REQUIRED = [
+    "statistics_code",
+    "time",
+    "value",
+    "value_unit",
+    "value_variable_code",
+    "value_variable_label",
+]
+
+
+def sniff(path: Path, head: str) -> bool:
+    return strip_bom(head).startswith("statistics_code;")
+
+
+def _check_field_counts(text: str, path: Path) -> None:
+    """Every line must have as many fields as the header (catches cut rows and stray footers)."""
+    lines = text.split("\n")
+    if '"' in text:  # quoted fields may contain ';' – leave it to the CSV parser
+        return
+    expected = lines[0].count(";")
+    counts = np.fromiter((ln.count(";") for ln in lines), dtype=np.int64, count=len(lines))
+    nonempty = np.fromiter((bool(ln.strip()) for ln in lines), dtype=bool, count=len(lines))
+    bad = np.flatnonzero((counts != expected) & nonempty)
+    if len(bad):
+        i = int(bad[0])
+        raise FormatError(
+            f"Zeile hat {counts[i] + 1} statt {expected + 1} Felder",
+            path=path,
+            line=i + 1,
+            hint="Die Datei ist abgeschnitten oder verändert; bitte den GENESIS-Export wiederholen.",
+        )
+    blank = np.flatnonzero(~nonempty)
+    if len(blank) and blank[0] < len(lines) - 1 and nonempty[blank[0] + 1 :].any():
+        raise FormatError(
+            "Leerzeile mitten in der Tabelle",
+            path=path,
+            line=int(blank[0]) + 1,
+            hint="Die flache GENESIS-Datei hat keine Leerzeilen; bitte den Originalexport verwenden.",
+        )
+
+
+def read(path: Path) -> pd.DataFrame:
+    """Read a GENESIS flat CSV (ffcsv) into a tidy table."""
+    path = Path(path)
+    text, _ = read_text(path)
+    text = text.lstrip("\ufeff").replace("\r\n", "\n")
+    _check_field_counts(text, path)
+    try:
+        df = pd.read_csv(
+            io.StringIO(text), sep=";", dtype=str, keep_default_na=False, na_filter=False
+        )
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        m = re.search(r"line (\d+)", str(exc))
+        raise FormatError(
+            f"Die CSV-Datei lässt sich nicht lesen ({str(exc).strip()[:120]})",
+            path=path,
+            line=int(m[1]) if m else None,
+        ) from None
+    df.columns = [c.strip() for c in df.columns]
+    missing = [c for c in _REQUIRED if c not in df.columns]
+    if missing:
+        raise FormatError(
+            "Spalte(n) "
+            + ", ".join(f"'{c}'" for c in missing)
+            + " fehlen im Kopf der flachen GENESIS-Datei",
+            path=path,
+            line=1,
+            hint="Bitte als 'CSV (flat)' / ffcsv exportieren.",
+        )
+    if df.empty:
+        raise FormatError("Die Datei enthält keine Datenzeilen", path=path, line=2)
+    lines = pd.Series(np.arange(len(df)) + 2, index=df.index)
+
+    groups = sorted(int(m[1]) for c in df.columns if (m := re.fullmatch(r"(\d+)_variable_code", c)))
+    for n in groups:
+        need = [
+            f"{n}_variable_label",
+            f"{n}_variable_attribute_code",
+            f"{n}_variable_attribute_label",
+        ]
+        absent = [c for c in need if c not in df.columns]
+        if absent:
+            raise FormatError(
+                f"Spalte(n) {', '.join(absent)} fehlen zur Variable {n}", path=path, line=1
+            )
+
+    # region: the first regional variable of each row (Deutschland when the table has none)
+    region = pd.Series("DG", index=df.index)
+    region_name = pd.Series("Deutschland", index=df.index)
+    has_region = pd.Series(False, index=df.index)
+    dims: dict[str, pd.Series] = {}
+    claimed: dict[str, int] = {}
+    parts: list[pd.Series] = []
+    for n in groups:
+        vcode = df[f"{n}_variable_code"].str.strip()
+        is_reg = vcode.map({c: is_region_variable(c) for c in vcode.unique()}).astype(bool)
+        take = is_reg & ~has_region
+        if take.any():
+            region = region.where(~take, df[f"{n}_variable_attribute_code"])
+            region_name = region_name.where(~take, df[f"{n}_variable_attribute_label"].str.strip())
+            has_region |= take
+        for code in vcode[~is_reg].unique():
+            rows = vcode == code
+            label = df.loc[rows, f"{n}_variable_label"].iloc[0]
+            dim = dimension_for(code, label)
+            if dim != "category" and claimed.setdefault(dim, n) != n:
+                dim = "category"  # a second variable of the same kind keeps its own key
+            val, part = map_dimension(
+                dim, df[f"{n}_variable_attribute_code"], df[f"{n}_variable_attribute_label"], label
+            )
+            if dim != "category":
+                dims[dim] = val.where(rows, dims.get(dim, TOTAL))
+            parts.append(part.where(rows, ""))
+
+    region = normalise_regions(region, path, lines)
+
+    period = df["time"].str.strip()
+    okp = period.str.fullmatch(r"\d{4}(-\d{2}-\d{2})?")
+    if not okp.all():
+        i = int(np.flatnonzero(~okp.to_numpy())[0])
+        raise FormatError(
+            f"Zeitangabe '{period.iloc[i]}' ist weder Stichtag (JJJJ-MM-TT) noch Jahr",
+            path=path,
+            line=int(lines.iloc[i]),
+        )
+
+    raw_values = df["value"]
+    if "value_q" in df.columns:
+        q = df["value_q"].str.strip()
+        # a symbol may sit in the quality column with the value left empty
+        raw_values = raw_values.where(~((raw_values.str.strip() == "") & q.isin(SYMBOLS)), q)
+    values, flags = parse_values(raw_values, path, lines)
+    if "value_q" in df.columns:
+        qual = df["value_q"].str.strip().str.lower()
+        unknown = ~qual.isin(set(QUALITY_FLAGS) | SYMBOLS)
+        if unknown.any():
+            i = int(np.flatnonzero(unknown.to_numpy())[0])
+            raise FormatError(
+                f"Unbekanntes Qualitätskennzeichen '{df['value_q'].iloc[i]}'",
+                path=path,
+                line=int(lines.iloc[i]),
+            )
+        flags = flags.where(flags != "", qual.map(QUALITY_FLAGS).fillna(""))
+
+    pairs = df[["value_variable_code", "value_variable_label"]].drop_duplicates()
+    mmap = {(c, lab): measure_for(c, lab) for c, lab in pairs.itertuples(index=False)}
+    measure = pd.Series(
+        [
+            mmap[(c, lab)]
+            for c, lab in zip(df["value_variable_code"], df["value_variable_label"], strict=True)
+        ],
+        index=df.index,
+    )
+    units = {
+        u: unit_for(u, path, int(lines[df["value_unit"] == u].iloc[0]))
+        for u in df["value_unit"].unique()
+    }
+    unit = df["value_unit"].map(units)
+
+    table = table_code_from_name(path) or df["statistics_code"].iloc[0].strip()
+    source = source_for(table, df["statistics_label"].iloc[0] if "statistics_label" in df else "")
+
+    out = pd.DataFrame(
+        {
+            "region": region,
+            "region_name": region_name.str.strip(),
+            "period": period,
+            "measure": measure,
+            **dims,
+            "category": join_categories(parts, df.index),
+            "value": values,
+            "unit": unit,
+            "flag": flags,
+            "source": source,
+            "table": table,
+            "note": "",
+        }
+    )
+    return finish(out)
