@@ -1,0 +1,1 @@
+"""Report build: executed chapter notebooks -> HTML, PDF (WeasyPrint) and DOCX (pandoc)."""

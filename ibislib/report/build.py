@@ -1,0 +1,328 @@
+"""`ibis report`: execute the chapter notebooks for one unit and build HTML, PDF and DOCX.
+
+``build_report()`` is the reusable core (the batch runner passes its own ``executor``); a
+failing chapter is recorded, named in the report and the other chapters are still built.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import platform
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import __version__, fmt, paths
+from ..atomic import atomic_dir, write_text
+from ..errors import IbisError
+from .assemble import assemble
+from .collect import Chapter, read_chapter
+
+Executor = Callable[[Path, Path, dict, Path], None]
+
+FORMATS = ("html", "pdf", "docx")
+EXPLORER = "00_explorer"
+
+
+@dataclass
+class ReportResult:
+    out_dir: Path
+    ok: bool
+    failed: dict[str, str] = field(default_factory=dict)
+    figures: list[Path] = field(default_factory=list)
+    chapters: list[str] = field(default_factory=list)
+    files: dict[str, Path] = field(default_factory=dict)  # "html"/"pdf"/"docx"/"manifest" -> path
+    seconds: float = 0.0
+
+
+@dataclass
+class Unit:
+    ags: str
+    name: str
+    level: str = ""
+    kreis: str | None = None
+    land: str | None = None
+    slug: str = ""
+
+
+def resolve_unit(municipality: str) -> Unit:
+    """AGS or name -> Unit via the region registry (clear German error when unknown)."""
+    text = str(municipality).strip()
+    try:
+        from ..regions import registry
+    except ImportError:  # registry not installed: accept an AGS as it is
+        if not text.isdigit():
+            raise IbisError(
+                f"Gebietseinheit '{text}' kann ohne Regionsverzeichnis nicht aufgelöst werden",
+                hint="Bitte den AGS angeben, z. B. 05566028.",
+            ) from None
+        return Unit(ags=text, name=text, slug=text)
+    r = registry().resolve(text)
+    reg = registry()
+    kreis_name = land_name = None
+    try:
+        kreis_name = (
+            reg.name_of(r.kreis) if getattr(r, "kreis", None) and r.kreis != r.ags else None
+        )
+        land_name = reg.name_of(r.land) if getattr(r, "land", None) and r.land != r.ags else None
+    except Exception:  # names are decoration on the title page only
+        pass
+    return Unit(
+        ags=r.ags,
+        name=r.name,
+        level=getattr(r, "level", ""),
+        kreis=kreis_name,
+        land=land_name,
+        slug=getattr(r, "slug", "") or r.ags,
+    )
+
+
+def chapter_notebooks(
+    notebooks: Path | None = None, chapters: list[str] | None = None
+) -> list[Path]:
+    """notebooks/[0-9][0-9]_*.ipynb except the explorer, optionally only some ('01', '03')."""
+    nb_dir = Path(notebooks or paths.notebooks_dir())
+    found = [p for p in sorted(nb_dir.glob("[0-9][0-9]_*.ipynb")) if p.stem != EXPLORER]
+    if chapters:
+        wanted = {c.strip() for c in chapters if c.strip()}
+        found = [p for p in found if p.stem[:2] in wanted or p.stem in wanted]
+        missing = wanted - {p.stem[:2] for p in found} - {p.stem for p in found}
+        if missing:
+            raise IbisError(
+                f"Kapitel {', '.join(sorted(missing))} gibt es nicht",
+                path=str(nb_dir),
+                hint="Vorhanden: "
+                + ", ".join(p.stem for p in sorted(nb_dir.glob("[0-9][0-9]_*.ipynb"))),
+            )
+    return found
+
+
+def papermill_executor(input_nb: Path, output_nb: Path, parameters: dict, cwd: Path) -> None:
+    """Default executor: a fresh python3 kernel per notebook (parameters via the Python API,
+    so an AGS like 05566028 stays a string)."""
+    import papermill as pm
+
+    pm.execute_notebook(
+        str(input_nb),
+        str(output_nb),
+        parameters=parameters,
+        kernel_name="python3",
+        language="python",
+        cwd=str(cwd),
+        progress_bar=False,
+        log_output=False,
+    )
+
+
+def _short_error(exc: BaseException) -> str:
+    ename = getattr(exc, "ename", None)
+    if ename:  # papermill.PapermillExecutionError
+        return f"{ename}: {getattr(exc, 'evalue', '')}".strip()
+    msg = getattr(exc, "message", None) or str(exc)
+    return f"{type(exc).__name__}: {msg}".strip()
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def versions() -> dict[str, str]:
+    out = {"ibislib": __version__, "python": platform.python_version()}
+    for mod in ("pandas", "matplotlib", "papermill", "nbformat", "weasyprint"):
+        try:
+            out[mod] = __import__(mod).__version__
+        except Exception:
+            out[mod] = "nicht installiert"
+    try:
+        import pypandoc
+
+        out["pandoc"] = pypandoc.get_pandoc_version()
+    except Exception:
+        out["pandoc"] = "nicht installiert"
+    return out
+
+
+def build_report(
+    municipality: str,
+    period: str | None = None,
+    formats: tuple[str, ...] = ("html", "pdf", "docx"),
+    out: Path | None = None,
+    chapters: list[str] | None = None,
+    executor: Executor | None = None,
+    progress: bool = True,
+    notebooks_dir: Path | None = None,
+) -> ReportResult:
+    """Execute the chapters for one unit and write the report atomically into `out`.
+
+    index.html is always written (PDF and DOCX are made from it); `formats` adds pdf/docx.
+    `notebooks_dir` (default notebooks/) is where the chapter notebooks are looked up.
+    """
+    started = time.perf_counter()
+    bad = [f for f in formats if f not in FORMATS]
+    if bad:
+        raise IbisError(
+            f"Unbekanntes Berichtsformat {', '.join(bad)}", hint="Möglich: html, pdf, docx."
+        )
+    unit = resolve_unit(municipality)
+    notebooks = chapter_notebooks(notebooks_dir, chapters)
+    if not notebooks:
+        raise IbisError(
+            "Keine Kapitel-Notebooks gefunden",
+            path=str(paths.notebooks_dir()),
+            hint="Erwartet werden Dateien wie notebooks/01_demografie.ipynb.",
+        )
+    out = Path(out or paths.reports_dir() / unit.ags)
+    executor = executor or papermill_executor
+    failed: dict[str, str] = {}
+    collected: list[Chapter] = []
+    files: dict[str, Path] = {}
+    with atomic_dir(out) as tmp:
+        fig_dir = tmp / "figures"
+        nb_out = tmp / "notebooks"
+        fig_dir.mkdir()
+        nb_out.mkdir()
+        iterator = notebooks
+        if progress:
+            from tqdm import tqdm
+
+            iterator = tqdm(notebooks, desc=f"Bericht {unit.name}", unit="Kapitel", file=sys.stderr)
+        for nb in iterator:
+            params = {
+                "municipality": unit.ags,
+                "period": period,
+                "out_dir": str(fig_dir),
+                "interactive": False,
+            }
+            target = nb_out / nb.name
+            error = None
+            try:
+                executor(nb, target, params, nb.parent)
+            except Exception as exc:  # one chapter failing must not stop the others
+                error = _short_error(exc)
+                failed[nb.stem] = error
+            chapter = read_chapter(target if target.exists() else None, nb.stem, error)
+            if chapter.error and nb.stem not in failed:
+                failed[nb.stem] = chapter.error
+            collected.append(chapter)
+
+        title = unit.name
+        subtitle = "Zahlen, Daten und Fakten" + (
+            f" – Berichtszeitraum {fmt.period(period)}" if period else ""
+        )
+        meta_lines = [
+            f"Amtlicher Gemeindeschlüssel {unit.ags}"
+            if len(unit.ags) == 8
+            else f"Schlüssel {unit.ags}"
+        ]
+        if unit.kreis:
+            meta_lines.append(f"Kreis: {unit.kreis}")
+        if unit.land:
+            meta_lines.append(f"Land: {unit.land}")
+        meta_lines += [f"Stand: {fmt.date(dt.date.today())}", f"erstellt mit ibis {__version__}"]
+        doc = assemble(
+            collected, title=title, subtitle=subtitle, meta_lines=meta_lines, figures_dir=fig_dir
+        )
+        write_text(tmp / "index.html", doc.html)
+        files["html"] = out / "index.html"
+        stem = f"integrationsmonitoring_{unit.slug or unit.ags}"
+        if "pdf" in formats:
+            from .render import to_pdf
+
+            try:
+                to_pdf(doc.html, tmp, tmp / f"{stem}.pdf")
+                files["pdf"] = out / f"{stem}.pdf"
+            except Exception as exc:
+                failed["pdf"] = _short_error(exc)
+        if "docx" in formats:
+            from .render import to_docx
+
+            docx_doc = assemble(
+                collected,
+                title=title,
+                subtitle=subtitle,
+                meta_lines=meta_lines,
+                figures_dir=fig_dir,
+                mode="docx",
+            )
+            try:
+                to_docx(
+                    docx_doc.html,
+                    tmp,
+                    tmp / f"{stem}.docx",
+                    title=f"Integrationsmonitoring {title}",
+                )
+                files["docx"] = out / f"{stem}.docx"
+            except Exception as exc:
+                failed["docx"] = _short_error(exc)
+        figures = sorted(p.name for p in fig_dir.glob("*.png"))
+        manifest = _manifest(unit, period, formats, notebooks, collected, failed, doc, started)
+        write_text(tmp / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False))
+        files["manifest"] = out / "manifest.json"
+    return ReportResult(
+        out_dir=out,
+        ok=not failed,
+        failed=failed,
+        figures=[out / "figures" / f for f in figures],
+        chapters=[nb.stem for nb in notebooks],
+        files=files,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _manifest(unit, period, formats, notebooks, collected, failed, doc, started) -> dict:
+    try:
+        from ..store import input_hashes
+
+        inputs = input_hashes()
+    except Exception:
+        inputs = {}
+    return {
+        "report": f"Integrationsmonitoring {unit.name}",
+        "created": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "seconds": round(time.perf_counter() - started, 2),
+        "parameters": {
+            "municipality": unit.ags,
+            "name": unit.name,
+            "period": period,
+            "formats": list(formats),
+        },
+        "chapters": {
+            c.key: {"title": c.title, "ok": c.key not in failed, "error": failed.get(c.key)}
+            for c in collected
+        },
+        "failed": failed,
+        "figures": len(doc.figures),
+        "tables": len(doc.tables),
+        "sources": doc.sources,
+        "inputs": {"data": inputs, "notebooks": {p.name: _sha256(p) for p in notebooks}},
+        "versions": versions(),
+    }
+
+
+def run_cli(
+    municipality: str,
+    period: str | None,
+    formats: str,
+    out: Path | None,
+    chapters: str | None,
+) -> int:
+    """`ibis report`: build, print where the report is, exit 1 if a chapter failed."""
+    fmts = tuple(f.strip().lower() for f in formats.split(",") if f.strip())
+    chs = [c.strip() for c in chapters.split(",")] if chapters else None
+    res = build_report(municipality, period, fmts, out, chs, progress=True)
+    print(f"Bericht: {res.files['html']}", file=sys.stderr)
+    for kind in ("pdf", "docx"):
+        if kind in res.files:
+            print(f"{kind.upper()}: {res.files[kind]}", file=sys.stderr)
+    print(
+        f"Abbildungen: {len(res.figures)} (PNG/SVG/PDF in {res.out_dir / 'figures'}), "
+        f"Dauer {fmt.number(res.seconds, 1)} s",
+        file=sys.stderr,
+    )
+    for name, msg in res.failed.items():
+        print(f"FEHLER in {name}: {msg}", file=sys.stderr)
+    return 0 if res.ok else 1
