@@ -201,11 +201,14 @@ def validate(df: pd.DataFrame, path: str | None = None) -> pd.DataFrame:
             hint="Ein fehlender Wert braucht ein Zeichen ('.', '-', 'x', '/').",
         )
 
-    _check_parts_le_totals(df[counts & df["value"].notna()], path)
+    # a loader may allow sums of parts to exceed totals by a few units where the source itself
+    # does (rounded or separately aggregated cells); single parts are always checked strictly
+    tol = float(df.attrs.get("sum_tolerance", 0.0))
+    _check_parts_le_totals(df[counts & df["value"].notna()], path, tol)
     return df
 
 
-def _check_parts_le_totals(df: pd.DataFrame, path: str | None) -> None:
+def _check_parts_le_totals(df: pd.DataFrame, path: str | None, tol: float = 0.0) -> None:
     for dim in ("sex", "nationality", "age_group"):
         others = [c for c in KEY if c != dim]
         parts = df[df[dim] != TOTAL]
@@ -220,7 +223,7 @@ def _check_parts_le_totals(df: pd.DataFrame, path: str | None) -> None:
             sums = m.groupby(others, observed=True)[["value", "value_total"]].agg(
                 {"value": "sum", "value_total": "first"}
             )
-            sums = sums[sums["value"] > sums["value_total"] * (1 + 1e-9) + 1e-9]
+            sums = sums[sums["value"] > sums["value_total"] * (1 + 1e-9) + 1e-9 + tol]
             single = m[m["value"] > m["value_total"] + 1e-9]
             bad = single if not single.empty else sums.reset_index()
         if not bad.empty:

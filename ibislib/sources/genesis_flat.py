@@ -87,7 +87,8 @@ def slug(label: str) -> str:
 
 def category_value(label: str) -> str:
     """A label made safe for the ``key=value|key=value`` category syntax."""
-    return " ".join(str(label).replace("|", "/").replace("=", ":").split())
+    s = str(label).replace(">=", "≥").replace("<=", "≤")
+    return " ".join(s.replace("|", "/").replace("=", ":").split())
 
 
 def strip_bom(head: str) -> str:

@@ -1,0 +1,306 @@
+"""GENESIS-Online JSON: a ``*_data.json`` cube plus its sibling ``*_structure.json``.
+
+The data file is JSON-stat-like::
+
+    {"data": [{"id": ["statistic", "DINSG", "content", "NAT", "STAG"],
+               "size": [1, 1, 1, 3, 54],
+               "dimension": {"NAT": {"category": {"index": {"NATD": 0, "NATA": 1, "%TOTAL%": 2}}}, …},
+               "value": [...],          # row-major over ``id``
+               "status": [...]}]}       # one mark per cell: "e" final, "p" provisional, "-" nothing …
+
+The structure file holds the labels of variables and values, the contents (what is counted and in
+which unit), the table code and the copyright. Both are needed; either name can be given.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import FormatError
+from ..tidy import TOTAL, finish
+from .genesis_flat import (
+    QUALITY_FLAGS,
+    SYMBOLS,
+    dimension_for,
+    is_region_variable,
+    map_dimension,
+    measure_for,
+    normalise_regions,
+    source_for,
+    strip_bom,
+    unit_for,
+)
+
+FORMAT = "genesis_json"
+KIND = "observations"
+
+_TIME_VARIABLES = {"STAG": "day", "JAHR": "year"}
+
+#: Destatis publishes some cubes rounded to multiples of 5 (secrecy, e.g. Einbürgerungen from 2018)
+#: and aggregates country groups separately, so männlich + weiblich may exceed "Insgesamt" by a
+#: few persons in the source itself (12511-0006: at most 5). Validation allows that much.
+SUM_TOLERANCE = 5.0
+
+
+def sniff(path: Path, head: str) -> bool:
+    """True for a GENESIS data cube (never for the structure file alone)."""
+    name = Path(path).name
+    if name.endswith("_structure.json"):
+        return False
+    if name.endswith("_data.json"):
+        return True
+    h = strip_bom(head).lstrip()
+    return h.startswith("{") and '"data"' in h[:200] and '"dimension"' in h and '"size"' in h
+
+
+def pair(path: Path) -> tuple[Path, Path]:
+    """(data file, structure file) for either of the two names."""
+    path = Path(path)
+    name = path.name
+    if name.endswith("_structure.json"):
+        data = path.with_name(name[: -len("_structure.json")] + "_data.json")
+        structure = path
+    elif name.endswith("_data.json"):
+        data = path
+        structure = path.with_name(name[: -len("_data.json")] + "_structure.json")
+    else:
+        data = path
+        structure = path.with_name(path.stem + "_structure.json")
+    for p, what in ((data, "Datendatei"), (structure, "Strukturdatei")):
+        if not p.is_file():
+            raise FormatError(
+                f"Die zugehörige {what} '{p.name}' fehlt",
+                path=path,
+                hint="GENESIS-JSON besteht aus *_data.json und *_structure.json im selben Ordner; "
+                "bitte beide Dateien ablegen.",
+            )
+    return data, structure
+
+
+def _load(path: Path) -> dict:
+    raw = path.read_bytes()
+    try:
+        obj = json.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise FormatError("Die JSON-Datei ist nicht UTF-8-kodiert", path=path) from None
+    except json.JSONDecodeError as exc:
+        raise FormatError(
+            f"Ungültiges JSON ({exc.msg}, Spalte {exc.colno})",
+            path=path,
+            line=exc.lineno,
+            hint="Die Datei ist beschädigt oder abgeschnitten; bitte erneut herunterladen.",
+        ) from None
+    if not isinstance(obj, dict):
+        raise FormatError(
+            "Die JSON-Datei enthält kein Objekt auf oberster Ebene", path=path, line=1
+        )
+    return obj
+
+
+def _de(obj: object, default: str = "") -> str:
+    if isinstance(obj, dict):
+        return str(obj.get("de") or obj.get("en") or default)
+    return str(obj) if obj else default
+
+
+def _cube(doc: dict, path: Path) -> dict:
+    try:
+        cube = doc["data"][0]
+        ids, size, dims, values = cube["id"], cube["size"], cube["dimension"], cube["value"]
+    except (KeyError, IndexError, TypeError):
+        raise FormatError(
+            "Kein Datenwürfel gefunden (erwartet: data[0] mit id, size, dimension, value)",
+            path=path,
+            hint="Ist das eine GENESIS-JSON-Datendatei (*_data.json)?",
+        ) from None
+    if len(ids) != len(size):
+        raise FormatError(f"'id' hat {len(ids)}, 'size' {len(size)} Einträge", path=path)
+    for k, n in zip(ids, size, strict=True):
+        idx = dims.get(k, {}).get("category", {}).get("index")
+        if not isinstance(idx, dict) or len(idx) != n:
+            raise FormatError(
+                f"Dimension '{k}' hat {len(idx) if isinstance(idx, dict) else 0} Ausprägungen, 'size' sagt {n}",
+                path=path,
+            )
+        if sorted(idx.values()) != list(range(n)):
+            raise FormatError(
+                f"Dimension '{k}' hat keine lückenlosen Positionen 0…{n - 1}", path=path
+            )
+    expected = int(np.prod(size)) if size else 0
+    if len(values) != expected:
+        raise FormatError(
+            f"{len(values)} Werte, aber die Dimensionen ergeben {expected} Zellen",
+            path=path,
+            hint="Die Datei ist unvollständig; bitte erneut herunterladen.",
+        )
+    return cube
+
+
+def _status(cube: dict, n: int, path: Path) -> np.ndarray:
+    st = cube.get("status")
+    out = np.full(n, "", dtype=object)
+    if st is None:
+        return out
+    if isinstance(st, dict):  # JSON-stat also allows {position: mark}
+        for k, v in st.items():
+            out[int(k)] = v or ""
+    elif isinstance(st, list):
+        if len(st) != n:
+            raise FormatError(f"'status' hat {len(st)} statt {n} Einträge", path=path)
+        out[:] = [s or "" for s in st]
+    else:
+        out[:] = str(st)
+    return out
+
+
+def read(path: Path) -> pd.DataFrame:
+    """Read a GENESIS JSON data/structure pair into a tidy table."""
+    data_path, structure_path = pair(Path(path))
+    cube = _cube(_load(data_path), data_path)
+    structure = _load(structure_path)
+    variables = structure.get("variables", {}) or {}
+    vvalues = structure.get("variableValues", {}) or {}
+    contents = structure.get("contents", {}) or {}
+    table_info = structure.get("table", {}) or {}
+
+    ids, size = list(cube["id"]), [int(s) for s in cube["size"]]
+    n = int(np.prod(size))
+    strides = [int(np.prod(size[i + 1 :])) for i in range(len(size))]
+    flat = np.arange(n)
+
+    def positions(i: int) -> np.ndarray:
+        return (flat // strides[i]) % size[i]
+
+    def codes_of(k: str) -> list[str]:
+        idx = cube["dimension"][k]["category"]["index"]
+        return sorted(idx, key=idx.get)
+
+    def label(code: str) -> str:
+        return _de(vvalues.get(code, {}).get("label"), code)
+
+    cols: dict[str, np.ndarray] = {}
+    cat_dims: list[tuple[int, list[str]]] = []
+    region_done = time_done = measure_done = False
+    claimed: set[str] = set()
+    for i, k in enumerate(ids):
+        codes = codes_of(k)
+        pos = positions(i)
+        vtype = str(variables.get(k, {}).get("variableType", ""))
+        if k == "statistic":
+            continue
+        if k == "content":
+            meas, units = [], []
+            for c in codes:
+                base, _, fn = c.partition("$")
+                info = contents.get(base, {})
+                meas.append(measure_for(base, _de(info.get("label"), base)))
+                unit_label = _de(info.get("functions", {}).get(fn, {}).get("label"), "Anzahl")
+                units.append(unit_for(unit_label, data_path, None))
+            cols["measure"] = np.asarray(meas, dtype=object)[pos]
+            cols["unit"] = np.asarray(units, dtype=object)[pos]
+            measure_done = True
+        elif is_region_variable(k) or vtype.startswith("REGION"):
+            if region_done:
+                raise FormatError(
+                    f"Zweite Regionalvariable '{k}' wird nicht unterstützt", path=data_path
+                )
+            regs = normalise_regions(pd.Series(codes), data_path, None).tolist()
+            names = ["Deutschland" if c == "DG" else label(c) for c in codes]
+            cols["region"] = np.asarray(regs, dtype=object)[pos]
+            cols["region_name"] = np.asarray(names, dtype=object)[pos]
+            region_done = True
+        elif k in _TIME_VARIABLES or vtype.startswith("TIME"):
+            bad = [c for c in codes if not re.fullmatch(r"\d{4}(-\d{2}-\d{2})?", c)]
+            if bad:
+                raise FormatError(
+                    f"Zeitangabe '{bad[0]}' ist weder Stichtag (JJJJ-MM-TT) noch Jahr",
+                    path=data_path,
+                )
+            if time_done:
+                raise FormatError(
+                    f"Zweite Zeitvariable '{k}' wird nicht unterstützt", path=data_path
+                )
+            cols["period"] = np.asarray(codes, dtype=object)[pos]
+            time_done = True
+        else:
+            var_label = _de(variables.get(k, {}).get("label"), k)
+            dim = dimension_for(k, var_label)
+            if dim != "category" and dim in claimed:
+                dim = "category"
+            labels = [label(c) for c in codes]
+            val, part = map_dimension(dim, pd.Series(codes), pd.Series(labels), var_label)
+            if dim != "category":
+                claimed.add(dim)
+                cols[dim] = val.to_numpy(dtype=object)[pos]
+            # unplaced labels (and every category variable) become key=value parts
+            if (part != "").any():
+                cat_dims.append((i, part.tolist()))
+
+    missing = [
+        w
+        for w, ok in (("Region", region_done), ("Zeit", time_done), ("Inhalt", measure_done))
+        if not ok
+    ]
+    if "Region" in missing:  # a table without regional variable is for Germany
+        cols["region"], cols["region_name"] = "DG", "Deutschland"
+        missing.remove("Region")
+    if missing:
+        raise FormatError(
+            "Der Datenwürfel hat keine Dimension für " + ", ".join(missing),
+            path=data_path,
+            hint="Erwartet werden 'content' und eine Zeitvariable (STAG oder JAHR).",
+        )
+
+    if cat_dims:
+        # one string per combination of the category dimensions, then looked up per cell
+        parts = [p for _, p in cat_dims]
+        combos = [
+            "|".join(sorted(x for x in combo if x)) or TOTAL for combo in itertools.product(*parts)
+        ]
+        combo_idx = np.ravel_multi_index(
+            [positions(i) for i, _ in cat_dims], [size[i] for i, _ in cat_dims]
+        )
+        cols["category"] = np.asarray(combos, dtype=object)[combo_idx]
+
+    status = _status(cube, n, data_path)
+    known = set(QUALITY_FLAGS) | SYMBOLS
+    unknown = sorted({s for s in np.unique(status.astype(str)) if s not in known})
+    if unknown:
+        raise FormatError(
+            f"Unbekanntes Zeichen '{unknown[0]}' in 'status'",
+            path=data_path,
+            hint="Bekannt sind e, p, r, s und - . x / ...",
+        )
+    raw = np.array([np.nan if v is None else v for v in cube["value"]], dtype=object)
+    try:
+        values = raw.astype(float)
+    except (TypeError, ValueError):
+        bad = next(v for v in raw if not isinstance(v, (int, float)))
+        raise FormatError(f"Wert '{str(bad)[:40]}' ist keine Zahl", path=data_path) from None
+    symbol = np.isin(status, list(SYMBOLS))
+    values[symbol] = np.nan  # GENESIS writes 0.0 under '-': a symbol never becomes 0
+    flags = np.where(symbol, status, pd.Series(status).map(QUALITY_FLAGS).fillna("").to_numpy())
+    gap = np.isnan(values) & ~symbol
+    if gap.any():
+        raise FormatError(
+            f"Zelle {int(np.flatnonzero(gap)[0])} hat keinen Wert und kein Zeichen", path=data_path
+        )
+
+    flags = np.where(flags == "…", "...", flags)
+    table = str(table_info.get("code") or data_path.name[: -len("_data.json")] or data_path.stem)
+    note = "; ".join(
+        " ".join(ln.split()) for ln in _de(table_info.get("note")).splitlines() if ln.strip()
+    )
+    out = pd.DataFrame({**cols, "value": values, "flag": flags})
+    out["source"] = source_for(table)
+    out["table"] = table
+    out["note"] = note
+    out = finish(out)
+    out.attrs["sum_tolerance"] = SUM_TOLERANCE
+    return out
