@@ -189,13 +189,14 @@ def parse_values(
     path: Path,
     lines: pd.Series | None,
     thousands: bool = False,
+    symbols: set[str] = SYMBOLS,
 ) -> tuple[pd.Series, pd.Series]:
     """Numbers with decimal comma (and optional '.' thousands) -> (float values, flags).
 
     Symbols become NaN with the symbol as flag; anything else that is not a number raises.
     """
     s = raw.astype(str).str.strip()
-    symbol = s.isin(SYMBOLS)
+    symbol = s.isin(symbols)
     flags = s.where(symbol, "").replace({"…": "..."})
     num = s.where(~symbol, "")
     if thousands:
