@@ -335,6 +335,11 @@ def _split(path: Path) -> _Parsed:
     ncols = 0
     for i, line in enumerate(body, start=1):
         cells = _cells(line)
+        if state == "data" and cells[0].strip() and len(cells) == ncols and cells[1].strip():
+            data.append(cells)  # fast path for ordinary data rows
+            data_lines.append(i)
+            sections.append(section)
+            continue
         stripped = [c.strip() for c in cells]
         if not any(stripped):
             continue
@@ -528,13 +533,14 @@ def _assign(col: _Column, key: str, cell: str) -> None:
         col.cats[name] = TOTAL if low == "insgesamt" else cell
 
 
-def _read_column(cells: list[str], meta: TableMeta, top: int) -> _Column:
+def _read_column(cells: list[str], meta: TableMeta) -> _Column:
     """Interpret one column's header cells (top to bottom)."""
     col = _Column()
     pending: str | None = None
-    filled = [(r, c) for r, c in enumerate(cells) if c]
-    for n, (row, cell) in enumerate(filled):
-        below = filled[n + 1][1] if n + 1 < len(filled) else None
+    labels = 0  # header labels seen so far (periods and units not counted)
+    filled = [c for c in cells if c]
+    for n, cell in enumerate(filled):
+        below = filled[n + 1] if n + 1 < len(filled) else None
         period = _parse_period(cell, meta.school_year)
         if period is not None and pending in (None, "period"):
             col.period = period
@@ -549,6 +555,8 @@ def _read_column(cells: list[str], meta: TableMeta, top: int) -> _Column:
             col.measure = _measure_from_label(cu[0])
             col.unit, col.factor = cu[1]
             continue
+        first_label = labels == 0
+        labels += 1
         var = _variable(cell)
         if var:
             pending = var
@@ -566,14 +574,14 @@ def _read_column(cells: list[str], meta: TableMeta, top: int) -> _Column:
             if hit[0]:
                 col.dims[hit[0]] = hit[1]
             continue
-        # Unknown label: its neighbour below tells what it is.
-        if below is not None and (_variable(below) or _content_with_unit(below)):
+        # Unknown label. In the top row of a table without a content line it is the content;
+        # otherwise its neighbour below tells what it is.
+        if first_label and not meta.content and col.measure is None:
+            col.measure = slug(cell)
+        elif below is not None and (_variable(below) or _content_with_unit(below)):
             col.measure = slug(cell)  # a content above a variable name
         elif below is None or _unit(below):
-            if row == top and not meta.content and col.measure is None:
-                col.measure = slug(cell)  # a content with only its unit below
-            else:
-                col.cats["merkmal"] = cell
+            col.cats["merkmal"] = cell
         else:
             pending = f"cat:{_key(cell)}"  # an unknown variable name above its values
     return col
@@ -748,7 +756,7 @@ def read(path: str | Path) -> pd.DataFrame:
 
     # Value columns: header cells -> dimensions
     value_cols = list(range(stub, ncols))
-    specs = [_read_column([cells[j] for cells in header_rows], meta, 0) for j in value_cols]
+    specs = [_read_column([cells[j] for cells in header_rows], meta) for j in value_cols]
     default_measure = _measure_from_label(meta.content) if meta.content else None
     if default_measure is None:
         label = next(
@@ -833,38 +841,40 @@ def read(path: str | Path) -> pd.DataFrame:
     factor = cols["factor"].to_numpy(float)[c_idx]
     values = values * factor
 
+    def by_row(series: pd.Series) -> pd.Series:
+        return pd.Series(pd.array(series.tolist(), dtype="str").take(r_idx))
+
+    def by_col(name: str) -> pd.Series:
+        return pd.Series(pd.array(cols[name].tolist(), dtype="str").take(c_idx))
+
     out = pd.DataFrame(
         {
-            "region": codes.to_numpy(object)[r_idx],
-            "region_name": names.to_numpy(object)[r_idx],
-            "measure": cols["measure"].to_numpy(object)[c_idx],
-            "unit": cols["unit"].to_numpy(object)[c_idx],
+            "region": by_row(codes),
+            "region_name": by_row(names),
+            "measure": by_col("measure"),
+            "unit": by_col("unit"),
             "value": values,
-            "flag": flags,
+            "flag": pd.array(flags.tolist(), dtype="str"),
         }
     )
     if row_period is not None:
-        out["period"] = row_period.to_numpy(object)[r_idx]
-        missing = out["period"].isna().to_numpy()
+        period = row_period.to_numpy(object)[r_idx]
+        missing = pd.isna(period)
         if missing.any():
-            out.loc[missing, "period"] = cols["period"].to_numpy(object)[c_idx][missing]
+            period[missing] = cols["period"].to_numpy(object)[c_idx][missing]
+        out["period"] = pd.array(period.tolist(), dtype="str")
     else:
-        out["period"] = cols["period"].to_numpy(object)[c_idx]
+        out["period"] = by_col("period")
     for dim in ("sex", "nationality", "age_group", "school_type"):
-        if dim in row_dims:
-            out[dim] = row_dims[dim].to_numpy(object)[r_idx]
-        else:
-            out[dim] = cols[dim].to_numpy(object)[c_idx]
-    col_cat = cols["category"].to_numpy(object)[c_idx]
+        out[dim] = by_row(row_dims[dim]) if dim in row_dims else by_col(dim)
     if "category" in row_dims:
-        row_cat = row_dims["category"].to_numpy(object)[r_idx]
-        pairs = pd.DataFrame({"a": row_cat, "b": col_cat})
-        combos = {
-            (a, b): _merge_cats(a, b) for a, b in pairs.drop_duplicates().itertuples(index=False)
-        }
-        out["category"] = [combos[(a, b)] for a, b in zip(row_cat, col_cat, strict=True)]
+        # merge row and column categories once per distinct pair, then index
+        row_codes, row_uniques = pd.factorize(row_dims["category"])
+        merged = [_merge_cats(a, b) for a in row_uniques for b in cols["category"]]
+        idx = row_codes[r_idx] * n_cols + c_idx
+        out["category"] = pd.Series(pd.array(merged, dtype="str").take(idx))
     else:
-        out["category"] = col_cat
+        out["category"] = by_col("category")
     unknown = set(out["flag"].unique()) - set(FLAGS)
     if unknown:  # pragma: no cover - _parse_other only yields known flags
         raise FormatError(f"Unbekanntes Zeichen {sorted(unknown)}", path=path)
