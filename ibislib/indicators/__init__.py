@@ -1,0 +1,45 @@
+"""Indicator catalogue and engine: the integration monitoring as data.
+
+Public API (used by the report notebooks; names and signatures are stable)::
+
+    catalog(params=None) -> dict[str, Indicator]          # id -> entry (.title, .unit, .decimals,
+                                                          #   .definition, .source, .lesehilfe,
+                                                          #   .dimension, .concept, .notes)
+    compute(ids=None, regions=None, periods=None, *, store=None, params=None) -> DataFrame
+    change(df) -> DataFrame                               # + previous_period, previous_value,
+                                                          #   change (abs. / Prozentpunkte), change_pct
+    compare(indicator_id, region, period=None, *, store=None) -> DataFrame
+    latest(indicator_id, region, *, store=None, **breakdown) -> pandas.Series | None
+    series(indicator_id, region, *, store=None, breakdown=False) -> DataFrame
+    suppress(df, threshold=5, by=None) -> DataFrame
+    references(indicator_id=None, store=None) -> DataFrame  # published reference values
+
+German sentences built on these live in :mod:`ibislib.text` (lesehilfe, comparison, no_data).
+"""
+
+from __future__ import annotations
+
+from .catalog import CatalogError, Indicator, Selection, catalog, load_catalog
+from .engine import OUT_COLUMNS, compute, level_of, parents, resolve_region
+from .query import change, compare, latest, series
+from .reference import references
+from .suppression import suppress
+
+__all__ = [
+    "OUT_COLUMNS",
+    "CatalogError",
+    "Indicator",
+    "Selection",
+    "catalog",
+    "change",
+    "compare",
+    "compute",
+    "latest",
+    "level_of",
+    "load_catalog",
+    "parents",
+    "references",
+    "resolve_region",
+    "series",
+    "suppress",
+]

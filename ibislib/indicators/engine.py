@@ -1,0 +1,721 @@
+"""One generic engine that evaluates the catalogue, vectorised over all regions and periods.
+
+Each selection of the catalogue becomes a boolean filter plus (where parts are summed) one
+``groupby`` over the store; numerator and denominator are joined with ``merge_asof`` on the
+Stichtag so that the reference-date rule (same date, or 31.12. of the previous year, else the
+nearest available date) is applied to every region at once. The only Python loop runs over
+indicators.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+
+from .. import fmt
+from ..errors import IbisError, RegionError
+from ..tidy import DIMENSIONS, KEY, TOTAL, age_bounds
+from .catalog import Indicator, Selection, catalog
+
+#: Columns of every frame :func:`compute` returns.
+OUT_COLUMNS: list[str] = [
+    "indicator_id",
+    "region",
+    "region_name",
+    "period",
+    *DIMENSIONS,
+    "value",
+    "numerator",
+    "denominator",
+    "denominator_period",
+    "unit",
+    "flag",
+    "note",
+]
+
+_AGS_RE = r"^(DG|\d{2}|\d{3}|\d{5}|\d{8}|\d{9})$"
+
+
+# --------------------------------------------------------------------------- periods
+
+
+@lru_cache(maxsize=4096)
+def period_date(period: str) -> pd.Timestamp:
+    """The date a period stands for: Stichtag as is, year -> 31.12., school year -> 15.10."""
+    p = str(period)
+    if len(p) == 10 and p[4] == "-":
+        return pd.Timestamp(p)
+    if len(p) == 7 and p[4] == "/":
+        return pd.Timestamp(int(p[:4]), 10, 15)
+    if len(p) == 4 and p.isdigit():
+        return pd.Timestamp(int(p), 12, 31)
+    return pd.NaT
+
+
+def _period_dates(periods: pd.Series) -> pd.Series:
+    uniq = periods.unique()
+    mapping = {p: period_date(p) for p in uniq}
+    return periods.map(mapping).astype("datetime64[ns]")
+
+
+def _norm_category(c: str) -> str:
+    """'ehefrau=insgesamt|ehemann=insgesamt' -> 'insgesamt'; parts at insgesamt are dropped."""
+    if c == TOTAL or "=" not in c:
+        return c
+    parts = [p for p in c.split("|") if p.split("=", 1)[-1].strip() != TOTAL]
+    return "|".join(parts) or TOTAL
+
+
+# --------------------------------------------------------------------------- prepared store
+
+
+@dataclass
+class Prepared:
+    """The store split by (measure, unit), deduplicated, with dates; cached per store object."""
+
+    frames: dict[tuple[str, str], pd.DataFrame]
+    names: dict[str, str]
+    regions: list[str]
+    store: pd.DataFrame | None = None
+    subsets: dict[tuple, Prepared] = field(default_factory=dict)
+
+    def subset(self, regions: tuple[str, ...]) -> Prepared:
+        """The same store restricted to some regions (cached; makes single-unit calls cheap)."""
+        if regions in self.subsets:
+            return self.subsets[regions]
+        keep = set(regions)
+        frames = {k: f[f["region"].isin(keep)] for k, f in self.frames.items()}
+        frames = {k: f for k, f in frames.items() if len(f)}
+        sub = Prepared(frames, self.names, [r for r in self.regions if r in keep])
+        if len(self.subsets) > 64:
+            self.subsets.clear()
+        self.subsets[regions] = sub
+        return sub
+
+
+_PREPARED: dict[int, Prepared] = {}
+
+
+def _registry_names() -> dict[str, str]:
+    try:
+        from ..regions import registry
+
+        frame = registry().to_frame()
+        return dict(zip(frame["ags"], frame["name"], strict=False))
+    except (ImportError, IbisError, OSError, KeyError):
+        return {}
+
+
+def prepare(store: pd.DataFrame) -> Prepared:
+    """Split the tidy store for the engine (cached by object identity)."""
+    cached = _PREPARED.get(id(store))
+    if cached is not None and cached.store is store:
+        return cached
+    df = store
+    if len(df) and df.duplicated(KEY).any():
+        # the same number from two tables (e.g. a Kreis in a Kreis and a Gemeinde table)
+        df = df.drop_duplicates(KEY, keep="first")
+    df = df.assign(
+        category=df["category"].map({c: _norm_category(c) for c in df["category"].unique()}),
+        date=_period_dates(df["period"]),
+    )
+    # GENESIS '-' means "nothing there, exactly zero": count it as 0 and keep the flag
+    dash = (df["flag"] == "-") & df["value"].isna()
+    if dash.any():
+        df.loc[dash, "value"] = 0.0
+    cols = ["region", "period", "date", *DIMENSIONS, "value", "flag", "note", "table"]
+    frames = {
+        (str(m), str(u)): g[cols].reset_index(drop=True)
+        for (m, u), g in df.groupby(["measure", "unit"], sort=False, observed=True)
+    }
+    names_df = df.drop_duplicates("region")[["region", "region_name"]]
+    names = dict(zip(names_df["region"], names_df["region_name"], strict=False))
+    reg = _registry_names()
+    names.update({k: v for k, v in reg.items() if k in names})
+    prep = Prepared(frames, names, sorted(names), store=store)
+    _PREPARED.clear()
+    _PREPARED[id(store)] = prep
+    return prep
+
+
+def load_store() -> pd.DataFrame:
+    from .. import store as store_mod
+
+    return store_mod.load()
+
+
+# --------------------------------------------------------------------------- selections
+
+
+def _cover(lo: float, hi: float, groups: list[str]) -> list[str] | None:
+    """Age groups that tile [lo, hi) exactly (fewest pieces), or None."""
+    spans = []
+    for g in groups:
+        a, b = age_bounds(g)
+        if a >= lo and b <= hi:
+            spans.append((a, b, g))
+    best: dict[float, list[str]] = {lo: []}
+    for a, b, g in sorted(spans):
+        if a in best:
+            path = best[a] + [g]
+            if b not in best or len(path) < len(best[b]):
+                best[b] = path
+    return best.get(hi)
+
+
+@dataclass
+class _Part:
+    rows: pd.DataFrame  # region, period, date, breakdown dims, value, flag, note, table
+    missing: str = ""  # note for incomplete sums
+
+
+def _filter(
+    sub: pd.DataFrame, sel: Selection, breakdown: tuple[str, ...], bfilter: dict
+) -> tuple[pd.DataFrame, int]:
+    mask = np.ones(len(sub), dtype=bool)
+    expected = 1
+    for dim in DIMENSIONS:
+        col = sub[dim]
+        if dim in sel.filters:
+            v = sel.filters[dim]
+            if isinstance(v, list):
+                mask &= col.isin(v).to_numpy()
+                expected *= len(v)
+            else:
+                mask &= (col == v).to_numpy()
+        elif dim == "age_group" and sel.age is not None:
+            continue
+        elif dim in breakdown:
+            pat = bfilter.get(dim)
+            if pat:
+                keep = [u for u in col.unique() if u == TOTAL or fnmatch.fnmatchcase(u, pat)]
+                mask &= col.isin(keep).to_numpy()
+        else:
+            mask &= (col == TOTAL).to_numpy()
+    return sub[mask], expected
+
+
+def select(
+    prep: Prepared,
+    sel: Selection,
+    breakdown: tuple[str, ...] = (),
+    bfilter: dict | None = None,
+) -> pd.DataFrame:
+    """Evaluate one selection: one row per region, period and breakdown cell.
+
+    Returns columns region, period, date, the breakdown dims, value, flag, note, table.
+    Sums (lists, age bounds) are NaN when a part is missing or has a symbol; ``note`` says why.
+    """
+    bfilter = bfilter or {}
+    keys = ["region", "period", "date", *breakdown]
+    out_cols = [*keys, "value", "flag", "note", "table"]
+    sub = prep.frames.get((sel.measure, sel.unit))
+    if sub is None or sub.empty:
+        return pd.DataFrame(columns=out_cols)
+    sub, expected = _filter(sub, sel, breakdown, bfilter)
+    if sel.age is None and expected == 1:
+        return sub[out_cols]
+    sub = sub.assign(_sign=1.0, _expected=float(expected))
+    complement_note = ""
+    if sel.age is not None:
+        sub, complement_note = _age_rows(sub, sel, expected)
+    if sub.empty:
+        return pd.DataFrame(columns=out_cols)
+    sub = sub.assign(
+        _nan=sub["value"].isna(),
+        value=sub["value"] * sub["_sign"],
+        _n=1,
+    )
+    agg = sub.groupby(keys, sort=False, observed=True, dropna=False).agg(
+        value=("value", "sum"),
+        _nan=("_nan", "any"),
+        _n=("_n", "sum"),
+        _expected=("_expected", "first"),
+        flag=("flag", "max"),
+        note=("note", "max"),
+        table=("table", "first"),
+    )
+    agg = agg.reset_index()
+    incomplete = agg["_n"] < agg["_expected"]
+    agg.loc[agg["_nan"] | incomplete, "value"] = np.nan
+    if incomplete.any():
+        msg = f"{sel.describe()}: nicht alle Teile vorhanden"
+        agg.loc[incomplete, "note"] = _join(agg.loc[incomplete, "note"], msg)
+    if complement_note:
+        agg["note"] = _join(agg["note"], complement_note)
+    return agg[out_cols]
+
+
+def _age_rows(sub: pd.DataFrame, sel: Selection, expected: int) -> tuple[pd.DataFrame, str]:
+    """Rows whose age groups tile the bounds, per table; complement (total − rest) if needed."""
+    lo, hi = sel.age
+    lo, hi = float(lo), (math.inf if hi is None else float(hi))
+    parts = sub[sub["age_group"] != TOTAL]
+    totals = sub[sub["age_group"] == TOTAL]
+    chosen, minus = [], []
+    note = ""
+    for table, groups in parts.groupby("table", sort=False)["age_group"].unique().items():
+        chain = _cover(lo, hi, list(groups))
+        if chain is not None:
+            chosen.append((table, chain))
+            continue
+        rest = _cover(hi, math.inf, list(groups)) if lo == 0 and hi != math.inf else None
+        if rest is not None:
+            minus.append((table, rest))
+    frames = []
+    for table, chain in chosen:
+        f = parts[(parts["table"] == table) & parts["age_group"].isin(chain)]
+        frames.append(f.assign(_expected=float(expected * len(chain))))
+    for table, rest in minus:
+        f = parts[(parts["table"] == table) & parts["age_group"].isin(rest)]
+        t = totals[totals["table"] == table]
+        n = float(expected * (len(rest) + 1))
+        frames.append(f.assign(_sign=-1.0, _expected=n))
+        frames.append(t.assign(_expected=n))
+        note = f"berechnet als alle Altersgruppen minus {int(hi)} Jahre und älter"
+    if not frames:
+        return sub.iloc[0:0], ""
+    return pd.concat(frames, ignore_index=True), note
+
+
+def _join(a, b) -> pd.Series | np.ndarray:
+    """Join two note columns (or a column and a constant) with '; ', skipping empty ones."""
+    a = np.asarray(a, dtype=object)
+    b = np.broadcast_to(np.asarray(b, dtype=object), a.shape)
+    both = np.char.str_len(a.astype(str)) > 0
+    bnz = np.char.str_len(b.astype(str)) > 0
+    return np.where(both & bnz, a + "; " + b, np.where(bnz, b, a))
+
+
+# --------------------------------------------------------------------------- indicator kinds
+
+
+def _empty_out() -> pd.DataFrame:
+    df = pd.DataFrame({c: pd.Series(dtype=object) for c in OUT_COLUMNS})
+    for c in ("value", "numerator", "denominator"):
+        df[c] = df[c].astype(float)
+    return df
+
+
+def _finish(ind: Indicator, df: pd.DataFrame, prep: Prepared) -> pd.DataFrame:
+    """Bring an evaluated frame into OUT_COLUMNS order; dims not broken down are 'insgesamt'."""
+    n = len(df)
+    out = pd.DataFrame(index=df.index)
+    out["indicator_id"] = ind.id
+    out["region"] = df["region"]
+    out["region_name"] = df["region"].map(prep.names).fillna(df["region"])
+    out["period"] = df["period"]
+    for dim in DIMENSIONS:
+        out[dim] = df[dim] if dim in df else TOTAL
+    for c in ("value", "numerator", "denominator"):
+        out[c] = df[c].astype(float) if c in df else np.full(n, np.nan)
+    out["denominator_period"] = df["denominator_period"] if "denominator_period" in df else ""
+    out["unit"] = ind.unit
+    out["flag"] = df["flag"] if "flag" in df else ""
+    out["note"] = df["note"] if "note" in df else ""
+    for c in ("denominator_period", "flag", "note"):
+        out[c] = out[c].fillna("").astype(str)
+    return out.reset_index(drop=True)
+
+
+def _count(ind: Indicator, prep: Prepared) -> pd.DataFrame:
+    num = select(prep, ind.numerator, ind.breakdown, ind.breakdown_filter)
+    num = num.assign(numerator=num["value"])
+    num["note"] = _join(
+        num["note"],
+        np.where(num["value"].isna() & (num["flag"] != ""), "Zahl nicht ausgewiesen", ""),
+    )
+    return num
+
+
+def _target_dates(ind: Indicator, dates: pd.Series) -> pd.Series:
+    if ind.period_rule == "previous_year_end":
+        years = dates.dt.year - 1
+        return pd.to_datetime(years.astype(str) + "-12-31").astype("datetime64[ns]")
+    return dates.astype("datetime64[ns]")
+
+
+def _ratio(ind: Indicator, prep: Prepared) -> pd.DataFrame:
+    bd = ind.breakdown
+    num = select(prep, ind.numerator, bd, ind.breakdown_filter)
+    den_sel = ind.denominator
+    den_bd = tuple(
+        d
+        for d in bd
+        if d not in den_sel.filters and not (d == "age_group" and den_sel.age is not None)
+    )
+    den = select(prep, den_sel, den_bd, ind.breakdown_filter)
+    if num.empty:
+        return num
+    num = num.assign(_target=_target_dates(ind, num["date"]))
+    num = num[num["_target"].notna()].sort_values("_target", kind="stable")
+    right = den.rename(
+        columns={
+            "value": "denominator",
+            "period": "denominator_period",
+            "date": "_den_date",
+            "flag": "_den_flag",
+            "note": "_den_note",
+        }
+    )[
+        [
+            "region",
+            *den_bd,
+            "_den_date",
+            "denominator",
+            "denominator_period",
+            "_den_flag",
+            "_den_note",
+        ]
+    ]
+    right = right.astype({"_den_date": "datetime64[ns]"}).sort_values("_den_date", kind="stable")
+    by = ["region", *den_bd]
+    if right.empty:
+        m = num.assign(
+            _den_date=pd.NaT,
+            denominator=np.nan,
+            denominator_period=np.nan,
+            _den_flag="",
+            _den_note="",
+        )
+    else:
+        right = right.astype({c: num[c].dtype for c in by})
+        m = pd.merge_asof(
+            num,
+            right,
+            left_on="_target",
+            right_on="_den_date",
+            by=by,
+            direction="nearest",
+            tolerance=pd.Timedelta(days=ind.max_gap_days),
+        )
+    return _ratio_values(ind, m)
+
+
+def _ratio_values(ind: Indicator, m: pd.DataFrame) -> pd.DataFrame:
+    num_v = m["value"].to_numpy(dtype=float)
+    den_v = m["denominator"].to_numpy(dtype=float)
+    found = m["_den_date"].notna().to_numpy()
+    den_flag = m["_den_flag"].fillna("").astype(str).to_numpy(dtype=object)
+    num_flag = m["flag"].fillna("").astype(str).to_numpy(dtype=object)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = num_v / den_v * ind.scale
+    zero = found & (den_v == 0)
+    value[zero] = np.nan
+    note = m["note"].fillna("").astype(str).to_numpy(dtype=object)
+    note = _join(note, m["_den_note"].fillna("").astype(str).to_numpy(dtype=object))
+    gap_years = max(1, round(ind.max_gap_days / 365))
+    target_txt = m["_target"].dt.strftime("%d.%m.%Y").fillna("").to_numpy(dtype=object)
+    note = _join(
+        note,
+        np.where(
+            ~found,
+            f"Nenner fehlt: {ind.denominator.describe()} (kein Stichtag innerhalb von {gap_years} Jahren um "
+            + target_txt
+            + ")",
+            "",
+        ),
+    )
+    shifted = found & (m["_den_date"] != m["_target"]).to_numpy()
+    den_period_txt = (
+        m["denominator_period"].fillna("").astype(str).map(fmt.period).to_numpy(dtype=object)
+    )
+    note = _join(
+        note,
+        np.where(
+            shifted,
+            "Nenner zum "
+            + den_period_txt
+            + " statt zum "
+            + target_txt
+            + " (nächstgelegener verfügbarer Stichtag)",
+            "",
+        ),
+    )
+    note = _join(note, np.where(zero, "Nenner ist 0", ""))
+    num_sym = np.isnan(num_v) & (num_flag != "")
+    den_sym = found & np.isnan(den_v) & (den_flag != "")
+    note = _join(
+        note, np.where(num_sym, "Zähler nicht ausgewiesen (Zeichen '" + num_flag + "')", "")
+    )
+    note = _join(
+        note, np.where(den_sym, "Nenner nicht ausgewiesen (Zeichen '" + den_flag + "')", "")
+    )
+    flag = np.where(num_flag != "", num_flag, np.where(found, den_flag, ""))
+    return m.assign(
+        numerator=num_v,
+        value=value,
+        denominator=den_v,
+        denominator_period=m["denominator_period"].fillna("").astype(str),
+        flag=flag,
+        note=note,
+    )
+
+
+def _change(ind: Indicator, prep: Prepared) -> pd.DataFrame:
+    bd = list(ind.breakdown)
+    num = select(prep, ind.numerator, ind.breakdown, ind.breakdown_filter)
+    if num.empty:
+        return num
+    fam = {t: str(t).replace("_", "-").split("-")[0] for t in num["table"].unique()}
+    num = num.assign(_family=num["table"].map(fam)).sort_values(
+        [*["region", *bd, "_family"], "date"]
+    )
+    g = num.groupby(["region", *bd, "_family"], sort=False, observed=True)
+    prev = g["value"].shift()
+    prev_period = g["period"].shift()
+    num = num.assign(numerator=num["value"], denominator=prev, denominator_period=prev_period)
+    num = num[num["denominator_period"].notna()]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        num["value"] = (num["numerator"] / num["denominator"] - 1.0) * 100.0
+    num.loc[num["denominator"] == 0, "value"] = np.nan
+    return num
+
+
+def _relative(ind: Indicator, base: pd.DataFrame) -> pd.DataFrame:
+    if base.empty:
+        return base
+    ((dim, at),) = ind.base.items()
+    others = ["region", "period", *[d for d in DIMENSIONS if d != dim]]
+    ref = base.loc[base[dim] == at, [*others, "value"]].rename(columns={"value": "denominator"})
+    ref = ref.drop_duplicates(others)
+    m = base.drop(columns=["numerator", "denominator", "denominator_period"]).merge(
+        ref, on=others, how="left"
+    )
+    m["numerator"] = m["value"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        m["value"] = m["numerator"] / m["denominator"]
+    m["denominator_period"] = m["period"]
+    missing = m["denominator"].isna()
+    m.loc[missing, "note"] = _join(
+        m.loc[missing, "note"].to_numpy(dtype=object), f"Bezugswert ({dim} = {at}) fehlt"
+    )
+    return m
+
+
+def _with_fallback(ind: Indicator, prep: Prepared, df: pd.DataFrame) -> pd.DataFrame:
+    """Fill cells the ratio cannot give with the published value (note says so)."""
+    pub = select(prep, ind.fallback, ind.breakdown, ind.breakdown_filter)
+    if pub.empty:
+        return df
+    pub = pub.assign(
+        numerator=np.nan,
+        denominator=np.nan,
+        denominator_period="",
+        note=_join(
+            pub["note"].to_numpy(dtype=object),
+            "veröffentlichter Anteil, nicht aus Zähler und Nenner berechnet",
+        ),
+    )
+    keycols = ["region", "period", *ind.breakdown]
+    if df.empty:
+        return pub
+    have = df[df["value"].notna()][keycols]
+    pub = pub.merge(have.assign(_have=True), on=keycols, how="left")
+    pub = pub[pub["_have"].isna()].drop(columns="_have")
+    drop = (
+        df[keycols].merge(pub[keycols].assign(_drop=True), on=keycols, how="left")["_drop"].notna()
+    )
+    return pd.concat([df[~drop.to_numpy()], pub], ignore_index=True)
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def _resolve_ids(ids, cat: dict[str, Indicator]) -> list[str]:
+    if ids is None:
+        return list(cat)
+    if isinstance(ids, str):
+        ids = [s.strip() for s in ids.split(",") if s.strip()]
+    unknown = [i for i in ids if i not in cat]
+    if unknown:
+        import difflib
+
+        close = difflib.get_close_matches(unknown[0], list(cat), n=3)
+        raise IbisError(
+            f"Unbekannte Indikator-ID {', '.join(repr(u) for u in unknown)}"
+            + (f" – meinten Sie {', '.join(close)}?" if close else ""),
+            hint="Alle IDs: ibislib.indicators.catalog() oder ibislib/indicators/catalog.yml.",
+        )
+    return list(ids)
+
+
+def _catalog_for(params: dict | None) -> dict[str, Indicator]:
+    """The catalogue with parameters: flat keys for all entries, {id: {...}} for one entry."""
+    params = params or {}
+    flat = {k: v for k, v in params.items() if not isinstance(v, dict)}
+    cat = dict(catalog(flat))
+    for key, sub in params.items():
+        if isinstance(sub, dict) and key in cat:
+            cat[key] = catalog({**flat, **sub})[key]
+    return cat
+
+
+def evaluate(
+    ind: Indicator, prep: Prepared, done: dict[str, pd.DataFrame] | None = None
+) -> pd.DataFrame:
+    """One indicator over every region and period of a prepared store."""
+    done = {} if done is None else done
+    if ind.kind == "count":
+        raw = _count(ind, prep)
+    elif ind.kind == "ratio":
+        raw = _ratio(ind, prep)
+    elif ind.kind == "change":
+        raw = _change(ind, prep)
+    else:
+        base = done.get(ind.base_indicator)
+        if base is None:
+            base = evaluate(catalog()[ind.base_indicator], prep, done)
+        out = _relative(ind, base)
+        out = out.assign(indicator_id=ind.id, unit=ind.unit)
+        return out[OUT_COLUMNS] if not out.empty else _empty_out()
+    if ind.fallback is not None:
+        raw = _with_fallback(ind, prep, raw)
+    out = _finish(ind, raw, prep) if len(raw) else _empty_out()
+    done[ind.id] = out
+    return out
+
+
+def compute(
+    ids: list[str] | str | None = None,
+    regions: list[str] | str | None = None,
+    periods: list[str] | str | None = None,
+    *,
+    store: pd.DataFrame | None = None,
+    params: dict | None = None,
+) -> pd.DataFrame:
+    """Indicator values as a tidy frame (columns :data:`OUT_COLUMNS`).
+
+    ids      catalogue ids (default: all); a comma-separated string works too.
+    regions  AGS of Gemeinden, Kreise, Länder or "DG" (names are resolved via the registry);
+             default: every region in the store. A unit asked for without data gets one row
+             with value NaN and a note saying what is missing.
+    periods  keep only these periods of the indicator (denominators may still come from the
+             nearest other date, see the catalogue's period_rule).
+    store    a tidy frame (default: :func:`ibislib.store.load`).
+    params   catalogue parameters, e.g. ``{"lower_age": 15}`` or
+             ``{"einbuergerungspotenzial": {"min_years": 8}}``.
+
+    Values are NaN (never 0) where an input is missing or carries a symbol; ``flag`` keeps the
+    symbol and ``note`` says what is missing or which Stichtag was used instead.
+    """
+    cat = _catalog_for(params)
+    id_list = _resolve_ids(ids, cat)
+    if store is None:
+        store = load_store()
+    prep = prepare(store)
+    region_list = None
+    if regions is not None:
+        if isinstance(regions, str):
+            regions = [regions]
+        region_list = [resolve_region(r, prep) for r in regions]
+        prep = prep.subset(tuple(sorted(set(region_list))))
+    period_list = None
+    if periods is not None:
+        period_list = [periods] if isinstance(periods, str) else list(periods)
+    frames = []
+    done: dict[str, pd.DataFrame] = {}
+    for i in id_list:
+        ind = cat[i]
+        out = evaluate(ind, prep, done)
+        if period_list is not None:
+            out = out[out["period"].isin(period_list)]
+        if region_list is not None:
+            out = pd.concat(
+                [out, _placeholders(ind, out, region_list, period_list, prep)], ignore_index=True
+            )
+        frames.append(out)
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return _empty_out()
+    return pd.concat(frames, ignore_index=True)[OUT_COLUMNS]
+
+
+def _placeholders(
+    ind: Indicator, out: pd.DataFrame, regions: list[str], periods, prep: Prepared
+) -> pd.DataFrame:
+    have = set(out["region"].unique())
+    missing = [r for r in dict.fromkeys(regions) if r not in have]
+    if not missing:
+        return _empty_out().iloc[0:0]
+    what = ind.numerator.describe() if ind.numerator is not None else ind.title
+    period = periods[0] if periods and len(periods) == 1 else ""
+    when = f" für {fmt.period(period)}" if period else ""
+    rows = pd.DataFrame(
+        {
+            "indicator_id": ind.id,
+            "region": missing,
+            "region_name": [prep.names.get(r) or _registry_name(r) for r in missing],
+            "period": period,
+            **{d: TOTAL for d in DIMENSIONS},
+            "value": np.nan,
+            "numerator": np.nan,
+            "denominator": np.nan,
+            "denominator_period": "",
+            "unit": ind.unit,
+            "flag": "",
+            "note": f"Keine Daten im Datenspeicher{when}: {what}",
+        }
+    )
+    return rows[OUT_COLUMNS]
+
+
+def _registry_name(ags: str) -> str:
+    try:
+        from ..regions import registry
+
+        return registry().name_of(ags, default=ags)
+    except (ImportError, IbisError, OSError):
+        return ags
+
+
+def resolve_region(text: str, prep: Prepared | None = None) -> str:
+    """AGS or name (Gemeinde, Kreis, Land, 'DG') -> AGS; :class:`RegionError` if unknown."""
+    import re
+
+    s = str(text).strip()
+    if re.match(_AGS_RE, s):
+        return s
+    try:
+        from ..regions import registry
+
+        return registry().resolve(s).ags
+    except ImportError:
+        pass
+    if prep is not None:
+        hits = [a for a, n in prep.names.items() if n.split(",")[0].strip().lower() == s.lower()]
+        if len(hits) == 1:
+            return hits[0]
+    raise RegionError(f"Unbekannte Gebietseinheit '{s}'", hint="Bitte den AGS angeben.")
+
+
+def parents(ags: str) -> list[str]:
+    """Kreis, Land and 'DG' above a unit (registry; else from the AGS prefix)."""
+    try:
+        from ..regions import registry
+
+        return registry().parents(ags)
+    except (ImportError, IbisError, OSError):
+        pass
+    if ags == "DG":
+        return []
+    out = []
+    if len(ags) >= 8:
+        out.append(ags[:5])
+    if len(ags) >= 3:
+        out.append(ags[:2])
+    return [*out, "DG"]
+
+
+def level_of(ags: str) -> str:
+    """'Gemeinde', 'Kreis', 'Land' or 'Deutschland' from the AGS length."""
+    if ags == "DG":
+        return "Deutschland"
+    return {2: "Land", 3: "Regierungsbezirk", 5: "Kreis", 8: "Gemeinde", 9: "Gemeindeverband"}.get(
+        len(ags), "Gebiet"
+    )

@@ -1,0 +1,155 @@
+"""Questions notebooks ask of the engine: latest value, time series, change, comparison."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..tidy import DIMENSIONS, TOTAL
+from .catalog import catalog
+from .engine import compute, level_of, load_store, parents, period_date, prepare, resolve_region
+from .reference import references
+
+COMPARE_COLUMNS = [
+    "level",
+    "region",
+    "region_name",
+    "period",
+    "value",
+    "unit",
+    "kind",
+    "source",
+    "note",
+]
+
+
+def _totals(df: pd.DataFrame, **breakdown: str) -> pd.DataFrame:
+    mask = np.ones(len(df), dtype=bool)
+    for dim in DIMENSIONS:
+        mask &= (df[dim] == breakdown.get(dim, TOTAL)).to_numpy()
+    return df[mask]
+
+
+def _dates(periods: pd.Series) -> pd.Series:
+    return periods.map(period_date)
+
+
+def series(
+    indicator_id: str,
+    region: str,
+    *,
+    store: pd.DataFrame | None = None,
+    breakdown: bool = False,
+) -> pd.DataFrame:
+    """All periods of one indicator for one unit (AGS or name), oldest first.
+
+    Only the totals unless ``breakdown=True`` (then every breakdown cell). Rows with NaN value
+    stay in (their note says what is missing).
+    """
+    df = compute([indicator_id], [region], store=store)
+    if not breakdown:
+        df = _totals(df)
+    df = df.assign(_d=_dates(df["period"])).sort_values(["_d", *DIMENSIONS], kind="stable")
+    return df.drop(columns="_d").reset_index(drop=True)
+
+
+def latest(
+    indicator_id: str,
+    region: str,
+    *,
+    store: pd.DataFrame | None = None,
+    **breakdown: str,
+) -> pd.Series | None:
+    """The row of the most recent period with a value (totals unless breakdown given), or None."""
+    df = compute([indicator_id], [region], store=store)
+    df = _totals(df, **breakdown)
+    df = df[df["value"].notna()]
+    if df.empty:
+        return None
+    return df.assign(_d=_dates(df["period"])).sort_values("_d").iloc[-1].drop("_d")
+
+
+def change(df: pd.DataFrame) -> pd.DataFrame:
+    """Add the change against the previous period of the same indicator, unit and cell.
+
+    New columns: previous_period, previous_value, change (absolute; for Prozent in
+    Prozentpunkten), change_pct (relative change in %, only for counts and indices).
+    """
+    keys = ["indicator_id", "region", *DIMENSIONS]
+    out = df.assign(_d=_dates(df["period"])).sort_values([*keys, "_d"], kind="stable")
+    g = out.groupby(keys, sort=False, observed=True)
+    out["previous_period"] = g["period"].shift().fillna("")
+    out["previous_value"] = g["value"].shift()
+    out["change"] = out["value"] - out["previous_value"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pct = (out["value"] / out["previous_value"] - 1.0) * 100.0
+    out["change_pct"] = pct.where(out["unit"] != "Prozent")
+    return out.drop(columns="_d").sort_index()
+
+
+def compare(
+    indicator_id: str,
+    region: str,
+    period: str | None = None,
+    *,
+    store: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """The unit next to its Kreis, Land and Deutschland, plus published reference values.
+
+    One row per level (columns: level, region, region_name, period, value, unit, kind,
+    source, note); kind is 'berechnet' or 'veröffentlicht'. ``period`` defaults to the unit's
+    latest period with a value; comparison units take the same period where they have it,
+    else their nearest one (the period column shows which). Units without data are left out.
+    """
+    ind = catalog()[indicator_id]
+    if store is None:
+        store = load_store()
+    ags = resolve_region(region, prepare(store))
+    chain = [ags, *parents(ags)]
+    df = _totals(compute([indicator_id], chain, store=store))
+    df = df[df["value"].notna()]
+    own = df[df["region"] == ags]
+    if period is None and len(own):
+        period = own.assign(_d=_dates(own["period"])).sort_values("_d")["period"].iloc[-1]
+    target = period_date(period) if period else None
+    rows = []
+    for r in chain:
+        t = df[df["region"] == r]
+        if t.empty:
+            continue
+        pick = _pick(t, period, target)
+        published = pick["note"].str.contains("veröffentlichter Anteil", regex=False)
+        kind = np.where(published, "veröffentlicht", "berechnet")
+        rows.append(pick.assign(kind=kind, source=ind.source))
+    refs = references(indicator_id, store=store)
+    refs = refs[refs["region"].isin(chain)]
+    for r in chain:
+        t = refs[refs["region"] == r]
+        if t.empty:
+            continue
+        rows.append(_pick(t, period, target, earlier=True).assign(kind="veröffentlicht"))
+    if not rows:
+        return pd.DataFrame(columns=COMPARE_COLUMNS)
+    out = pd.concat(rows, ignore_index=True)
+    out = out.drop_duplicates(["region", "period", "kind", "value"], keep="last")
+    out["level"] = out["region"].map(level_of)
+    out["unit"] = ind.unit
+    names = prepare(store).names
+    out["region_name"] = [
+        n if isinstance(n, str) and n else names.get(r, r)
+        for r, n in zip(out["region"], out["region_name"], strict=False)
+    ]
+    out["note"] = out["note"].fillna("")
+    return out[COMPARE_COLUMNS]
+
+
+def _pick(t: pd.DataFrame, period: str | None, target, earlier: bool = False) -> pd.DataFrame:
+    """The row at `period`, else the nearest (published values: latest not after it)."""
+    if period is not None and (t["period"] == period).any():
+        return t[t["period"] == period].iloc[[0]]
+    d = _dates(t["period"])
+    if target is None:
+        return t.loc[[d.idxmax()]]
+    if earlier and (d <= target).any():
+        return t.loc[[d[d <= target].idxmax()]]
+    return t.loc[[(d - target).abs().idxmin()]]

@@ -1,0 +1,91 @@
+"""Published reference values: shipped ones (reference.yml) and published measures in the store.
+
+A published value is never recomputed; it is shown next to the computed ones with its source
+(e.g. the federal Einbürgerungsquote 0,98 % for 2020).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from ..tidy import DIMENSIONS, TOTAL
+from .catalog import CatalogError, catalog
+
+REFERENCE_PATH = Path(__file__).with_name("reference.yml")
+COLUMNS = ["indicator_id", "region", "region_name", "period", "value", "unit", "source", "note"]
+
+
+@lru_cache(maxsize=2)
+def _shipped(path: str) -> pd.DataFrame:
+    doc = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    rows = doc.get("references") or []
+    cat = catalog()
+    for i, r in enumerate(rows, start=1):
+        missing = [
+            c
+            for c in ("indicator_id", "region", "period", "value", "unit", "source")
+            if r.get(c) in (None, "")
+        ]
+        if missing:
+            raise CatalogError(
+                f"Referenzwert Nr. {i}: Felder fehlen: {', '.join(missing)}", path=path
+            )
+        if r["indicator_id"] not in cat:
+            raise CatalogError(
+                f"Referenzwert Nr. {i}: unbekannter Indikator '{r['indicator_id']}'", path=path
+            )
+    df = pd.DataFrame(rows, columns=COLUMNS).fillna({"note": "", "region_name": ""})
+    df["period"] = df["period"].astype(str)
+    df["region"] = df["region"].astype(str)
+    df["value"] = df["value"].astype(float)
+    df["source"] = df["source"].map(lambda s: " ".join(str(s).split()))
+    return df
+
+
+def _from_store(store: pd.DataFrame) -> pd.DataFrame:
+    """Published measures named as 'fallback' in the catalogue (e.g. einbuergerungsquote)."""
+    frames = []
+    for ind in catalog().values():
+        sel = ind.fallback
+        if sel is None:
+            continue
+        mask = (
+            (store["measure"] == sel.measure) & (store["unit"] == sel.unit) & store["value"].notna()
+        )
+        for dim in DIMENSIONS:
+            mask &= store[dim] == sel.filters.get(dim, TOTAL)
+        hit = store[mask]
+        if hit.empty:
+            continue
+        frames.append(
+            pd.DataFrame(
+                {
+                    "indicator_id": ind.id,
+                    "region": hit["region"],
+                    "region_name": hit["region_name"],
+                    "period": hit["period"],
+                    "value": hit["value"],
+                    "unit": ind.unit,
+                    "source": hit["source"],
+                    "note": hit["note"],
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
+
+
+def references(indicator_id: str | None = None, store: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Published reference values (columns: indicator_id, region, region_name, period, value,
+    unit, source, note) from reference.yml and, if given, published measures in the store."""
+    frames = [_shipped(str(REFERENCE_PATH))]
+    if store is not None and len(store):
+        frames.append(_from_store(store))
+    df = pd.concat([f for f in frames if len(f)], ignore_index=True)
+    df = df.drop_duplicates(["indicator_id", "region", "period", "value"])
+    if indicator_id is not None:
+        df = df[df["indicator_id"] == indicator_id]
+    return df.reset_index(drop=True)

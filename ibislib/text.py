@@ -1,0 +1,179 @@
+"""German sentences from indicator values: Lesehilfe, comparisons, "no data" notes.
+
+All numbers are formatted by :mod:`ibislib.fmt` (no OS locale): 53.363; 9,9 %; 0,65 %;
+30.09.2022. Every function returns None (or a "no data" sentence) rather than inventing a value.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from . import fmt
+from .tidy import DIMENSIONS, TOTAL
+
+_LEVEL_NOUN = {"Kreis": "Kreiswert", "Land": "Landeswert", "Deutschland": "Bundeswert"}
+
+
+def zeit(period: str, capital: bool = True) -> str:
+    """'2022-09-30' -> 'Zum 30.09.2022'; '2021' -> 'Im Jahr 2021'; '2021/22' -> 'Im Schuljahr 2021/22'."""
+    p = str(period)
+    if len(p) == 10 and p[4] == "-":
+        s = f"zum {fmt.date(p)}"
+    elif "/" in p:
+        s = f"im Schuljahr {p}"
+    elif p:
+        s = f"im Jahr {p}"
+    else:
+        s = "im Berichtszeitraum"
+    return s[0].upper() + s[1:] if capital else s
+
+
+def format_value(row: pd.Series | dict, ind=None) -> str:
+    """A result row's value in its unit with the catalogue's decimals (change with sign)."""
+    from .indicators import catalog
+
+    ind = ind or catalog()[row["indicator_id"]]
+    text = fmt.quantity(row["value"], ind.unit, ind.decimals)
+    if (
+        ind.kind == "change"
+        and pd.notna(row["value"])
+        and round(float(row["value"]), ind.decimals) > 0
+    ):
+        text = "+" + text
+    return text
+
+
+def _row(
+    indicator_id: str, region: str, period: str | None, store, breakdown: dict
+) -> pd.Series | None:
+    from .indicators import compute, latest
+
+    if period is None:
+        return latest(indicator_id, region, store=store, **breakdown)
+    df = compute([indicator_id], [region], [period], store=store)
+    for dim in DIMENSIONS:
+        df = df[df[dim] == breakdown.get(dim, TOTAL)]
+    df = df[df["value"].notna()]
+    return None if df.empty else df.iloc[0]
+
+
+def fill(template: str, row: pd.Series | dict, ind=None) -> str:
+    """Fill a Lesehilfe template from one result row of :func:`ibislib.indicators.compute`."""
+    from .indicators import catalog
+
+    ind = ind or catalog()[row["indicator_id"]]
+    values = {
+        "title": ind.title,
+        "region_name": row["region_name"],
+        "period": fmt.period(row["period"]),
+        "zeit": zeit(row["period"]),
+        "zeit_klein": zeit(row["period"], capital=False),
+        "value": format_value(row, ind),
+        "value_number": fmt.number(row["value"], ind.decimals),
+        "numerator": fmt.number(row["numerator"]),
+        "denominator": fmt.number(row["denominator"]),
+        "denominator_period": fmt.period(row.get("denominator_period", "") or ""),
+        "unit": ind.unit,
+        **{d: row.get(d, TOTAL) for d in DIMENSIONS},
+    }
+    return template.format(**values)
+
+
+def lesehilfe(
+    indicator_id: str,
+    region: str,
+    period: str | None = None,
+    *,
+    store: pd.DataFrame | None = None,
+    **breakdown: str,
+) -> str | None:
+    """The catalogue's Lesehilfe sentence for a unit (latest period unless given), or None.
+
+    >>> lesehilfe("ausl_anteil", "05566028")  # doctest: +SKIP
+    'Zum 30.09.2022 lebten in Ibbenbüren insgesamt 53.363 Menschen; 9,9 % davon (5.263 Personen) hatten keine deutsche Staatsangehörigkeit.'
+    """
+    from .indicators import catalog
+
+    ind = catalog()[indicator_id]
+    row = _row(indicator_id, region, period, store, breakdown)
+    if row is None:
+        return None
+    return fill(ind.lesehilfe, row, ind)
+
+
+def comparison(
+    indicator_id: str,
+    region: str,
+    period: str | None = None,
+    *,
+    store: pd.DataFrame | None = None,
+) -> str | None:
+    """One sentence comparing a unit with its Kreis, Land and Bund, or None without comparison.
+
+    >>> comparison("einbuergerungsquote", "05566028")  # doctest: +SKIP
+    'Die Einbürgerungsquote liegt mit 0,65 % unter dem Bundeswert von 0,98 % (2020).'
+
+    Counts (unit Anzahl) are not compared. A comparison value from another period names its
+    period in brackets; equal values (at the shown decimals) read "gleichauf mit".
+    """
+    from .indicators import catalog, compare, resolve_region
+
+    ind = catalog()[indicator_id]
+    if ind.unit == "Anzahl":
+        return None
+    comp = compare(indicator_id, region, period, store=store)
+    if comp.empty:
+        return None
+    ags = resolve_region(region)
+    own = comp[(comp["region"] == ags) & (comp["kind"] == "berechnet")]
+    if own.empty:
+        return None
+    own = own.iloc[0]
+    parts = []
+    for r in comp.loc[comp["region"] != ags, "region"].drop_duplicates():
+        cands = comp[comp["region"] == r]
+        computed = cands[(cands["kind"] == "berechnet") & (cands["period"] == own["period"])]
+        published = cands[cands["kind"] == "veröffentlicht"]
+        pick = computed if len(computed) else (published if len(published) else cands)
+        c = pick.iloc[0]
+        noun = _LEVEL_NOUN.get(c["level"])
+        if noun is None:
+            continue
+        mine = round(float(own["value"]), ind.decimals)
+        theirs = round(float(c["value"]), ind.decimals)
+        shown = fmt.quantity(c["value"], ind.unit, ind.decimals)
+        when = f" ({fmt.period(c['period'])})" if c["period"] != own["period"] else ""
+        if mine > theirs:
+            parts.append(f"über dem {noun} von {shown}{when}")
+        elif mine < theirs:
+            parts.append(f"unter dem {noun} von {shown}{when}")
+        else:
+            extra = f", {fmt.period(c['period'])}" if when else ""
+            parts.append(f"gleichauf mit dem {noun} ({shown}{extra})")
+    if not parts:
+        return None
+    value = fmt.quantity(own["value"], ind.unit, ind.decimals)
+    joined = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " und " + parts[-1]
+    return f"{ind.subject} liegt mit {value} {joined}."
+
+
+def no_data(topic: str, region_name: str) -> str:
+    """'Für Minden liegen keine Daten zu Integrationskursen vor.'
+
+    ``topic`` is a dative phrase ("Integrationskursen") or a catalogue id (its topic is used);
+    ``region_name`` may be a name or an AGS.
+    """
+    from .indicators import catalog
+
+    cat = catalog()
+    if topic in cat and cat[topic].topic:
+        topic = cat[topic].topic
+    name = region_name
+    if str(region_name).replace(" ", "").isdigit() or region_name == "DG":
+        try:
+            from .regions import registry
+
+            name = registry().name_of(str(region_name), default=str(region_name))
+        except Exception:  # noqa: BLE001 - the sentence must not fail for a name lookup
+            name = region_name
+    return f"Für {name} liegen keine Daten zu {topic} vor."
