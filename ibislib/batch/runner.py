@@ -1,0 +1,274 @@
+"""`ibis batch`: reports for many municipalities — parallel, incremental, resumable.
+
+1. plan: for every municipality compute its skip key (:mod:`.fingerprint`); a report folder
+   whose ``batch.json`` stamp carries the same key is skipped (no kernel is started at all
+   when everything is skipped);
+2. run the rest on a local pool of warm-kernel workers or on a Dask cluster;
+3. summarise (stderr) and write the overview page ``<out>/index.html``.
+
+Every report is written to a temporary folder and renamed into place by ``build_report``;
+the stamp is written after that, so a run killed half-way is simply started again and
+finishes the rest. Leftover temporary folders of a killed run are removed at the start.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import shutil
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import __version__, fmt, paths
+from ..errors import IbisError
+from . import fingerprint as fp
+from .worker import STAMP, Outcome, Task, WorkerConfig, read_stamp, run_local
+
+#: Hidden leftovers of atomic writes (``.<name>.<random>`` dirs/files, ``.<name>.old``).
+_LEFTOVER = re.compile(r"^\.[^.].*\.(old|tmp|[A-Za-z0-9_]{8})$")
+
+
+@dataclass
+class BatchResult:
+    out: Path
+    outcomes: dict[str, Outcome] = field(default_factory=dict)
+    seconds: float = 0.0
+    overview: Path | None = None
+    kernels_started: bool = False
+
+    def _with(self, status: str) -> list[str]:
+        return [a for a, o in self.outcomes.items() if o.status == status]
+
+    @property
+    def done(self) -> list[str]:
+        return self._with("done")
+
+    @property
+    def skipped(self) -> list[str]:
+        return self._with("skipped")
+
+    @property
+    def failed(self) -> dict[str, str]:
+        return {a: o.error or "" for a, o in self.outcomes.items() if o.status == "failed"}
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+def run_batch(
+    municipalities: list[str],
+    out: Path | None = None,
+    chapters: list[str] | None = None,
+    formats: tuple[str, ...] = ("html",),
+    period: str | None = None,
+    jobs: int = 2,
+    scheduler: str | None = None,
+    restart_every: int = 25,
+    build: str | Callable | None = None,
+    notebooks_dir: Path | None = None,
+    invalid: dict[str, str] | None = None,
+    progress: bool = True,
+    overview: bool = True,
+    build_store: bool = True,
+) -> BatchResult:
+    """Build the reports of `municipalities` (AGS) into ``out/<AGS>/``; see module docstring.
+
+    `invalid` maps entries that could not be resolved (e.g. unknown AGS in a list file) to their
+    error; they appear as failed in the summary and the overview. `build` replaces
+    ``build_report`` (a "module:function" reference or an importable function).
+    """
+    started = time.perf_counter()
+    out = Path(out or paths.reports_dir()).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    municipalities = list(dict.fromkeys(str(m).strip() for m in municipalities))
+    result = BatchResult(out=out)
+    for bad, why in (invalid or {}).items():
+        result.outcomes[bad] = Outcome(bad, "failed", error=why)
+    with _lock(out):
+        _remove_leftovers(out)
+        if build_store:
+            _refresh_store()
+        cfg = WorkerConfig(
+            build=build or "ibislib.report.build:build_report",
+            period=period,
+            formats=tuple(formats),
+            chapters=chapters,
+            notebooks_dir=str(notebooks_dir) if notebooks_dir else None,
+            restart_every=restart_every,
+        )
+        todo, skipped = plan(municipalities, out, cfg)
+        for ags in skipped:
+            stamp = read_stamp(out / ags) or {}
+            result.outcomes[ags] = Outcome(ags, "skipped", stamp.get("seconds", 0.0))
+        bar = _progress(len(todo), progress)
+
+        def record(o: Outcome) -> None:
+            result.outcomes[o.ags] = o
+            bar.update(1)
+            n_failed = sum(1 for x in result.outcomes.values() if x.status == "failed")
+            bar.set_postfix_str(f"{o.ags} {o.status}, {n_failed} Fehler", refresh=False)
+
+        try:
+            if todo:
+                result.kernels_started = True
+                if scheduler:
+                    from .dask_exec import run_dask
+
+                    run_dask(todo, cfg, scheduler, record)
+                else:
+                    run_local(todo, cfg, jobs, record)
+        finally:
+            bar.close()
+        # keep the order of the request in summary and overview
+        order = [*municipalities, *(invalid or {})]
+        result.outcomes = {a: result.outcomes[a] for a in order if a in result.outcomes}
+        result.seconds = time.perf_counter() - started
+        if overview:
+            from .overview import write_overview
+
+            try:
+                result.overview = write_overview(out, result)
+            except Exception as exc:  # the reports are there; a broken overview is reported
+                print(f"Warnung: Übersichtsseite nicht erstellt: {exc}", file=sys.stderr)
+        result.seconds = time.perf_counter() - started
+    return result
+
+
+def plan(municipalities: list[str], out: Path, cfg: WorkerConfig) -> tuple[list[Task], list[str]]:
+    """Split into tasks to run and municipalities whose stamp matches their current key."""
+    from ..report.build import chapter_notebooks
+
+    notebooks = chapter_notebooks(
+        Path(cfg.notebooks_dir) if cfg.notebooks_dir else None, cfg.chapters
+    )
+    if not notebooks:
+        raise IbisError(
+            "Keine Kapitel-Notebooks gefunden",
+            path=str(cfg.notebooks_dir or paths.notebooks_dir()),
+            hint="Erwartet werden Dateien wie notebooks/01_demografie.ipynb.",
+        )
+    nb_hashes = fp.notebook_hashes(notebooks)
+    library = fp.library_hash()
+    index = fp.input_index(out / ".batch")
+    params = {
+        "period": cfg.period,
+        "formats": sorted(cfg.formats),
+        "chapters": [p.stem for p in notebooks],
+    }
+    todo: list[Task] = []
+    skipped: list[str] = []
+    for ags in municipalities:
+        key, parts = fp.report_key(ags, params, nb_hashes, library, index.relevant(ags))
+        folder = out / ags
+        stamp = read_stamp(folder)
+        if stamp and stamp.get("key") == key and (folder / "index.html").is_file():
+            skipped.append(ags)
+            continue
+        todo.append(
+            Task(
+                ags,
+                str(folder),
+                {
+                    "key": key,
+                    "ags": ags,
+                    "ibislib": __version__,
+                    "parameters": params,
+                    "parts": parts,
+                },
+            )
+        )
+    return todo, skipped
+
+
+def _refresh_store() -> None:
+    """Bring data/processed up to date with data/raw (only changed files are re-read)."""
+    from .. import store
+
+    res = store.build(progress=False)
+    for rel, msg in res.errors.items():
+        print(f"Warnung: Eingabedatei {rel} nicht gelesen: {msg}", file=sys.stderr)
+
+
+def _remove_leftovers(out: Path) -> None:
+    """Temporary folders/files of an interrupted run (safe: we hold the batch lock)."""
+    dirs = [out, *(p for p in out.iterdir() if p.is_dir() and not p.name.startswith("."))]
+    for d in dirs:
+        for p in d.iterdir():
+            if p.name.startswith(".") and _LEFTOVER.match(p.name) and p.name != ".batch.lock":
+                if p.is_dir():
+                    shutil.rmtree(p, ignore_errors=True)
+                else:
+                    p.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def _lock(out: Path) -> Iterator[None]:
+    """One batch at a time per output folder (two would clean up each other's temp dirs)."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: no locking
+        yield
+        return
+    with (out / ".batch.lock").open("w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise IbisError(
+                "In diesen Ordner schreibt gerade ein anderer Batch-Lauf",
+                path=str(out),
+                hint="Warten, bis er fertig ist, oder mit --out einen anderen Ordner wählen.",
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+class _NoBar:
+    def update(self, n: int = 1) -> None: ...
+    def set_postfix_str(self, s: str, refresh: bool = True) -> None: ...
+    def close(self) -> None: ...
+
+
+def _progress(total: int, enabled: bool):
+    if not enabled or total == 0:
+        return _NoBar()
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc="Berichte", unit="Gemeinde", file=sys.stderr, smoothing=0.1)
+
+
+def summary(result: BatchResult, names: dict[str, str] | None = None) -> str:
+    """The table printed at the end (German)."""
+    names = names or {}
+    done, skipped, failed = result.done, result.skipped, result.failed
+    built_secs = [result.outcomes[a].seconds for a in done]
+    lines = [
+        "",
+        f"Batch-Lauf in {result.out}",
+        f"  {'erstellt':<16}{fmt.number(len(done)):>7}",
+        f"  {'übersprungen':<16}{fmt.number(len(skipped)):>7}  (unverändert)",
+        f"  {'fehlgeschlagen':<16}{fmt.number(len(failed)):>7}",
+        f"  {'Zeit':<16}{fmt.number(result.seconds, 1):>7} s"
+        + (
+            f"  ({fmt.number(sum(built_secs) / len(built_secs), 1)} s je erstelltem Bericht"
+            " und Worker)"
+            if built_secs
+            else ""
+        ),
+    ]
+    if result.overview:
+        lines.append(f"  Übersicht: {result.overview}")
+    if failed:
+        lines.append("Fehlgeschlagen:")
+        for ags, err in failed.items():
+            name = names.get(ags)
+            lines.append(f"  {ags}{' ' + name if name else ''}: {err}")
+    return "\n".join(lines)
+
+
+__all__ = ["STAMP", "BatchResult", "plan", "run_batch", "summary"]
