@@ -33,6 +33,7 @@ from . import read_text
 from .genesis_flat import (
     SYMBOLS,
     category_value,
+    check_encoding,
     measure_for,
     normalise_regions,
     parse_values,
@@ -101,8 +102,9 @@ def _source(indicator: str) -> str:
 def read(path: Path) -> pd.DataFrame:
     """Read a BA CSV export (with key/value block, or the headerless Länder table)."""
     path = Path(path)
-    text, _ = read_text(path)
-    text = text.lstrip("\ufeff")
+    text, encoding = read_text(path)
+    text = strip_bom(text)
+    check_encoding(text, encoding, path)
     try:
         rows = _rows(text)
     except csv.Error as exc:

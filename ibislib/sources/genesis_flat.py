@@ -99,6 +99,23 @@ def strip_bom(head: str) -> str:
     return head
 
 
+_MOJIBAKE = re.compile(r"Ã[¤¶¼Ÿ„–œ©¨]|Â[§©°]")
+
+
+def check_encoding(text: str, encoding: str, path: Path) -> None:
+    """Reject files that mix UTF-8 and ISO-8859-1 (UTF-8 umlauts read as 'Ã¤', 'Ã¼')."""
+    if encoding.startswith("utf-8"):
+        return
+    m = _MOJIBAKE.search(text)
+    if m:
+        raise FormatError(
+            f"Gemischte Zeichenkodierung: '{m[0]}' ist ein UTF-8-Umlaut in einer ISO-8859-1-Datei",
+            path=path,
+            line=text.count("\n", 0, m.start()) + 1,
+            hint="Die Datei wurde wohl aus Teilen zusammenkopiert; bitte den Originalexport verwenden.",
+        )
+
+
 def is_region_variable(code: str) -> bool:
     code = str(code).strip().upper()
     return code in REGION_VARIABLES or code.startswith("GEO")
@@ -290,7 +307,7 @@ _REQUIRED = [
 
 
 def sniff(path: Path, head: str) -> bool:
-    return strip_bom(head).startswith("statistics_code;")
+    return re.match(r"statistics_code\s*[;,\t]", strip_bom(head)) is not None
 
 
 def _check_field_counts(text: str, path: Path) -> None:
@@ -323,8 +340,18 @@ def _check_field_counts(text: str, path: Path) -> None:
 def read(path: Path) -> pd.DataFrame:
     """Read a GENESIS flat CSV (ffcsv) into a tidy table."""
     path = Path(path)
-    text, _ = read_text(path)
-    text = text.lstrip("\ufeff").replace("\r\n", "\n")
+    text, encoding = read_text(path)
+    text = strip_bom(text).replace("\r\n", "\n")
+    check_encoding(text, encoding, path)
+    header = text.split("\n", 1)[0]
+    if ";" not in header:
+        raise FormatError(
+            "Trennzeichen ist nicht das Semikolon",
+            path=path,
+            line=1,
+            hint="GENESIS-Flat-CSV trennt Felder mit ';'; bitte den Originalexport verwenden, "
+            "nicht eine in Excel neu gespeicherte Fassung.",
+        )
     _check_field_counts(text, path)
     try:
         df = pd.read_csv(
