@@ -362,3 +362,56 @@ def test_malformed_input_raises_format_error_with_line(tmp_path, body, line, wor
 def test_empty_file_is_refused(tmp_path):
     with pytest.raises(FormatError):
         ibislib.read(write(tmp_path, ""))
+
+
+# Other layouts of the same format (GENESIS-Online and API "data/table" content): periods in
+# rows without a region column, Länder by name, and a "Stichtag" variable row above the dates.
+NATIONAL = (
+    "Tabelle: 12411-0001\nBevölkerung: Deutschland, Stichtag;\nFortschreibung des Bevölkerungsstandes;\n"
+    "Deutschland;\n;Bevölkerungsstand\n;Anzahl\n31.12.1950;50958125\n31.12.2023;83456045\n__________\n"
+)
+LAENDER = (
+    "GENESIS-Tabelle: 12411-0010\nBevölkerung: Bundesländer, Stichtag;;\nBevölkerungsstand (Anzahl);;\n"
+    ";31.12.2022;31.12.2023\nBaden-Württemberg;11280257;11230000\nThüringen;2126846;2114870\n"
+    "Deutschland;84358845;84669326\n__________\n"
+)
+STICHTAG_ROW = (
+    "Tabelle: 12411-01-01-4\nBevölkerung nach Geschlecht - Stichtag 31.12. - regionale;;;;\n"
+    "Tiefe: Kreise und krfr. Städte;;;;\nBevölkerungsstand (Anzahl);;;;\n;;Stichtag;Stichtag;Stichtag\n"
+    ";;31.12.2024;31.12.2024;31.12.2024\n;;Insgesamt;männlich;weiblich\n"
+    "16070;      Ilm-Kreis;104000;52000;52000\n__________\nStand: 01.01.2025 / 12:00:00\n"
+)
+
+
+def test_national_table_without_region_column(tmp_path):
+    path = write(tmp_path, NATIONAL)
+    assert sniff_format(path) == "genesis_table"
+    df = ibislib.read(path)
+    assert list(df["region"]) == ["DG", "DG"]
+    assert list(df["period"]) == ["1950-12-31", "2023-12-31"]
+    assert set(df["measure"]) == {"bevoelkerung"}
+    assert df["value"].iloc[1] == 83456045
+    assert (
+        df["source"].iloc[0]
+        == "Statistisches Bundesamt (Destatis), GENESIS-Online, Tabelle 12411-0001"
+    )
+
+
+def test_laender_by_name(tmp_path):
+    df = ibislib.read(write(tmp_path, LAENDER))
+    assert one(df, region="16", period="2023-12-31")["value"] == 2114870
+    assert one(df, region="08", period="2022-12-31")["region_name"] == "Baden-Württemberg"
+    assert one(df, region="DG", period="2023-12-31")["value"] == 84669326
+
+
+def test_stichtag_variable_row(tmp_path):
+    df = ibislib.read(write(tmp_path, STICHTAG_ROW))
+    assert one(df, region="16070", period="2024-12-31", sex="weiblich")["value"] == 52000
+    assert df["source"].iloc[0].endswith("Tabelle 12411-01-01-4 (Stand 01.01.2025)")
+
+
+def test_unknown_region_name_is_refused(tmp_path):
+    body = LAENDER.replace("Thüringen;", "Atlantis;")
+    with pytest.raises(FormatError, match="Atlantis") as exc:
+        genesis_table.read(write(tmp_path, body))
+    assert exc.value.line == 6

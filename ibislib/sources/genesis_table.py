@@ -41,7 +41,29 @@ _YEAR_RE = re.compile(r"^((?:19|20)\d{2})(?:\s*/\s*((?:19|20)?\d{2}))?$")
 _PERIOD_PREFIX_RE = re.compile(
     r"^(?:Jahr|Berichtsjahr|Schuljahr|Stichtag|Zeit|Berichtszeitraum)\s*:?\s*", re.IGNORECASE
 )
-_TABLE_RE = re.compile(r"^\s*GENESIS-Tabelle\s*:\s*(\S+)", re.IGNORECASE)
+_TABLE_RE = re.compile(r"^\s*(?:GENESIS-)?Tabelle\s*:\s*(\S+)", re.IGNORECASE)
+_GENESIS_RE = re.compile(r"^\s*GENESIS-Tabelle\s*:", re.IGNORECASE)
+
+#: Regions GENESIS-Online tables name without a code (national and Länder tables).
+_REGION_NAMES = {
+    "Deutschland": "DG",
+    "Schleswig-Holstein": "01",
+    "Hamburg": "02",
+    "Niedersachsen": "03",
+    "Bremen": "04",
+    "Nordrhein-Westfalen": "05",
+    "Hessen": "06",
+    "Rheinland-Pfalz": "07",
+    "Baden-Württemberg": "08",
+    "Bayern": "09",
+    "Saarland": "10",
+    "Berlin": "11",
+    "Brandenburg": "12",
+    "Mecklenburg-Vorpommern": "13",
+    "Sachsen": "14",
+    "Sachsen-Anhalt": "15",
+    "Thüringen": "16",
+}
 _STAND_RE = re.compile(r"^\s*Stand\s*:\s*(\d{1,2}\.\d{1,2}\.\d{4})")
 _CONTENT_UNIT_RE = re.compile(r"^(.*\S)\s*\(([^()]+)\)$")
 _REGION_RE = re.compile(REGION_RE)
@@ -157,10 +179,10 @@ class TableMeta:
     def source(self) -> str:
         """Citation as it goes under a figure or table."""
         publisher = self.copyright
-        if not publisher:
-            publisher = (
-                "Statistische Ämter des Bundes und der Länder" if _is_regional(self.table) else ""
-            )
+        if not publisher and _is_regional(self.table):
+            publisher = "Statistische Ämter des Bundes und der Länder"
+        elif not publisher and re.match(r"^\d{5}-\d{4}$", self.table):
+            publisher = "Statistisches Bundesamt (Destatis)"
         parts = [publisher] if publisher else []
         if publisher.startswith("Statistische Ämter des Bundes und der Länder"):
             parts.append("Regionaldatenbank Deutschland")
@@ -187,9 +209,9 @@ def sniff(path: Path, head: str) -> bool:
     lines = [ln for ln in head.lstrip("\ufeff").splitlines() if ln.strip()]
     if not lines:
         return False
-    if _TABLE_RE.match(lines[0]):
+    if _GENESIS_RE.match(lines[0]):
         return True
-    if lines[0].startswith('"') or ";" not in lines[0]:
+    if lines[0].startswith('"') or (";" not in lines[0] and not _TABLE_RE.match(lines[0])):
         return False
     state = "title"
     n_title = 0
@@ -209,9 +231,10 @@ def sniff(path: Path, head: str) -> bool:
         if state == "header":
             if cells[0] == "" or first_only:
                 continue
-            return bool(_REGION_RE.match(cells[0]) or _parse_period(cells[0])) and (
-                len(cells) >= 3 and bool(_REGION_RE.match(cells[1]) or cells[1])
+            keyed = (
+                _REGION_RE.match(cells[0]) or _parse_period(cells[0]) or cells[0] in _REGION_NAMES
             )
+            return bool(keyed) and len(cells) >= 2 and bool(cells[1])
     return False
 
 
@@ -698,7 +721,7 @@ def read(path: str | Path) -> pd.DataFrame:
     row_period: pd.Series | None = None
     uniq0 = stub_cols[0].unique().tolist()
     per0 = {u: _parse_period(u, meta.school_year) for u in uniq0}
-    if stub >= 2 and all(v is not None for v in per0.values()):
+    if all(v is not None for v in per0.values()):
         row_period = stub_cols[0].map(per0)
         pos = 1
     elif any(s is not None for s in p.section_periods):
@@ -707,20 +730,11 @@ def read(path: str | Path) -> pd.DataFrame:
             dtype=object,
         )
 
-    # Region code and name
-    if stub - pos < 2:
-        raise FormatError(
-            "Keine Spalten für Regionalschlüssel und Regionsname gefunden",
-            path=path,
-            line=p.data_lines[0],
-            hint="Erwartet wird z. B. '05566028;Ibbenbüren, Stadt;…'.",
-        )
-    codes = _region_codes(stub_cols[pos], lines, path)
-    names = stub_cols[pos + 1]
+    codes, names, first_dim = _regions(stub_cols, pos, meta, lines, path)
 
     # Extra row-label columns
     row_dims: dict[str, pd.Series] = {}
-    for j in range(pos + 2, stub):
+    for j in range(first_dim, stub):
         label = " ".join(c for c in (cells[j] for cells in header_rows) if c)
         dim, mapping = _classify_stub(stub_cols[j], label)
         mapped = stub_cols[j].map(mapping)
@@ -879,6 +893,43 @@ def read(path: str | Path) -> pd.DataFrame:
     if unknown:  # pragma: no cover - _parse_other only yields known flags
         raise FormatError(f"Unbekanntes Zeichen {sorted(unknown)}", path=path)
     return finish(out, source=meta.source, table=meta.table or path.stem, note="")
+
+
+def _regions(
+    stub_cols: list[pd.Series], pos: int, meta: TableMeta, lines: np.ndarray, path: Path
+) -> tuple[pd.Series, pd.Series, int]:
+    """Region codes and names from the stub: 'code;name' columns (regionalstatistik,
+    Landesdatenbanken), a name column of Länder (GENESIS-Online), or one region named in the
+    title block ('Deutschland'). Returns codes, names and the index of the next stub column."""
+    n = len(stub_cols[0])
+    if len(stub_cols) - pos >= 2 and stub_cols[pos].str.fullmatch(r"DG|\d+").any():
+        return _region_codes(stub_cols[pos], lines, path), stub_cols[pos + 1], pos + 2
+    if len(stub_cols) - pos >= 1 and stub_cols[pos].isin(list(_REGION_NAMES)).all():
+        return stub_cols[pos].map(_REGION_NAMES), stub_cols[pos], pos + 1
+    named = [t for t in meta.title if t in _REGION_NAMES]
+    if len(named) == 1 and (
+        len(stub_cols) == pos or not stub_cols[pos].isin(list(_REGION_NAMES)).any()
+    ):
+        name = named[0]
+        return (
+            pd.Series([_REGION_NAMES[name]] * n, dtype=object),
+            pd.Series([name] * n, dtype=object),
+            pos,
+        )
+    bad = (
+        stub_cols[pos][~stub_cols[pos].isin(list(_REGION_NAMES))] if len(stub_cols) > pos else None
+    )
+    raise FormatError(
+        "Keine Spalten für Regionalschlüssel und Regionsname gefunden"
+        + (
+            f" ('{bad.iloc[0][:40]}' ist kein bekannter Regionsname)"
+            if bad is not None and len(bad)
+            else ""
+        ),
+        path=path,
+        line=int(lines[0]) if bad is None or not len(bad) else int(lines[bad.index[0]]),
+        hint="Erwartet wird z. B. '05566028;Ibbenbüren, Stadt;…'.",
+    )
 
 
 def _region_codes(codes: pd.Series, lines: np.ndarray, path: Path) -> pd.Series:
