@@ -301,3 +301,39 @@ def test_age_group_labels(label, group):
 )
 def test_german_numbers(text, value):
     assert delivery.parse_number(text) == pytest.approx(value)
+
+
+DOCS = ROOT / "docs" / "lieferformat.md"
+
+
+def test_docs_example_loads(tmp_path):
+    text = DOCS.read_text(encoding="utf-8")
+    block = text.split("```", 2)[1]
+    f = tmp_path / "beispiel.csv"
+    f.write_text(block.strip() + "\n", encoding="utf-8")
+    df = read(f)
+    assert len(df) == 7
+    assert df["value"].iloc[0] == 53363
+
+
+def test_docs_and_template_name_every_fixed_category():
+    docs = DOCS.read_text(encoding="utf-8")
+    template = TEMPLATE.read_text(encoding="utf-8")
+    fixed = [*delivery.MARRIAGE_CATEGORIES.values(), *delivery.IK_LEVEL_CATEGORIES.values()]
+    for cat in [*fixed, delivery.ZWG_CATEGORY]:
+        assert f"`{cat}`" in docs
+        assert cat.split("=", 1)[1] in template
+
+
+def test_docs_list_every_measure():
+    from ibislib.tidy import MEASURES
+
+    docs = DOCS.read_text(encoding="utf-8")
+    missing = [m for m in MEASURES if f"| `{m}` |" not in docs]
+    assert not missing, f"docs/lieferformat.md, Tabelle 'Merkmale': bitte ergänzen: {missing}"
+
+
+def test_unknown_measure_suggests_the_spelling(tmp_path):
+    f = _write(tmp_path, "05566028;Ibbenbüren;2021;einbürgerungen;;;;;;;34;Anzahl;;S;")
+    with pytest.raises(FormatError, match="meinten Sie einbuergerungen"):
+        read(f)
