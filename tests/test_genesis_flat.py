@@ -172,3 +172,24 @@ def test_helpers() -> None:
         "05770000",
         "055665000",
     ]
+
+
+@pytest.mark.parametrize(
+    "code, label, measure",
+    [
+        ("ERW065", "Sozialvers.pflichtig Beschäftigte am Arbeitsort", "svb_arbeitsort"),
+        ("ERW999", "Sozialvers.pfl. Beschäftigte am Wohnort", "svb_wohnort"),
+        ("BEVSTD", "Bevölkerungsstand", "bevoelkerung"),
+        ("PRS018", "Personen", "bevoelkerung"),
+        ("PRS044", "Personen mit Einwanderungsgeschichte", "bevoelkerung_einwanderungsgeschichte"),
+        (
+            "ERW004",
+            "Arbeitslosenquote aller zivilen Erwerbspersonen",
+            "arbeitslosenquote_aller_zivilen_erwerbspersonen",
+        ),
+        ("BEV008", "Einbürgerungen von Ausländern", "einbuergerungen"),
+        ("BEV099", "Bevölkerungsdichte", "bevoelkerungsdichte"),
+    ],
+)
+def test_measure_mapping_is_conservative(code: str, label: str, measure: str) -> None:
+    assert genesis_flat.measure_for(code, label) == measure

@@ -180,6 +180,8 @@ def _columns(header: list[str], meta: dict[str, str]) -> list[dict]:
         label = h
         if "anteil" in h.lower() or "%" in h:
             unit, label = "Prozent", indicator
+        elif "quote" in h.lower():
+            unit = "Prozent"
         else:
             words = label.split()
             if words and words[0].upper() == "JD":  # Jahresdurchschnitt

@@ -122,29 +122,38 @@ def is_region_variable(code: str) -> bool:
 
 
 def measure_for(code: str, label: str) -> str:
-    """Tidy measure id for a GENESIS content (value variable) code and label."""
+    """Tidy measure id for a GENESIS content (value variable) code and label.
+
+    Only clear cases are mapped; anything else becomes a slug of its label (never a wrong id).
+    """
     code = str(code).strip().upper().split("$")[0]
-    low = str(label).strip().lower()
-    if code in {"BEVSTD", "BEV001"} or code.startswith("PRS") and low.startswith("personen"):
-        return "bevoelkerung"
-    if "bevölkerung" in low and "einwanderungsgeschichte" not in low and "veränderung" not in low:
-        return "bevoelkerung"
+    low = " ".join(str(label).strip().lower().split())
+    if any(w in low for w in ("quote", "anteil", "%", " je ", "dichte", "veränderung")):
+        if "beschäftigungsquote" in low:
+            return "beschaeftigungsquote"
+        if "einbürgerungsquote" in low:
+            return "einbuergerungsquote"
+        return slug(label)
     if "einwanderungsgeschichte" in low:
         return "bevoelkerung_einwanderungsgeschichte"
+    if (
+        code in {"BEVSTD", "BEV001"}
+        or (code.startswith("PRS") and low == "personen")
+        or low in {"bevölkerung", "bevölkerungsstand", "bevölkerung insgesamt", "einwohner"}
+    ):
+        return "bevoelkerung"
     if "einbürgerung" in low or code == "BEV008":
         return "einbuergerungen"
-    if "beschäftigungsquote" in low:
-        return "beschaeftigungsquote"
     if "beschäftigte" in low or code in {"ERW032", "ERW065"}:
         if "wohnort" in low:
             return "svb_wohnort"
         if "arbeitsort" in low or code in {"ERW032", "ERW065"}:
             return "svb_arbeitsort"
-    if "arbeitslose" in low:
+    if low.startswith("arbeitslose"):
         return "arbeitslose"
-    if "eheschließung" in low:
+    if low.startswith("eheschließung"):
         return "eheschliessungen"
-    if "schutzsuchende" in low:
+    if low.startswith("schutzsuchende"):
         return "schutzsuchende"
     if low.startswith("fläche"):
         return "flaeche_km2"
