@@ -415,3 +415,15 @@ def test_unknown_region_name_is_refused(tmp_path):
     with pytest.raises(FormatError, match="Atlantis") as exc:
         genesis_table.read(write(tmp_path, body))
     assert exc.value.line == 6
+
+
+def test_mixed_encoding_is_refused(tmp_path):
+    latin = (TITLE + HEADER).encode("latin-1")
+    utf8 = (
+        "DG;Deutschland;1;2\n01;  Schleswig-Holstein;1;2\n01001;  Flensburg;1;2\n" + FOOTER
+    ).encode("utf-8")
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(latin + utf8)
+    with pytest.raises(FormatError, match="Zeichenkodierung") as exc:
+        genesis_table.read(path)
+    assert exc.value.line == 11  # the "© Statistische Ämter" footer line

@@ -335,6 +335,8 @@ def _cells(line: str) -> list[str]:
 def _split(path: Path) -> _Parsed:
     text, enc = read_text(path)
     lines = text.splitlines()
+    if enc != "utf-8-sig":
+        _check_mojibake(lines, enc, path)
     meta = TableMeta(encoding=enc)
     footer_at = next((i for i, ln in enumerate(lines) if _FOOTER_RE.match(ln)), None)
     body = lines if footer_at is None else lines[:footer_at]
@@ -436,6 +438,24 @@ def _split(path: Path) -> _Parsed:
     if footer_at is not None:
         _read_footer(meta, lines, footer_at, ncols, path)
     return _Parsed(meta, headers, data, data_lines, sections, ncols)
+
+
+def _check_mojibake(lines: list[str], enc: str, path: Path) -> None:
+    """Refuse an ISO-8859-1 file with UTF-8 lines in it (pasted together), instead of reading
+    'BevÃ¶lkerung'. A German latin-1 line never happens to be valid UTF-8 with umlauts."""
+    for i, line in enumerate(lines, start=1):
+        if line.isascii():
+            continue
+        try:
+            line.encode(enc).decode("utf-8")
+        except UnicodeError:
+            continue
+        raise FormatError(
+            "Gemischte Zeichenkodierung: UTF-8-Umlaute in einer ISO-8859-1-Datei",
+            path=path,
+            line=i,
+            hint="Die Datei wurde wohl aus Teilen zusammenkopiert; bitte den Originalexport verwenden.",
+        )
 
 
 def _field_count(path: Path, line: int, got: int, want: int) -> FormatError:
