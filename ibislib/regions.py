@@ -83,6 +83,7 @@ _UMLAUTS = str.maketrans(
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 
 
+@lru_cache(maxsize=65536)
 def slug(name: str) -> str:
     """'Ibbenbüren, Stadt' -> 'ibbenbueren-stadt' (ä→ae, ö→oe, ü→ue, ß→ss, other → '-')."""
     s = str(name).translate(_UMLAUTS)
@@ -91,7 +92,7 @@ def slug(name: str) -> str:
     return _NON_ALNUM.sub("-", s.lower()).strip("-")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Region:
     """One administrative unit."""
 
