@@ -24,8 +24,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import FormatError
-from ..tidy import TOTAL, age_group, finish
+from ..errors import FormatError, ValidationError
+from ..tidy import KEY, TOTAL, age_group, finish
 from . import read_text
 
 FORMAT = "genesis_flat"
@@ -301,6 +301,22 @@ def join_categories(parts: list[pd.Series], index: pd.Index) -> pd.Series:
     return pd.Series([joined[tuple(r)] for r in frame.itertuples(index=False)], index=index)
 
 
+def check_duplicates(df: pd.DataFrame, lines: pd.Series, path: Path) -> None:
+    """Name the line of the first repeated number (the validator only sees the table)."""
+    dup = df.duplicated(KEY, keep="first")
+    if dup.any():
+        i = int(np.flatnonzero(dup.to_numpy())[0])
+        row = df.iloc[i]
+        same = (df[KEY] == row[KEY]).all(axis=1).to_numpy()
+        first = int(lines.iloc[int(np.flatnonzero(same)[0])])
+        raise ValidationError(
+            f"Zeile wiederholt Zeile {first} (Region {row['region']}, {row['period']}, {row['measure']})",
+            path=path,
+            line=int(lines.iloc[i]),
+            hint="Jede Zahl darf nur einmal vorkommen; bitte Dubletten entfernen.",
+        )
+
+
 # --------------------------------------------------------------------------------------------
 # the flat CSV loader
 # --------------------------------------------------------------------------------------------
@@ -493,4 +509,6 @@ def read(path: Path) -> pd.DataFrame:
             "note": "",
         }
     )
-    return finish(out)
+    out = finish(out)
+    check_duplicates(out, lines, path)
+    return out
