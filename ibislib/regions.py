@@ -411,6 +411,19 @@ class RegionRegistry:
             hint="Mit 'ibis regions resolve NAME' lässt sich der AGS nachschlagen.",
         )
 
+    def resolve_level(self, text: str, level: str) -> Region:
+        """Like :meth:`resolve`, but only units of `level` count ('Steinfurt' as Kreis -> 05566)."""
+        same_level = [r for r in self.candidates(text) if r.level == level]
+        if len(same_level) == 1:
+            return same_level[0]
+        r = self.resolve(text)
+        if r.level != level:
+            raise RegionError(
+                f"'{text}' ist {self.label(r)}, gesucht ist ein(e) {LEVEL_LABELS[level]}",
+                hint="Bitte den AGS angeben (Kreise 5-stellig, Länder 2-stellig).",
+            )
+        return r
+
     @staticmethod
     def _rank(r: Region) -> tuple[int, int]:
         return (_LEVEL_RANK.get(r.level, 9), 0 if r.is_town else 1)
@@ -514,8 +527,8 @@ class RegionRegistry:
 
         Gemeindefreie Gebiete (forests, lakes) are left out unless asked for.
         """
-        k = self.resolve(kreis).ags if kreis is not None else None
-        la = self.resolve(land).ags if land is not None else None
+        k = self.resolve_level(kreis, "kreis").ags if kreis is not None else None
+        la = self.resolve_level(land, "land").ags if land is not None else None
         out = [
             r
             for r in self._by_ags.values()
@@ -528,7 +541,7 @@ class RegionRegistry:
 
     def kreise(self, land: str | None = None) -> list[Region]:
         """Kreise and kreisfreie Städte (optionally of one Land), in AGS order."""
-        la = self.resolve(land).ags if land is not None else None
+        la = self.resolve_level(land, "land").ags if land is not None else None
         out = [
             r for r in self._by_ags.values() if r.level == "kreis" and (la is None or r.land == la)
         ]

@@ -169,6 +169,10 @@ def test_hierarchy(reg):
     ms = reg.municipalities(kreis="05566")
     assert len(ms) == 24
     assert "05566028" in [m.ags for m in ms]
+    # a name means the Kreis here, even where a town has the same name
+    assert [m.ags for m in reg.municipalities(kreis="Steinfurt")] == [m.ags for m in ms]
+    with pytest.raises(RegionError, match="gesucht ist ein"):
+        reg.municipalities(kreis="Ibbenbüren")
     assert len(reg.municipalities(kreis="Ilm-Kreis")) == len(
         [m for m in reg.municipalities(land="16") if m.kreis == "16070"]
     )
