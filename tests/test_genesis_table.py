@@ -331,6 +331,12 @@ def test_unknown_content_and_variable_become_slug_and_category(tmp_path):
         ),
         (TITLE + HEADER + "01;Schleswig-Holstein;1;2\n01;  Schleswig-Holstein;1;2\n", 8, "doppelt"),
         (TITLE + ";;Insgesamt;Ausländer(innen)\nDG;Deutschland;1;2\n", 5, "Kein Zeitraum"),
+        (
+            TITLE.replace("(Anzahl)", "(Mill. EUR)") + HEADER + "DG;Deutschland;1;2\n",
+            4,
+            "Mill. EUR",
+        ),
+        (TITLE + ";;2015;2015\n;;EUR;EUR\nDG;Deutschland;1;2\n", 5, "Einheit 'EUR'"),
     ],
     ids=[
         "no-title",
@@ -347,6 +353,8 @@ def test_unknown_content_and_variable_become_slug_and_category(tmp_path):
         "bad-code",
         "duplicate-region",
         "no-period",
+        "unsupported-unit-title",
+        "unsupported-unit-header",
     ],
 )
 def test_malformed_input_raises_format_error_with_line(tmp_path, body, line, words):

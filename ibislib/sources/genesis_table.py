@@ -157,6 +157,34 @@ _NATIONALITY = {
     "ausländisch": "ausländisch",
     "nichtdeutsche": "ausländisch",
 }
+#: Units GENESIS uses that the tidy table cannot hold yet (refused, never read as "Anzahl").
+_OTHER_UNITS = {
+    "eur",
+    "euro",
+    "tsd. eur",
+    "1000 eur",
+    "mill. eur",
+    "mio. eur",
+    "mrd. eur",
+    "ha",
+    "t",
+    "tonnen",
+    "kg",
+    "tage",
+    "stunden",
+    "m²",
+    "qm",
+    "m³",
+    "‰",
+    "promille",
+    "kwh",
+    "mwh",
+    "je 1000 einwohner",
+    "je 1000 einw.",
+    "je 100.000 einwohner",
+    "je einwohner",
+    "eur je einwohner",
+}
 _SCHOOL_RE = re.compile(r"schul|gymnasi|kolleg", re.IGNORECASE)
 
 
@@ -168,6 +196,7 @@ class TableMeta:
     title: list[str] = field(default_factory=list)
     content: str = ""
     content_unit: str = ""
+    content_line: int | None = None
     period: str | None = None
     school_year: bool = False
     copyright: str = ""
@@ -304,6 +333,8 @@ def _content_with_unit(cell: str) -> tuple[str, tuple[str, float]] | None:
     m = _CONTENT_UNIT_RE.match(cell.strip())
     if m and _unit(m[2]):
         return m[1], _unit(m[2])  # type: ignore[return-value]
+    if m and m[2].strip().lower() in _OTHER_UNITS:
+        return m[1], (m[2].strip(), 0.0)  # factor 0 marks a unit we cannot hold
     return None
 
 
@@ -356,6 +387,7 @@ def _split(path: Path) -> _Parsed:
     sections: list[str | None] = []
     section: str | None = None
     title: list[str] = []
+    title_lines: list[int] = []
     state = "title"
     ncols = 0
     for i, line in enumerate(body, start=1):
@@ -372,6 +404,7 @@ def _split(path: Path) -> _Parsed:
         if state == "title":
             if first_only:
                 title.append(stripped[0])
+                title_lines.append(i)
                 continue
             if not title:
                 raise FormatError(
@@ -397,6 +430,7 @@ def _split(path: Path) -> _Parsed:
                 continue
             if first_only and _parse_period(stripped[0]):
                 title.append(stripped[0])
+                title_lines.append(i)
                 continue
             state = "data"
         # data block
@@ -434,10 +468,19 @@ def _split(path: Path) -> _Parsed:
             hint="Bitte bei GENESIS eine Auswahl mit Regionen und Zeiträumen exportieren.",
         )
 
-    _read_title(meta, title)
+    _read_title(meta, title, title_lines)
     if footer_at is not None:
         _read_footer(meta, lines, footer_at, ncols, path)
     return _Parsed(meta, headers, data, data_lines, sections, ncols)
+
+
+def _unsupported_unit(unit: str, path: Path, line: int | None) -> FormatError:
+    return FormatError(
+        f"Die Einheit '{unit}' wird noch nicht unterstützt",
+        path=path,
+        line=line,
+        hint="Unterstützt sind Anzahl, Tsd., Prozent, km² und Jahre (ibislib.tidy.UNITS).",
+    )
 
 
 def _check_mojibake(lines: list[str], enc: str, path: Path) -> None:
@@ -467,12 +510,12 @@ def _field_count(path: Path, line: int, got: int, want: int) -> FormatError:
     )
 
 
-def _read_title(meta: TableMeta, title: list[str]) -> None:
+def _read_title(meta: TableMeta, title: list[str], numbers: list[int]) -> None:
     m = _TABLE_RE.match(title[0])
     if m:
         meta.table = m[1]
-        title = title[1:]
-    for line in title:
+        title, numbers = title[1:], numbers[1:]
+    for line, number in zip(title, numbers, strict=True):
         period = _parse_period(line)
         if period is not None:
             meta.period = line
@@ -480,6 +523,7 @@ def _read_title(meta: TableMeta, title: list[str]) -> None:
         cu = _content_with_unit(line)
         if cu:
             meta.content, (meta.content_unit, _) = cu[0], cu[1]
+            meta.content_line = number
             continue
         meta.title.append(line)
     meta.school_year = any("schuljahr" in t.lower() for t in meta.title)
@@ -525,6 +569,7 @@ class _Column:
     period: str | None = None
     dims: dict[str, str] = field(default_factory=dict)
     cats: dict[str, str] = field(default_factory=dict)
+    other_unit: str = ""
 
 
 def _vocab(cell: str) -> tuple[str, str] | None:
@@ -593,10 +638,16 @@ def _read_column(cells: list[str], meta: TableMeta) -> _Column:
         if unit:
             col.unit, col.factor = unit
             continue
+        if cell.lower() in _OTHER_UNITS:
+            col.other_unit = cell
+            continue
         cu = _content_with_unit(cell)
         if cu and pending is None:
             col.measure = _measure_from_label(cu[0])
-            col.unit, col.factor = cu[1]
+            if cu[1][1]:
+                col.unit, col.factor = cu[1]
+            else:
+                col.other_unit = cu[1][0]
             continue
         first_label = labels == 0
         labels += 1
@@ -797,15 +848,17 @@ def read(path: str | Path) -> pd.DataFrame:
             (t for t in meta.title if not t.lower().startswith("regionale tiefe")), meta.table
         )
         default_measure = _measure_from_label(re.split(r"[:]| nach ", label)[0])
-    default_unit = (
-        _UNITS.get(meta.content_unit.lower(), ("Anzahl", 1.0))
-        if meta.content_unit
-        else ("Anzahl", 1.0)
-    )
+    default_unit = ("Anzahl", 1.0)
+    if meta.content_unit:
+        if meta.content_unit.lower() not in _UNITS:
+            raise _unsupported_unit(meta.content_unit, path, meta.content_line)
+        default_unit = _UNITS[meta.content_unit.lower()]
     global_period = _parse_period(meta.period, meta.school_year) if meta.period else None
 
     col_table = []
     for j, spec in zip(value_cols, specs, strict=True):
+        if spec.other_unit:
+            raise _unsupported_unit(spec.other_unit, path, header_line)
         for dim in spec.dims:
             if dim in row_dims and spec.dims[dim] != TOTAL:
                 raise FormatError(
