@@ -193,3 +193,19 @@ def test_helpers() -> None:
 )
 def test_measure_mapping_is_conservative(code: str, label: str, measure: str) -> None:
     assert genesis_flat.measure_for(code, label) == measure
+
+
+def test_table_without_regional_variable_is_germany(tmp_path: Path) -> None:
+    header = (
+        "statistics_code;statistics_label;time_code;time_label;time;"
+        "1_variable_code;1_variable_label;1_variable_attribute_code;1_variable_attribute_label;"
+        "value;value_unit;value_variable_code;value_variable_label"
+    )
+    rows = [
+        "12411;Bev;JAHR;Jahr;2023;NAT;Nationalität;NATA;Ausländer;12108988;Anzahl;BEVSTD;Bevölkerungsstand",
+        "12411;Bev;JAHR;Jahr;2023;NAT;Nationalität;;Insgesamt;83456045;Anzahl;BEVSTD;Bevölkerungsstand",
+    ]
+    df = read(_write(tmp_path, rows, header=header))
+    assert set(df["region"]) == {"DG"} and set(df["region_name"]) == {"Deutschland"}
+    assert df.set_index("nationality").loc["ausländisch", "value"] == 12108988
+    assert df["source"].iloc[0].startswith("Statistisches Bundesamt (Destatis)")

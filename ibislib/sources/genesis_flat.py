@@ -448,11 +448,11 @@ def read(path: Path) -> pd.DataFrame:
     region = normalise_regions(region, path, lines)
 
     period = df["time"].str.strip()
-    okp = period.str.fullmatch(r"\d{4}(-\d{2}-\d{2})?")
+    okp = period.str.fullmatch(r"\d{4}(-\d{2}-\d{2}|/\d{2})?")
     if not okp.all():
         i = int(np.flatnonzero(~okp.to_numpy())[0])
         raise FormatError(
-            f"Zeitangabe '{period.iloc[i]}' ist weder Stichtag (JJJJ-MM-TT) noch Jahr",
+            f"Zeitangabe '{period.iloc[i]}' ist weder Stichtag (JJJJ-MM-TT) noch Jahr oder Schuljahr (JJJJ/JJ)",
             path=path,
             line=int(lines.iloc[i]),
         )

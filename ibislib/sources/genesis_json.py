@@ -216,10 +216,10 @@ def read(path: Path) -> pd.DataFrame:
             cols["region_name"] = np.asarray(names, dtype=object)[pos]
             region_done = True
         elif k in _TIME_VARIABLES or vtype.startswith("TIME"):
-            bad = [c for c in codes if not re.fullmatch(r"\d{4}(-\d{2}-\d{2})?", c)]
+            bad = [c for c in codes if not re.fullmatch(r"\d{4}(-\d{2}-\d{2}|/\d{2})?", c)]
             if bad:
                 raise FormatError(
-                    f"Zeitangabe '{bad[0]}' ist weder Stichtag (JJJJ-MM-TT) noch Jahr",
+                    f"Zeitangabe '{bad[0]}' ist weder Stichtag (JJJJ-MM-TT) noch Jahr oder Schuljahr (JJJJ/JJ)",
                     path=data_path,
                 )
             if time_done:
