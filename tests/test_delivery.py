@@ -203,7 +203,7 @@ def test_region_from_name_only(tmp_path):
 @pytest.mark.parametrize(
     "row, fragment",
     [
-        ("05566028;Ibbenbüren;2021;einbürgerungen;;;;;;;34;Anzahl;;S;", "Unbekanntes Merkmal"),
+        ("05566028;Ibbenbüren;2021;einbuergerung;;;;;;;34;Anzahl;;S;", "Unbekanntes Merkmal"),
         ("05566028;Ibbenbüren;31.02.2022;bevoelkerung;;;;;;;1;Anzahl;;S;", "Ungültiges Datum"),
         ("05566028;Ibbenbüren;2022-13-01;bevoelkerung;;;;;;;1;Anzahl;;S;", "Ungültiges Datum"),
         ("05566028;Ibbenbüren;Q3 2022;bevoelkerung;;;;;;;1;Anzahl;;S;", "Stichtag"),
@@ -334,6 +334,11 @@ def test_docs_list_every_measure():
 
 
 def test_unknown_measure_suggests_the_spelling(tmp_path):
-    f = _write(tmp_path, "05566028;Ibbenbüren;2021;einbürgerungen;;;;;;;34;Anzahl;;S;")
+    f = _write(tmp_path, "05566028;Ibbenbüren;2021;einbuergerung;;;;;;;34;Anzahl;;S;")
     with pytest.raises(FormatError, match="meinten Sie einbuergerungen"):
         read(f)
+
+
+def test_measure_written_with_umlauts_is_accepted(tmp_path):
+    f = _write(tmp_path, "05566028;Ibbenbüren;2021;Einbürgerungen;;;;;;;34;Anzahl;;S;")
+    assert read(f)["measure"].iloc[0] == "einbuergerungen"

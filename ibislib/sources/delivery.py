@@ -355,7 +355,7 @@ def _header(cells: list[str], path: Path, lineno: int) -> list[str]:
 def _row(cells: dict[str, str], regions: _Regions) -> dict:
     region, region_name = regions.resolve(cells.get("ags", ""), cells.get("gebiet", ""))
     period = parse_period(cells.get("stichtag", ""))
-    measure = cells.get("merkmal", "").strip().lower()
+    measure = _header_key(cells.get("merkmal", ""))  # 'Einbürgerungen' -> 'einbuergerungen'
     if measure not in MEASURES:
         close = difflib.get_close_matches(measure, MEASURES, n=3)
         raise _CellError(
