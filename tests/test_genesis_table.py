@@ -435,3 +435,13 @@ def test_mixed_encoding_is_refused(tmp_path):
     with pytest.raises(FormatError, match="Zeichenkodierung") as exc:
         genesis_table.read(path)
     assert exc.value.line == 11  # the "© Statistische Ämter" footer line
+
+
+def test_trailing_semicolon_on_every_line(tmp_path):
+    body = (
+        "".join(ln + ";\n" for ln in (TITLE + HEADER + "DG;Deutschland;5;2\n").splitlines())
+        + FOOTER
+    )
+    df = ibislib.read(write(tmp_path, body))
+    assert len(df) == 2
+    assert one(df, region="DG", period="2015-12-31")["value"] == 5

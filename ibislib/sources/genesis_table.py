@@ -840,7 +840,12 @@ def read(path: str | Path) -> pd.DataFrame:
         )
 
     # Value columns: header cells -> dimensions
-    value_cols = list(range(stub, ncols))
+    value_cols = [
+        j
+        for j in range(stub, ncols)
+        # a trailing ';' on every line makes an empty column: no header, no values
+        if any(cells[j] for cells in header_rows) or frame[j].astype(str).str.strip().ne("").any()
+    ]
     specs = [_read_column([cells[j] for cells in header_rows], meta) for j in value_cols]
     default_measure = _measure_from_label(meta.content) if meta.content else None
     if default_measure is None:
