@@ -22,7 +22,7 @@ import re
 import struct
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from functools import lru_cache
 from pathlib import Path
 
@@ -292,6 +292,7 @@ class RegionRegistry:
             slug="deutschland",
             art="Staat",
         )
+        self._frame: pd.DataFrame | None = None
         self._by_ags: dict[str, Region] = {GERMANY: germany}
         for r in regions:
             self._by_ags.setdefault(r.ags, r)
@@ -318,8 +319,15 @@ class RegionRegistry:
 
     def to_frame(self) -> pd.DataFrame:
         """All units as a DataFrame (one row per unit, AGS order)."""
-        rows = [asdict(r) for r in sorted(self._by_ags.values(), key=lambda r: r.ags)]
-        return pd.DataFrame(rows)
+        if self._frame is None:
+            names = [f.name for f in fields(Region)]
+            units = sorted(self._by_ags.values(), key=lambda r: r.ags)
+            cols = {n: [getattr(r, n) for r in units] for n in names}
+            frame = pd.DataFrame(cols)
+            for n in ("bevoelkerung", "flaeche_km2"):
+                frame[n] = pd.to_numeric(frame[n], errors="coerce").astype(float)
+            self._frame = frame
+        return self._frame.copy()
 
     @staticmethod
     def slug(name: str) -> str:

@@ -218,3 +218,13 @@ def test_cli_unknown_name_exits_nonzero_with_suggestions():
     assert res.returncode != 0
     assert "05566028" in res.stderr
     assert "Traceback" not in res.stderr
+
+
+def test_to_frame(reg):
+    df = reg.to_frame()
+    assert df["ags"].is_unique
+    row = df.set_index("ags").loc["05566028"]
+    assert row["name"] == "Ibbenbüren" and row["level"] == "gemeinde"
+    assert row["bevoelkerung"] == 52421
+    df.loc[0, "name"] = "verändert"  # callers get a copy
+    assert reg.to_frame().loc[0, "name"] != "verändert"
