@@ -125,6 +125,23 @@ def source_line(source: str) -> str:
     return s if s.lower().startswith("quelle") else f"Quelle: {s}"
 
 
+def join_sources(sources) -> str:
+    """Several source lines -> one, each source once, 'eigene Berechnungen' last."""
+    parts: dict[str, None] = {}
+    own = False
+    for src in sources:
+        for part in str(src or "").removeprefix("Quelle:").split(";"):
+            part = part.strip()
+            if not part:
+                continue
+            if part.lower().startswith("eigene berechnung"):
+                own = True
+                continue
+            parts.setdefault(part, None)
+    out = "; ".join(parts)
+    return f"{out}; eigene Berechnungen" if own and out else (out or ("eigene Berechnungen" if own else ""))
+
+
 def _display(bundle: dict, meta: dict) -> None:
     from IPython.display import display
 

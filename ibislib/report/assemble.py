@@ -172,7 +172,12 @@ def assemble(
             + "\n".join(parts)
             + "</section>"
         )
-    result.sources = [s for s in sources if s.strip() and s != "Quelle:"]
+    parts: dict[str, None] = {}
+    for s in sources:
+        for part in s.removeprefix("Quelle:").split(";"):
+            if part.strip() and not part.strip().lower().startswith("eigene berechnung"):
+                parts.setdefault(part.strip(), None)
+    result.sources = sorted(parts, key=str.lower)
 
     lists: list[str] = []
     if result.figures:
@@ -189,10 +194,15 @@ def assemble(
             for t in result.tables
         ]
         lists.append("</ol>")
+    sources_html = ""
     if result.sources:
-        lists.append("<h2>Quellenverzeichnis</h2><ul>")
-        lists += [f"<li>{_esc(s.removeprefix('Quelle: '))}</li>" for s in result.sources]
-        lists.append("</ul>")
+        sources_html = (
+            '<section class="chapter sources" id="quellen"><h1>Quellenverzeichnis</h1><ul>'
+            + "".join(f"<li>{_esc(s)}</li>" for s in result.sources)
+            + "</ul><p>Eigene Berechnungen sind unter den Abbildungen und Tabellen als solche gekennzeichnet. "
+            "Amtliche Daten: Datenlizenz Deutschland – Namensnennung – Version 2.0.</p></section>"
+        )
+        toc.append('<li><a href="#quellen">Quellenverzeichnis</a></li>')
 
     metas = "".join(f"<p>{_esc(m)}</p>" for m in meta_lines)
     title_html = (
@@ -207,6 +217,7 @@ def assemble(
             + '<section class="lists">'
             + "".join(lists)
             + "</section>"
+            + sources_html
         )
         result.html = f'<html lang="de"><head><meta charset="utf-8"><title>{_esc(title)}</title></head><body>{doc}</body></html>'
         return result
@@ -216,7 +227,7 @@ def assemble(
         '<!DOCTYPE html><html lang="de"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{_esc(title)}</title><style>{css()}</style></head><body>"
-        f"{title_html}{toc_html}{lists_html}{''.join(body)}"
+        f"{title_html}{toc_html}{lists_html}{''.join(body)}{sources_html}"
         f'<p class="footer-note">Erstellt mit ibis {__version__} am {fmt.date(dt.date.today())}. '
         "Abbildungen und Tabellen liegen zusätzlich als Dateien (PNG, SVG, PDF, XLSX) im Ordner "
         f"<code>{_esc(figures_rel)}/</code>.</p></body></html>"

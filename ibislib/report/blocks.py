@@ -1,0 +1,560 @@
+"""Building blocks for the chapter notebooks: one call = one report section (figure, table or
+sentence) from the indicator catalogue, with the "keine Daten" sentence when the unit has no data.
+
+Every block takes the unit (a :class:`ibislib.regions.Region`) and an indicator id and returns
+True when it published something. Captions and sources come from the catalogue; no number is
+ever typed into a notebook.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .. import charts, fmt, publish
+from ..tidy import DIMENSIONS, TOTAL
+
+COMPARE_LEVELS = ("gemeinde", "kreis", "land", "bund")
+
+
+# ----------------------------------------------------------------------------- data access
+
+
+def unit_of(municipality: str):
+    """AGS or name -> Region (the registry raises a clear German error for unknown names)."""
+    from ..regions import registry
+
+    return registry().resolve(str(municipality))
+
+
+def entry(indicator_id: str):
+    from ..indicators import catalog
+
+    return catalog()[indicator_id]
+
+
+def source_of(indicator_id: str, df: pd.DataFrame | None = None) -> str:
+    """Source line: the data's own source column when present, else the catalogue entry."""
+    e = entry(indicator_id)
+    src = None
+    if df is not None and "source" in df and df["source"].notna().any():
+        parts = [s for s in dict.fromkeys(df["source"].dropna().astype(str)) if s]
+        src = "; ".join(parts) if parts else None
+    src = src or e.source
+    if e.kind in ("ratio", "change", "relative"):
+        src += "; eigene Berechnungen"
+    return publish.join_sources([src])
+
+
+def totals(df: pd.DataFrame, keep: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Rows not broken down by any dimension except those in `keep`."""
+    mask = pd.Series(True, index=df.index)
+    for dim in DIMENSIONS:
+        if dim in df and dim not in keep:
+            mask &= df[dim].astype(str) == TOTAL
+    for dim in keep:
+        if dim in df:
+            mask &= df[dim].astype(str) != TOTAL
+    return df[mask]
+
+
+_CACHE: dict[tuple, pd.DataFrame] = {}
+
+
+def _store_state() -> int:
+    """Changes when the store is rebuilt (cache key for warm kernels)."""
+    from ..store import manifest_path
+
+    try:
+        return manifest_path().stat().st_mtime_ns
+    except OSError:
+        return 0
+
+
+def values(indicator_id: str, regions, periods=None, keep: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Computed indicator values (rows with a value only) for the given regions."""
+    from ..indicators import compute
+
+    regions = [regions] if isinstance(regions, str) else list(regions)
+    periods = [periods] if isinstance(periods, str) else periods
+    key = (indicator_id, tuple(regions), tuple(periods) if periods else None, _store_state())
+    if key not in _CACHE:
+        if len(_CACHE) > 512:
+            _CACHE.clear()
+        _CACHE[key] = compute(ids=[indicator_id], regions=regions, periods=periods)
+    df = _CACHE[key]
+    if df is None or df.empty:
+        return pd.DataFrame(columns=["region", "region_name", "period", "value"])
+    df = totals(df, keep)
+    return df[df["value"].notna()]
+
+
+def latest_period(df: pd.DataFrame) -> str | None:
+    return None if df.empty else sorted(df["period"].astype(str).unique(), key=_period_key)[-1]
+
+
+def _period_key(p: str) -> str:
+    return str(p)[:4] + str(p)[4:]
+
+
+def has_data(indicator_id: str, region: str, period: str | None = None) -> bool:
+    return not values(indicator_id, region, period).empty
+
+
+def comparison_regions(unit) -> list[str]:
+    """The unit, its Kreis, its Land and Deutschland (only those that differ from the unit)."""
+    out = [unit.ags]
+    for ags in (getattr(unit, "kreis", ""), getattr(unit, "land", ""), "DG"):
+        if ags and ags not in out:
+            out.append(ags)
+    return out
+
+
+# ----------------------------------------------------------------------------- text blocks
+
+
+def sentence(
+    indicator_id: str, unit, period: str | None = None, *, comparison: bool = True
+) -> bool:
+    """The Lesehilfe sentence (and, if available, the comparison sentence) as report text."""
+    from .. import text
+
+    parts = []
+    s = text.lesehilfe(indicator_id, unit.ags, period)
+    if s:
+        parts.append(s)
+    if comparison:
+        c = text.comparison(indicator_id, unit.ags, period)
+        if c:
+            parts.append(c)
+    if parts:
+        publish.text(" ".join(parts))
+    return bool(parts)
+
+
+def no_data(topic: str, unit) -> None:
+    from .. import text
+
+    publish.note(text.no_data(topic, unit.name))
+
+
+# ----------------------------------------------------------------------------- figures
+
+
+LEVEL_ORDER = {"Gemeinde": 0, "Kreis": 1, "Land": 2, "Deutschland": 3}
+
+
+def comparison_figure(
+    indicator_id: str,
+    unit,
+    period: str | None = None,
+    *,
+    name: str | None = None,
+    caption: str | None = None,
+) -> bool:
+    """Bars: the unit against Kreis, Land and Bund (each at its latest period up to `period`;
+    published reference values included). Labels carry the period when they differ."""
+    from ..indicators import compare
+
+    e = entry(indicator_id)
+    df = compare(indicator_id, unit.ags, period)
+    if df is None or df.empty:
+        return False
+    df = totals(df)
+    df = df[df["value"].notna()]
+    if unit.ags not in set(df["region"]) or len(df) < 2:
+        return False
+    df = df.assign(
+        _o=[
+            0 if r == unit.ags else 1 + LEVEL_ORDER.get(lv, 4)
+            for r, lv in zip(df["region"], df["level"], strict=True)
+        ]
+    )
+    df = df.sort_values("_o").drop_duplicates("region")
+    same = df["period"].nunique() == 1
+    names = []
+    for r in df.itertuples():
+        label = r.region_name
+        if r.level == "Kreis" and "kreis" not in label.lower():
+            label = f"Kreis {label}"
+        if getattr(r, "kind", "") == "veröffentlicht":
+            label += " (veröffentlicht)"
+        names.append(label if same else f"{label}, {fmt.period(r.period)}")
+    df = df.assign(label=names)
+    pct = e.unit == "Prozent"
+    fig = charts.comparison(
+        df,
+        "label",
+        "value",
+        unit_name=names[0],
+        decimals=e.decimals if pct else 0,
+        suffix=" %" if pct else "",
+    )
+    when = fmt.period(df["period"].iloc[0]) if same else "jeweils neuester verfügbarer Stand"
+    publish.figure(
+        fig,
+        name=name or f"{indicator_id}_vergleich",
+        caption=caption or f"{e.title}: {unit.name} im Vergleich, {when}",
+        source=source_of(indicator_id, df),
+    )
+    return True
+
+
+def _period_kind(p: str) -> str:
+    """'2015-12-31' -> '12-31', '2021' -> 'Jahr', '2021/22' -> 'Schuljahr' (series of one kind)."""
+    p = str(p)
+    return p[5:] if len(p) == 10 else ("Schuljahr" if "/" in p else "Jahr")
+
+
+def series_figure(
+    indicator_id: str,
+    unit,
+    *,
+    with_parents: bool = True,
+    index: bool = False,
+    name: str | None = None,
+    caption: str | None = None,
+    min_periods: int = 2,
+) -> bool:
+    """Lines over all periods: the unit (and Kreis, Land, Bund); as index when `index`."""
+    e = entry(indicator_id)
+    regions = comparison_regions(unit) if with_parents else [unit.ags]
+    df = values(indicator_id, regions)
+    own = df[df["region"] == unit.ags]
+    if own.empty:
+        return False
+    # one series of one kind (e.g. year-end dates); no mixing of Stichtage from other sources
+    kinds = own["period"].map(_period_kind)
+    periods = set(own.loc[kinds == kinds.value_counts().idxmax(), "period"])
+    if len(periods) < min_periods:
+        return False
+    df = df[df["period"].isin(periods)]
+    # only comparison regions covering the same periods (an index needs the same base)
+    counts = df.groupby("region")["period"].nunique()
+    df = df[df["region"].isin(counts[counts == len(periods)].index)]
+    first = sorted(periods, key=_period_key)[0]
+    last = sorted(periods, key=_period_key)[-1]
+    pct = e.unit == "Prozent"
+    fig = charts.lines(
+        df,
+        "period",
+        "value",
+        "region_name",
+        index_base=first if index else None,
+        decimals=e.decimals if pct else 0,
+        suffix=" %" if pct else "",
+        highlight=own.iloc[0]["region_name"],
+    )
+    default = f"{e.title} {fmt.period(first)}–{fmt.period(last)}" + (
+        f" (Index, {fmt.period(first)} = 100)" if index else ""
+    )
+    publish.figure(
+        fig,
+        name=name or f"{indicator_id}_zeitreihe",
+        caption=caption or default,
+        source=source_of(indicator_id, df),
+    )
+    return True
+
+
+def breakdown_figure(
+    indicator_id: str,
+    unit,
+    dim: str,
+    period: str | None = None,
+    *,
+    use: str = "value",
+    name: str | None = None,
+    caption: str | None = None,
+    reference: bool = False,
+    sort: bool = False,
+    horizontal: bool = True,
+) -> bool:
+    """Bars of one breakdown (district, age_group, school_type, category) for the unit."""
+    e = entry(indicator_id)
+    df = values(indicator_id, unit.ags, period, keep=(dim,))
+    if df.empty:
+        return False
+    period = period or latest_period(df)
+    df = df[df["period"] == period].copy()
+    if use != "value":
+        df["value"] = df[use]
+    pct = e.unit == "Prozent" and use == "value"
+    dec = e.decimals if pct else (2 if e.unit == "Index" else 0)
+    suffix = " %" if pct else ""
+    if dim == "age_group":
+        fig = charts.age_structure(df, "age_group", "value", decimals=dec, suffix=suffix)
+    elif dim == "district":
+        ref = None
+        if reference:
+            tot = values(indicator_id, unit.ags, period)
+            ref = float(tot["value"].iloc[0]) if not tot.empty else None
+        fig = charts.district_shares(
+            df, "district", "value", reference=ref, decimals=dec, suffix=suffix
+        )
+    else:
+        df["label"] = [_category_label(v) for v in df[dim]]
+        fig = charts.bar(
+            df, "label", "value", decimals=dec, suffix=suffix, horizontal=horizontal, sort=sort
+        )
+    publish.figure(
+        fig,
+        name=name or f"{indicator_id}_{dim}",
+        caption=caption or f"{e.title}, {unit.name}, {fmt.period(period)}",
+        source=source_of(indicator_id, df),
+    )
+    return True
+
+
+def _category_label(v: str) -> str:
+    """'niveau=B1' -> 'B1'; several pairs joined with ', '."""
+    return ", ".join(p.split("=", 1)[-1] for p in str(v).split("|"))
+
+
+# ----------------------------------------------------------------------------- tables
+
+
+def overview_table(
+    ids: list[str],
+    unit,
+    *,
+    name: str,
+    caption: str,
+    with_parents: bool = True,
+    period: str | None = None,
+) -> bool:
+    """Key figures: one row per indicator, one column per region (latest period of the unit)."""
+    regions = comparison_regions(unit) if with_parents else [unit.ags]
+    rows = []
+    sources = []
+    for iid in ids:
+        e = entry(iid)
+        own = values(iid, unit.ags, period)
+        if own.empty:
+            continue
+        p = period or latest_period(own)
+        df = values(iid, regions, p)
+        row = {
+            "Kennzahl": f"{e.title} ({'%' if e.unit == 'Prozent' else e.unit})",
+            "Stand": fmt.period(p),
+        }
+        for _, r in df.iterrows():
+            row[r["region_name"]] = r["value"]
+        rows.append((row, e.decimals))
+        sources.append(source_of(iid, df))
+    if not rows:
+        return False
+    table = pd.DataFrame([r for r, _ in rows])
+    # decimals per cell differ by row; format to text here so counts stay whole numbers
+    for col in table.columns[2:]:
+        table[col] = [fmt.number(v, d) for v, (_, d) in zip(table[col], rows, strict=True)]
+    publish.table(table, name=name, caption=caption, source=publish.join_sources(sources))
+    return True
+
+
+def series_table(ids: list[str], unit, *, name: str, caption: str) -> bool:
+    """One row per period, one column per indicator, for the unit."""
+    frames = []
+    decimals = {}
+    for iid in ids:
+        e = entry(iid)
+        df = values(iid, unit.ags)
+        if df.empty:
+            continue
+        col = f"{e.title} ({'%' if e.unit == 'Prozent' else e.unit})"
+        decimals[col] = e.decimals
+        frames.append(df.set_index("period")["value"].rename(col))
+    if not frames:
+        return False
+    table = pd.concat(frames, axis=1)
+    table = table.loc[sorted(table.index, key=_period_key)]
+    table.index = [fmt.period(p) for p in table.index]
+    table.index.name = "Stand"
+    publish.table(
+        table.reset_index(),
+        name=name,
+        caption=caption,
+        source=publish.join_sources(source_of(i) for i in ids if has_data(i, unit.ags)),
+        decimals=decimals,
+    )
+    return True
+
+
+def topic_of(indicator_id: str) -> str:
+    e = entry(indicator_id)
+    return e.topic or e.title
+
+
+def ensure(shown: list[bool] | bool, indicator_id: str, unit) -> bool:
+    """Publish the 'keine Daten' sentence for the indicator's topic when nothing was shown."""
+    ok = any(shown) if isinstance(shown, list) else bool(shown)
+    if not ok:
+        no_data(topic_of(indicator_id), unit)
+    return ok
+
+
+# ----------------------------------------------------------------------------- special sections
+
+SCHOOL_ORDER = [
+    "Grundschule",
+    "Hauptschule",
+    "Realschule",
+    "Sekundarschule",
+    "Gemeinschaftsschule",
+    "Gesamtschule",
+    "Gymnasium",
+    "Förderschule",
+    "Freie Waldorfschule",
+    "Weiterbildungskolleg",
+]
+
+
+def _school_key(s: str) -> int:
+    for i, name in enumerate(SCHOOL_ORDER):
+        if str(s).lower().startswith(name.lower()):
+            return i
+    return len(SCHOOL_ORDER)
+
+
+def top_districts(indicator_id: str, unit, period: str | None = None, n: int = 4) -> bool:
+    """'Die meisten Ausländer*innen leben in den Stadtteilen A (2.443), B (775) …' as text."""
+    df = values(indicator_id, unit.ags, period, keep=("district",))
+    if df.empty:
+        return False
+    period = period or latest_period(df)
+    df = df[df["period"] == period].sort_values("value", ascending=False).head(n)
+    e = entry(indicator_id)
+    pct = e.unit == "Prozent"
+    items = [
+        f"{r.district} ({fmt.percent(r.value, e.decimals) if pct else fmt.number(r.value)})"
+        for r in df.itertuples()
+    ]
+    listing = ", ".join(items[:-1]) + f" und {items[-1]}" if len(items) > 1 else items[0]
+    what = "den höchsten Ausländeranteil haben" if pct else "die meisten Ausländer*innen leben in"
+    if pct:
+        publish.text(
+            f"Zum Stichtag {fmt.period(period)} haben in {unit.name} die Stadtteile {listing} {what}."
+        )
+    else:
+        publish.text(
+            f"Zum Stichtag {fmt.period(period)} leben in {unit.name} die meisten Ausländer*innen "
+            f"in den Stadtteilen {listing}."
+        )
+    return True
+
+
+def profile_figure(
+    ids: list[str], unit, *, name: str, caption: str, labels: dict[str, str] | None = None
+) -> bool:
+    """The share of foreigners in several areas side by side (population, svB, unemployed, SGB II)."""
+    rows, sources, periods = [], [], []
+    for iid in ids:
+        df = values(iid, unit.ags)
+        if df.empty:
+            continue
+        p = latest_period(df)
+        row = df[df["period"] == p].iloc[0]
+        label = (labels or {}).get(iid, entry(iid).title)
+        rows.append({"label": f"{label} ({fmt.period(p)})", "value": row["value"]})
+        sources.append(source_of(iid))
+        periods.append(p)
+    if len(rows) < 2:
+        return False
+    fig = charts.bar(pd.DataFrame(rows), "label", "value", decimals=1, suffix=" %", horizontal=True)
+    publish.figure(fig, name=name, caption=caption, source=publish.join_sources(sources))
+    return True
+
+
+def pupils(unit, period: str | None = None) -> pd.DataFrame:
+    """Pupils by school type: all, foreign, German, with Zuwanderungsgeschichte (counts + shares)."""
+    ausl = values("schueler_ausl_anteil", unit.ags, period, keep=("school_type",))
+    if ausl.empty:
+        return pd.DataFrame()
+    period = period or latest_period(ausl)
+    ausl = ausl[ausl["period"] == period]
+    out = pd.DataFrame(
+        {
+            "Schulform": ausl["school_type"].to_numpy(),
+            "insgesamt": ausl["denominator"].to_numpy(dtype=float),
+            "ausländisch": ausl["numerator"].to_numpy(dtype=float),
+            "Anteil ausländisch (%)": ausl["value"].to_numpy(dtype=float),
+        }
+    )
+    out["deutsch"] = out["insgesamt"] - out["ausländisch"]
+    zwg = values("schueler_zwg_anteil", unit.ags, period, keep=("school_type",))
+    if not zwg.empty:
+        z = zwg.set_index("school_type")
+        out["mit Zuwanderungsgeschichte"] = out["Schulform"].map(z["numerator"]).astype(float)
+        out["Anteil mit Zuwanderungsgeschichte (%)"] = (
+            out["Schulform"].map(z["value"]).astype(float)
+        )
+    ri = values("repraesentationsindex", unit.ags, period, keep=("school_type",))
+    if not ri.empty:
+        out["Repräsentationsindex"] = (
+            out["Schulform"].map(ri.set_index("school_type")["value"]).astype(float)
+        )
+    out = out.iloc[sorted(range(len(out)), key=lambda i: _school_key(out["Schulform"].iloc[i]))]
+    out.attrs["period"] = period
+    return out.reset_index(drop=True)
+
+
+def pupils_figure(unit, period: str | None = None) -> bool:
+    """Grouped bars like the concept's Abbildung 5: German, foreign and pupils with
+    Zuwanderungsgeschichte per school type."""
+    df = pupils(unit, period)
+    if df.empty:
+        return False
+    cols = [c for c in ("deutsch", "ausländisch", "mit Zuwanderungsgeschichte") if c in df]
+    long = df.melt(id_vars="Schulform", value_vars=cols, var_name="Gruppe", value_name="Anzahl")
+    long["Gruppe"] = long["Gruppe"].map(
+        {
+            "deutsch": "deutsche Schüler*innen",
+            "ausländisch": "ausländische Schüler*innen",
+            "mit Zuwanderungsgeschichte": "Schüler*innen mit Zuwanderungsgeschichte",
+        }
+    )
+    fig = charts.grouped_bar(
+        long, "Schulform", "Gruppe", "Anzahl", category_order=list(df["Schulform"])
+    )
+    src = [source_of("schueler_ausl_anteil")] + (
+        [source_of("schueler_zwg_anteil")] if len(cols) == 3 else []
+    )
+    publish.figure(
+        fig,
+        name="schueler_schulform",
+        caption=f"Schüler*innen nach Schulform und Nationalität, {unit.name}, Schuljahr {fmt.period(df.attrs['period'])}",
+        source=publish.join_sources(src),
+    )
+    return True
+
+
+def pupils_table(unit, period: str | None = None) -> bool:
+    df = pupils(unit, period)
+    if df.empty:
+        return False
+    cols = ["Schulform", "insgesamt", "ausländisch", "Anteil ausländisch (%)"] + [
+        c
+        for c in (
+            "mit Zuwanderungsgeschichte",
+            "Anteil mit Zuwanderungsgeschichte (%)",
+            "Repräsentationsindex",
+        )
+        if c in df
+    ]
+    src = [source_of("schueler_ausl_anteil")] + (
+        [source_of("schueler_zwg_anteil")] if "mit Zuwanderungsgeschichte" in df else []
+    )
+    publish.table(
+        df[cols],
+        name="schueler_schulform",
+        caption=f"Schüler*innen nach Schulform, {unit.name}, Schuljahr {fmt.period(df.attrs['period'])}",
+        source=publish.join_sources(src),
+        decimals={
+            "Anteil ausländisch (%)": 1,
+            "Anteil mit Zuwanderungsgeschichte (%)": 1,
+            "Repräsentationsindex": 2,
+            "insgesamt": 0,
+            "ausländisch": 0,
+            "mit Zuwanderungsgeschichte": 0,
+        },
+    )
+    return True
