@@ -75,7 +75,7 @@ FLAGS: dict[str, str] = {
     "p": "vorläufige Zahl",
     "r": "berichtigte Zahl",
     "s": "geschätzte Zahl",
-    "e": "geschätzter Wert",
+    "e": "endgültige Zahl (Qualitätskennzeichen GENESIS-Online)",
     "*": "Wert aus Datenschutzgründen nicht ausgewiesen",
     "|": "grundsätzliche Änderung innerhalb einer Reihe",
 }

@@ -63,6 +63,13 @@ def decode(data: bytes, path: Path | str | None = None) -> tuple[str, str]:
 
     Returns (text, encoding). Text with NUL bytes or many control characters is rejected.
     """
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise FormatError(
+            "Die Datei ist UTF-16-kodiert",
+            path=path,
+            line=1,
+            hint="Bitte als UTF-8 oder ISO-8859-1 (Windows-1252) speichern und erneut einlesen.",
+        )
     for enc in ("utf-8-sig", "cp1252", "latin-1"):
         try:
             text = data.decode(enc)
