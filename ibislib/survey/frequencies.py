@@ -1,0 +1,185 @@
+"""Frequency tables per item, overall and by group, with item non-response counted and cells
+under 5 respondents suppressed (primary and secondary suppression).
+
+``frequencies()`` returns a long table (one row per group × answer category) that keeps the
+numbers; ``display_table()`` turns it into a German table for the report in which suppressed
+cells show ``•``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .. import fmt
+
+MIN_CELL = 5
+TOTAL = "insgesamt"
+NO_ANSWER = "keine Angabe"
+SUPPRESSED = "•"
+SUPPRESSION_NOTE = (
+    "• = aus Datenschutzgründen nicht ausgewiesen (weniger als 5 Befragte oder Sekundärsperrung)."
+)
+
+
+def _categories(s: pd.Series) -> list:
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        return list(s.cat.categories)
+    return sorted(s.dropna().unique().tolist(), key=str)
+
+
+def counts(df: pd.DataFrame, item: str, by: str | None = None) -> pd.DataFrame:
+    """Counts: rows = answer categories + 'keine Angabe', columns = groups (+ 'insgesamt').
+    Respondents without a group value are only in 'insgesamt'."""
+    cats = _categories(df[item])
+    answer = df[item].astype(object).where(df[item].notna(), NO_ANSWER)
+    rows = [*cats, NO_ANSWER]
+    if by is None:
+        tab = answer.value_counts().reindex(rows, fill_value=0).to_frame(TOTAL)
+    else:
+        groups = _categories(df[by])
+        tab = pd.crosstab(answer, df[by].astype(object)).reindex(
+            index=rows, columns=groups, fill_value=0
+        )
+        tab[TOTAL] = answer.value_counts().reindex(rows, fill_value=0)
+    tab.index.name = "Antwort"
+    tab.columns.name = None
+    return tab.astype(int)
+
+
+def suppress(
+    tab: pd.DataFrame, min_cell: int = MIN_CELL, answer_rows: list | None = None
+) -> pd.DataFrame:
+    """Boolean mask of cells to hide: 0 < count < min_cell (primary), then – per column and per
+    row of group cells – the smallest other non-zero cell wherever exactly one cell is hidden,
+    so that no hidden count can be recovered from the totals (secondary). Repeated until stable."""
+    rows = answer_rows if answer_rows is not None else list(tab.index)
+    sub = tab.loc[rows]
+    mask = (sub > 0) & (sub < min_cell)
+    groups = [c for c in sub.columns if c != TOTAL]
+    changed = True
+    while changed:
+        changed = False
+        # columns: the answer counts add up to the group n
+        for c in sub.columns:
+            hidden = mask[c]
+            if hidden.sum() == 1:
+                cand = sub[c][~hidden & (sub[c] > 0)]
+                if len(cand):
+                    mask.loc[cand.idxmin(), c] = True
+                    changed = True
+        # rows: group cells add up to 'insgesamt'
+        if len(groups) >= 1 and TOTAL in sub.columns:
+            for r in sub.index:
+                hidden = mask.loc[r, [*groups, TOTAL]]
+                if hidden.sum() == 1:
+                    vals = sub.loc[r, [*groups, TOTAL]]
+                    cand = vals[~hidden & (vals > 0)]
+                    if len(cand):
+                        mask.loc[r, cand.idxmin()] = True
+                        changed = True
+    full = pd.DataFrame(False, index=tab.index, columns=tab.columns)
+    full.loc[rows] = mask
+    return full
+
+
+def frequencies(
+    df: pd.DataFrame,
+    item: str,
+    by: str | None = None,
+    min_cell: int = MIN_CELL,
+    weights: str | None = None,
+) -> pd.DataFrame:
+    """Long frequency table: group, category, count, percent (of valid answers), suppressed,
+    n_valid, n_missing. Item non-response is its own row ('keine Angabe'), never dropped.
+    With `weights` (a column), percents are weighted; counts stay unweighted."""
+    tab = counts(df, item, by)
+    cats = [r for r in tab.index if r != NO_ANSWER]
+    mask = suppress(tab, min_cell)
+    out = []
+    for g in tab.columns:
+        col = tab[g]
+        n_valid = int(col[cats].sum())
+        n_missing = int(col[NO_ANSWER])
+        if weights is not None:
+            sel = df if g == TOTAL else df[df[by].astype(object) == g]
+            w = sel.groupby(sel[item].astype(object), observed=True)[weights].sum()
+            wp = 100 * w.reindex(cats, fill_value=0) / w.sum() if w.sum() else None
+        for cat in tab.index:
+            k = int(col[cat])
+            if cat == NO_ANSWER:
+                pct = np.nan
+            elif weights is not None and wp is not None:
+                pct = float(wp[cat])
+            else:
+                pct = 100 * k / n_valid if n_valid else np.nan
+            out.append(
+                {
+                    "group": g,
+                    "category": cat,
+                    "count": k,
+                    "percent": pct,
+                    "suppressed": bool(mask.loc[cat, g]),
+                    "n_valid": n_valid,
+                    "n_missing": n_missing,
+                }
+            )
+    res = pd.DataFrame(out)
+    res.attrs["item"] = item
+    res.attrs["by"] = by
+    res.attrs["min_cell"] = min_cell
+    return res
+
+
+def display_table(
+    freq: pd.DataFrame, percent_decimals: int = 1, labels: dict[str, str] | None = None
+) -> pd.DataFrame:
+    """German report table: one row per answer, per group 'Anzahl' and 'Anteil (%)';
+    suppressed cells '•'; last row 'Befragte (n)'. All cells are text."""
+    groups = list(dict.fromkeys(freq["group"]))
+    cats = list(dict.fromkeys(freq["category"]))
+    table = pd.DataFrame(index=[*cats, "Befragte insgesamt"])
+    table.index.name = "Antwort"
+    for g in groups:
+        sub = freq[freq["group"] == g].set_index("category")
+        name = (labels or {}).get(g, g)
+        n_col, p_col = f"{name}: Anzahl", f"{name}: Anteil (%)"
+        ns, ps = [], []
+        for c in cats:
+            r = sub.loc[c]
+            if r["suppressed"]:
+                ns.append(SUPPRESSED)
+                ps.append(SUPPRESSED if c != NO_ANSWER else "")
+            else:
+                ns.append(fmt.number(r["count"]))
+                ps.append("" if c == NO_ANSWER else fmt.number(r["percent"], percent_decimals))
+        n_total = int(sub["n_valid"].iloc[0] + sub["n_missing"].iloc[0])
+        table[n_col] = [*ns, fmt.number(n_total)]
+        table[p_col] = [*ps, ""]
+    return table.reset_index()
+
+
+def n_by_group(df: pd.DataFrame, item: str, by: str) -> pd.Series:
+    """Valid answers per group (the n printed next to each bar)."""
+    return df.dropna(subset=[item]).groupby(by, observed=True).size()
+
+
+def multiple_response(
+    df: pd.DataFrame, items: list[str], labels: dict[str, str], yes="genannt"
+) -> pd.DataFrame:
+    """Multiple-response question: per option the number of cases naming it and the percent
+    of cases (sums exceed 100 %). Cases that named nothing still count in the base."""
+    n = len(df)
+    rows = []
+    for c in items:
+        k = int((df[c].astype(object) == yes).sum())
+        rows.append(
+            {"option": labels.get(c, c), "count": k, "percent": 100 * k / n if n else np.nan}
+        )
+    out = (
+        pd.DataFrame(rows)
+        .sort_values("count", ascending=False, kind="stable")
+        .reset_index(drop=True)
+    )
+    out.attrs["n"] = n
+    return out
