@@ -71,7 +71,23 @@ def _norm_category(c: str) -> str:
     return "|".join(parts) or TOTAL
 
 
+def _as_cat(col: pd.Series) -> pd.Series:
+    """A string column as categorical with object categories (fast take back to strings)."""
+    codes, uniques = pd.factorize(col, use_na_sentinel=True)
+    cats = pd.Index(np.asarray(uniques, dtype=object), dtype=object)
+    return pd.Series(pd.Categorical.from_codes(codes, categories=cats), index=col.index, copy=False)
+
+
+def _obj(arr, index=None) -> pd.Series:
+    """Object-dtype Series (pandas 3 would otherwise re-encode Python strings as arrow str)."""
+    return pd.Series(np.asarray(arr, dtype=object), index=index, dtype=object, copy=False)
+
+
 # --------------------------------------------------------------------------- prepared store
+
+
+#: Columns turned into categoricals once per store (cheap comparisons and groupbys).
+_CAT_COLUMNS = ["region", "period", "measure", "unit", *DIMENSIONS, "flag", "note", "table"]
 
 
 @dataclass
@@ -81,6 +97,7 @@ class Prepared:
     frames: dict[tuple[str, str], pd.DataFrame]
     names: dict[str, str]
     regions: list[str]
+    dtypes: dict[str, pd.CategoricalDtype] = field(default_factory=dict)
     store: pd.DataFrame | None = None
     subsets: dict[tuple, Prepared] = field(default_factory=dict)
 
@@ -88,14 +105,22 @@ class Prepared:
         """The same store restricted to some regions (cached; makes single-unit calls cheap)."""
         if regions in self.subsets:
             return self.subsets[regions]
-        keep = set(regions)
+        keep = list(regions)
         frames = {k: f[f["region"].isin(keep)] for k, f in self.frames.items()}
         frames = {k: f for k, f in frames.items() if len(f)}
-        sub = Prepared(frames, self.names, [r for r in self.regions if r in keep])
+        sub = Prepared(frames, self.names, [r for r in self.regions if r in set(keep)], self.dtypes)
         if len(self.subsets) > 64:
             self.subsets.clear()
         self.subsets[regions] = sub
         return sub
+
+    def total(self, dim: str, n: int) -> pd.Categorical | str:
+        """A column of n times 'insgesamt' in the store's categorical dtype for `dim`."""
+        dtype = self.dtypes.get(dim)
+        if dtype is None or TOTAL not in dtype.categories:
+            return TOTAL
+        code = dtype.categories.get_loc(TOTAL)
+        return pd.Categorical.from_codes(np.full(n, code, dtype=np.int32), dtype=dtype)
 
 
 _PREPARED: dict[int, Prepared] = {}
@@ -111,33 +136,84 @@ def _registry_names() -> dict[str, str]:
         return {}
 
 
+def _dedup_mask(df: pd.DataFrame) -> np.ndarray:
+    """Rows whose key (region, period, measure, dims, unit) was seen before (categorical codes)."""
+    key = np.zeros(len(df), dtype=np.int64)
+    bits = 0
+    for c in KEY:
+        codes = df[c].cat.codes.to_numpy().astype(np.int64)
+        width = max(1, int(len(df[c].cat.categories)).bit_length())
+        bits += width
+        if bits > 62:
+            return df.duplicated(KEY).to_numpy()
+        key = (key << width) | codes
+    return pd.Series(key).duplicated().to_numpy()
+
+
 def prepare(store: pd.DataFrame) -> Prepared:
-    """Split the tidy store for the engine (cached by object identity)."""
+    """Split the tidy store for the engine (cached by object identity).
+
+    Key columns become categoricals, duplicates across tables are dropped (the same number,
+    e.g. a Kreis in a Kreis table and a Gemeinde table), categories are normalised
+    ('ehefrau=insgesamt|ehemann=insgesamt' -> 'insgesamt') and each period gets its date.
+    """
     cached = _PREPARED.get(id(store))
     if cached is not None and cached.store is store:
         return cached
-    df = store
-    if len(df) and df.duplicated(KEY).any():
-        # the same number from two tables (e.g. a Kreis in a Kreis and a Gemeinde table)
-        df = df.drop_duplicates(KEY, keep="first")
-    df = df.assign(
-        category=df["category"].map({c: _norm_category(c) for c in df["category"].unique()}),
-        date=_period_dates(df["period"]),
+    cols = {c: _as_cat(store[c]) for c in _CAT_COLUMNS}
+    cat = cols["category"].cat
+    normed = pd.Index([_norm_category(c) for c in cat.categories])
+    uniq = normed.unique()
+    cols["category"] = pd.Series(
+        pd.Categorical.from_codes(
+            uniq.get_indexer(normed)[cat.codes.to_numpy()], categories=pd.Index(uniq, dtype=object)
+        ),
+        index=store.index,
+    )
+    df = pd.DataFrame(cols)
+    df["value"] = store["value"].to_numpy(dtype=float)
+    dup = _dedup_mask(df) if len(df) else np.zeros(0, dtype=bool)
+    if dup.any():
+        df = df[~dup]
+    periods = df["period"].cat.categories
+    df["date"] = (
+        pd.Categorical.from_codes(df["period"].cat.codes, categories=periods)
+        .map({p: period_date(p) for p in periods})
+        .astype("datetime64[ns]")
     )
     # GENESIS '-' means "nothing there, exactly zero": count it as 0 and keep the flag
-    dash = (df["flag"] == "-") & df["value"].isna()
+    dash = (df["flag"] == "-").to_numpy() & np.isnan(df["value"].to_numpy())  # noqa: PLR2004
     if dash.any():
         df.loc[dash, "value"] = 0.0
-    cols = ["region", "period", "date", *DIMENSIONS, "value", "flag", "note", "table"]
-    frames = {
-        (str(m), str(u)): g[cols].reset_index(drop=True)
-        for (m, u), g in df.groupby(["measure", "unit"], sort=False, observed=True)
-    }
-    names_df = df.drop_duplicates("region")[["region", "region_name"]]
-    names = dict(zip(names_df["region"], names_df["region_name"], strict=False))
-    reg = _registry_names()
-    names.update({k: v for k, v in reg.items() if k in names})
-    prep = Prepared(frames, names, sorted(names), store=store)
+    keep = ["region", "period", "date", *DIMENSIONS, "value", "flag", "note", "table"]
+    codes = (
+        df["measure"].cat.codes.to_numpy() * len(df["unit"].cat.categories)
+        + df["unit"].cat.codes.to_numpy()
+    )
+    frames = {}
+    order = np.argsort(codes, kind="stable")
+    bounds = np.flatnonzero(np.diff(codes[order])) + 1
+    for idx in np.split(order, bounds):
+        if len(idx) == 0:
+            continue
+        first = df.iloc[idx[0]]
+        frames[(str(first["measure"]), str(first["unit"]))] = df.iloc[idx][keep].reset_index(
+            drop=True
+        )
+    reg = df["region"]
+    first_rows = np.unique(reg.cat.codes.to_numpy(), return_index=True)[1]
+    kept = np.flatnonzero(~dup) if dup.any() else np.arange(len(store))
+    names = dict(
+        zip(
+            np.asarray(reg.iloc[first_rows], dtype=object),
+            np.asarray(store["region_name"].iloc[kept[first_rows]], dtype=object),
+            strict=False,
+        )
+    )
+    registry_names = _registry_names()
+    names.update({k: v for k, v in registry_names.items() if k in names})
+    dtypes = {c: df[c].dtype for c in ["region", "period", *DIMENSIONS]}
+    prep = Prepared(frames, names, sorted(names), dtypes, store=store)
     _PREPARED.clear()
     _PREPARED[id(store)] = prep
     return prep
@@ -193,7 +269,8 @@ def _filter(
         elif dim in breakdown:
             pat = bfilter.get(dim)
             if pat:
-                keep = [u for u in col.unique() if u == TOTAL or fnmatch.fnmatchcase(u, pat)]
+                cats = col.cat.categories if hasattr(col, "cat") else col.unique()
+                keep = [u for u in cats if u == TOTAL or fnmatch.fnmatchcase(u, pat)]
                 mask &= col.isin(keep).to_numpy()
         else:
             mask &= (col == TOTAL).to_numpy()
@@ -230,25 +307,44 @@ def select(
         _nan=sub["value"].isna(),
         value=sub["value"] * sub["_sign"],
         _n=1,
+        _flag=_rank_codes(sub["flag"]),
+        _note=_rank_codes(sub["note"]),
     )
     agg = sub.groupby(keys, sort=False, observed=True, dropna=False).agg(
         value=("value", "sum"),
         _nan=("_nan", "any"),
         _n=("_n", "sum"),
         _expected=("_expected", "first"),
-        flag=("flag", "max"),
-        note=("note", "max"),
+        _flag=("_flag", "max"),
+        _note=("_note", "max"),
         table=("table", "first"),
     )
     agg = agg.reset_index()
+    agg["flag"] = _obj(_from_rank(agg["_flag"], sub["flag"]), agg.index)
+    agg["note"] = _obj(_from_rank(agg["_note"], sub["note"]), agg.index)
     incomplete = agg["_n"] < agg["_expected"]
     agg.loc[agg["_nan"] | incomplete, "value"] = np.nan
+    note = _strs(agg["note"])
     if incomplete.any():
         msg = f"{sel.describe()}: nicht alle Teile vorhanden"
-        agg.loc[incomplete, "note"] = _join(agg.loc[incomplete, "note"], msg)
+        note = _join(note, _masked(incomplete.to_numpy(), lambda k: msg))
     if complement_note:
-        agg["note"] = _join(agg["note"], complement_note)
+        note = _join(note, complement_note)
+    agg["note"] = _obj(note, agg.index)
     return agg[out_cols]
+
+
+def _rank_codes(col: pd.Series) -> np.ndarray:
+    """Categorical codes ranked so that max() prefers a non-empty value (0 = empty)."""
+    cats = np.asarray(col.cat.categories, dtype=object)
+    codes = col.cat.codes.to_numpy().astype(np.int64)
+    nonempty = np.append(cats != "", False)  # code -1 (NaN) -> False
+    return np.where(nonempty[codes], codes + 1, 0)
+
+
+def _from_rank(rank: pd.Series, col: pd.Series) -> np.ndarray:
+    cats = np.concatenate([[""], np.asarray(col.cat.categories, dtype=object)]).astype(object)
+    return cats[rank.to_numpy()]
 
 
 def _age_rows(sub: pd.DataFrame, sel: Selection, expected: int) -> tuple[pd.DataFrame, str]:
@@ -283,13 +379,42 @@ def _age_rows(sub: pd.DataFrame, sel: Selection, expected: int) -> tuple[pd.Data
     return pd.concat(frames, ignore_index=True), note
 
 
-def _join(a, b) -> pd.Series | np.ndarray:
+def _join(a, b) -> np.ndarray:
     """Join two note columns (or a column and a constant) with '; ', skipping empty ones."""
     a = np.asarray(a, dtype=object)
-    b = np.broadcast_to(np.asarray(b, dtype=object), a.shape)
-    both = np.char.str_len(a.astype(str)) > 0
-    bnz = np.char.str_len(b.astype(str)) > 0
-    return np.where(both & bnz, a + "; " + b, np.where(bnz, b, a))
+    if np.ndim(b) == 0:
+        if not b:
+            return a
+        b = np.full(a.shape, b, dtype=object)
+    else:
+        b = np.asarray(b, dtype=object)
+    out = a.copy()
+    a_nz = a != ""
+    b_nz = b != ""
+    only_b = b_nz & ~a_nz
+    out[only_b] = b[only_b]
+    both = a_nz & b_nz
+    if both.any():
+        out[both] = a[both] + "; " + b[both]
+    return out
+
+
+def _strs(col) -> np.ndarray:
+    """Any string-like column (categorical, str, object with NaN) as an object array, NaN -> ''."""
+    if isinstance(col, pd.Series) and isinstance(col.dtype, pd.CategoricalDtype):
+        cats = np.append(np.asarray(col.cat.categories, dtype=object), "")
+        return cats[col.cat.codes.to_numpy()]  # code -1 (NaN) picks the appended ''
+    arr = np.array(col, dtype=object)
+    arr[pd.isna(arr)] = ""
+    return arr
+
+
+def _masked(mask: np.ndarray, make) -> np.ndarray:
+    """An object array of '' with make(mask) filled in where mask is true (builds few strings)."""
+    out = np.full(mask.shape, "", dtype=object)
+    if mask.any():
+        out[mask] = make(mask)
+    return out
 
 
 # --------------------------------------------------------------------------- indicator kinds
@@ -305,32 +430,50 @@ def _empty_out() -> pd.DataFrame:
 def _finish(ind: Indicator, df: pd.DataFrame, prep: Prepared) -> pd.DataFrame:
     """Bring an evaluated frame into OUT_COLUMNS order; dims not broken down are 'insgesamt'."""
     n = len(df)
-    out = pd.DataFrame(index=df.index)
-    out["indicator_id"] = ind.id
-    out["region"] = df["region"]
-    out["region_name"] = df["region"].map(prep.names).fillna(df["region"])
-    out["period"] = df["period"]
+    index = pd.RangeIndex(n)
+    empty = _obj(np.full(n, "", dtype=object), index)
+
+    def keep(c: str) -> pd.Series:
+        col = df[c]
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            return pd.Series(col.array, index=index, copy=False)
+        return _obj(_strs(col), index)
+
+    cols: dict[str, pd.Series] = {
+        "indicator_id": pd.Series(
+            pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=[ind.id]), index=index
+        ),
+        "region": keep("region"),
+        "region_name": empty,  # filled once in compute()
+        "period": keep("period"),
+    }
     for dim in DIMENSIONS:
-        out[dim] = df[dim] if dim in df else TOTAL
+        cols[dim] = keep(dim) if dim in df else pd.Series(prep.total(dim, n), index=index)
     for c in ("value", "numerator", "denominator"):
-        out[c] = df[c].astype(float) if c in df else np.full(n, np.nan)
-    out["denominator_period"] = df["denominator_period"] if "denominator_period" in df else ""
-    out["unit"] = ind.unit
-    out["flag"] = df["flag"] if "flag" in df else ""
-    out["note"] = df["note"] if "note" in df else ""
-    for c in ("denominator_period", "flag", "note"):
-        out[c] = out[c].fillna("").astype(str)
-    return out.reset_index(drop=True)
+        cols[c] = pd.Series(
+            df[c].to_numpy(dtype=float) if c in df else np.full(n, np.nan), index=index
+        )
+    cols["denominator_period"] = (
+        _obj(_strs(df["denominator_period"]), index) if "denominator_period" in df else empty
+    )
+    cols["unit"] = pd.Series(
+        pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=[ind.unit]), index=index
+    )
+    for c in ("flag", "note"):
+        cols[c] = _obj(_strs(df[c]), index) if c in df else empty
+    return pd.DataFrame(cols, copy=False)
 
 
 def _count(ind: Indicator, prep: Prepared) -> pd.DataFrame:
     num = select(prep, ind.numerator, ind.breakdown, ind.breakdown_filter)
-    num = num.assign(numerator=num["value"])
-    num["note"] = _join(
-        num["note"],
-        np.where(num["value"].isna() & (num["flag"] != ""), "Zahl nicht ausgewiesen", ""),
+    value = num["value"].to_numpy(dtype=float)
+    flag = _strs(num["flag"])
+    hidden = np.isnan(value) & (flag != "")
+    note = _join(
+        _strs(num["note"]),
+        _masked(hidden, lambda m: "Zahl nicht ausgewiesen (Zeichen '" + flag[m] + "')"),
     )
-    return num
+    return num.assign(numerator=value, note=_obj(note, num.index))
 
 
 def _target_dates(ind: Indicator, dates: pd.Series) -> pd.Series:
@@ -401,59 +544,61 @@ def _ratio_values(ind: Indicator, m: pd.DataFrame) -> pd.DataFrame:
     num_v = m["value"].to_numpy(dtype=float)
     den_v = m["denominator"].to_numpy(dtype=float)
     found = m["_den_date"].notna().to_numpy()
-    den_flag = m["_den_flag"].fillna("").astype(str).to_numpy(dtype=object)
-    num_flag = m["flag"].fillna("").astype(str).to_numpy(dtype=object)
+    den_flag = _strs(m["_den_flag"])
+    num_flag = _strs(m["flag"])
     with np.errstate(divide="ignore", invalid="ignore"):
         value = num_v / den_v * ind.scale
     zero = found & (den_v == 0)
     value[zero] = np.nan
-    note = m["note"].fillna("").astype(str).to_numpy(dtype=object)
-    note = _join(note, m["_den_note"].fillna("").astype(str).to_numpy(dtype=object))
+    note = _join(_strs(m["note"]), _strs(m["_den_note"]))
+    target = m["_target"]
+    den_period = _strs(m["denominator_period"])
     gap_years = max(1, round(ind.max_gap_days / 365))
-    target_txt = m["_target"].dt.strftime("%d.%m.%Y").fillna("").to_numpy(dtype=object)
+
+    def when(mask: np.ndarray) -> np.ndarray:
+        return target[mask].dt.strftime("%d.%m.%Y").to_numpy(dtype=object)
+
     note = _join(
         note,
-        np.where(
+        _masked(
             ~found,
-            f"Nenner fehlt: {ind.denominator.describe()} (kein Stichtag innerhalb von {gap_years} Jahren um "
-            + target_txt
-            + ")",
-            "",
+            lambda k: (
+                f"Nenner fehlt: {ind.denominator.describe()} (kein Stichtag innerhalb von "
+                f"{gap_years} Jahren um " + when(k) + ")"
+            ),
         ),
     )
-    shifted = found & (m["_den_date"] != m["_target"]).to_numpy()
-    den_period_txt = (
-        m["denominator_period"].fillna("").astype(str).map(fmt.period).to_numpy(dtype=object)
-    )
+    shifted = found & (m["_den_date"] != target).to_numpy()
     note = _join(
         note,
-        np.where(
+        _masked(
             shifted,
-            "Nenner zum "
-            + den_period_txt
-            + " statt zum "
-            + target_txt
-            + " (nächstgelegener verfügbarer Stichtag)",
-            "",
+            lambda k: (
+                "Nenner zum "
+                + np.array([fmt.period(p) for p in den_period[k]], dtype=object)
+                + " statt zum "
+                + when(k)
+                + " (nächstgelegener verfügbarer Stichtag)"
+            ),
         ),
     )
-    note = _join(note, np.where(zero, "Nenner ist 0", ""))
+    note = _join(note, _masked(zero, lambda k: "Nenner ist 0"))
     num_sym = np.isnan(num_v) & (num_flag != "")
     den_sym = found & np.isnan(den_v) & (den_flag != "")
     note = _join(
-        note, np.where(num_sym, "Zähler nicht ausgewiesen (Zeichen '" + num_flag + "')", "")
+        note, _masked(num_sym, lambda k: "Zähler nicht ausgewiesen (Zeichen '" + num_flag[k] + "')")
     )
     note = _join(
-        note, np.where(den_sym, "Nenner nicht ausgewiesen (Zeichen '" + den_flag + "')", "")
+        note, _masked(den_sym, lambda k: "Nenner nicht ausgewiesen (Zeichen '" + den_flag[k] + "')")
     )
     flag = np.where(num_flag != "", num_flag, np.where(found, den_flag, ""))
     return m.assign(
         numerator=num_v,
         value=value,
         denominator=den_v,
-        denominator_period=m["denominator_period"].fillna("").astype(str),
-        flag=flag,
-        note=note,
+        denominator_period=_obj(den_period, m.index),
+        flag=_obj(flag, m.index),
+        note=_obj(note, m.index),
     )
 
 
@@ -491,10 +636,9 @@ def _relative(ind: Indicator, base: pd.DataFrame) -> pd.DataFrame:
     with np.errstate(divide="ignore", invalid="ignore"):
         m["value"] = m["numerator"] / m["denominator"]
     m["denominator_period"] = m["period"]
-    missing = m["denominator"].isna()
-    m.loc[missing, "note"] = _join(
-        m.loc[missing, "note"].to_numpy(dtype=object), f"Bezugswert ({dim} = {at}) fehlt"
-    )
+    missing = m["denominator"].isna().to_numpy()
+    note = _join(_strs(m["note"]), _masked(missing, lambda k: f"Bezugswert ({dim} = {at}) fehlt"))
+    m["note"] = _obj(note, m.index)
     return m
 
 
@@ -507,9 +651,11 @@ def _with_fallback(ind: Indicator, prep: Prepared, df: pd.DataFrame) -> pd.DataF
         numerator=np.nan,
         denominator=np.nan,
         denominator_period="",
-        note=_join(
-            pub["note"].to_numpy(dtype=object),
-            "veröffentlichter Anteil, nicht aus Zähler und Nenner berechnet",
+        note=_obj(
+            _join(
+                _strs(pub["note"]), "veröffentlichter Anteil, nicht aus Zähler und Nenner berechnet"
+            ),
+            pub.index,
         ),
     )
     keycols = ["region", "period", *ind.breakdown]
@@ -567,14 +713,12 @@ def evaluate(
         raw = _ratio(ind, prep)
     elif ind.kind == "change":
         raw = _change(ind, prep)
-    else:
+    if ind.kind == "relative":
         base = done.get(ind.base_indicator)
         if base is None:
             base = evaluate(catalog()[ind.base_indicator], prep, done)
-        out = _relative(ind, base)
-        out = out.assign(indicator_id=ind.id, unit=ind.unit)
-        return out[OUT_COLUMNS] if not out.empty else _empty_out()
-    if ind.fallback is not None:
+        raw = _relative(ind, base)
+    elif ind.fallback is not None:
         raw = _with_fallback(ind, prep, raw)
     out = _finish(ind, raw, prep) if len(raw) else _empty_out()
     done[ind.id] = out
@@ -633,7 +777,25 @@ def compute(
     frames = [f for f in frames if len(f)]
     if not frames:
         return _empty_out()
-    return pd.concat(frames, ignore_index=True)[OUT_COLUMNS]
+    return _plain(pd.concat(frames, ignore_index=True), prep)[OUT_COLUMNS]
+
+
+def _plain(df: pd.DataFrame, prep: Prepared) -> pd.DataFrame:
+    """Categorical columns back to plain object strings (cheap: a take on the categories)."""
+    cols = {}
+    for c in df.columns:
+        col = df[c]
+        if isinstance(col.dtype, pd.CategoricalDtype) or col.dtype == object:
+            cols[c] = _obj(_strs(col), df.index)
+        else:
+            cols[c] = col
+    out = pd.DataFrame(cols, copy=False)
+    region = out["region"].to_numpy(dtype=object)
+    codes, uniq = pd.factorize(region)
+    names = np.array([prep.names.get(r) or _registry_name(r) for r in uniq], dtype=object)
+    given = out["region_name"].to_numpy(dtype=object)
+    out["region_name"] = _obj(np.where(given != "", given, names[codes]), df.index)
+    return out
 
 
 def _placeholders(
