@@ -615,6 +615,95 @@ def institutions(rng: np.random.Generator) -> dict[str, str]:
     return files
 
 
+# --------------------------------------------------------------------------------------------
+# workshop dots (synthetic): phase 1, May 2022, one prioritisation per Handlungsfeld
+# --------------------------------------------------------------------------------------------
+
+WORKSHOPS_DIR = ROOT / "data" / "raw" / "workshops_ibbenbueren"
+DOTS_PER_PERSON = 3
+WEIGHTS = {"priorisiert": 6.0, "nachgeordnet": 3.0, "bearbeitet": 2.0, "sonst": 1.0}
+
+
+def _status(ch: dict) -> str:
+    for key in ("priorisiert", "nachgeordnet", "bearbeitet"):
+        if ch.get(key):
+            return key
+    return "sonst"
+
+
+def _consistent(dots: np.ndarray, status: list[str]) -> bool:
+    """Prioritised challenges strictly above all others; 'nachgeordnet' above the rest."""
+    st = np.array(status)
+    pri, sub = dots[st == "priorisiert"], dots[st == "nachgeordnet"]
+    rest = dots[(st != "priorisiert") & (st != "nachgeordnet")]
+    if (
+        len(pri)
+        and (len(sub) or len(rest))
+        and pri.min() <= max(sub.max(initial=-1), rest.max(initial=-1))
+    ):
+        return False
+    return not (len(sub) and len(rest) and sub.min() <= rest.max())
+
+
+def workshop_dots(challenges_yml: Path, rng: np.random.Generator) -> str:
+    book = yaml.safe_load(challenges_yml.read_text(encoding="utf-8"))
+    workshops = []
+    for field in book["handlungsfelder"]:
+        if not field.get("workshop"):
+            continue
+        chs = field["herausforderungen"]
+        status = [_status(c) for c in chs]
+        w = np.array([WEIGHTS[x] for x in status])
+        n_people = int(rng.integers(30, 51))
+        for _attempt in range(1000):
+            dots = np.zeros(len(chs), dtype=int)
+            for _person in range(n_people):
+                pick = rng.choice(
+                    len(chs), size=min(DOTS_PER_PERSON, len(chs)), replace=False, p=w / w.sum()
+                )
+                dots[pick] += 1
+            if _consistent(dots, status):
+                break
+        else:  # pragma: no cover - the weights make this practically impossible
+            raise RuntimeError(f"no consistent dot distribution for {field['id']}")
+        workshops.append(
+            {
+                "handlungsfeld": field["id"],
+                "workshop": f"Workshop „{field['name']}“ (Phase 1)",
+                "datum": "2022-05",
+                "teilnehmende": n_people,
+                "punkte_je_person": DOTS_PER_PERSON,
+                "punkte": {int(c["nr"]): int(d) for c, d in zip(chs, dots, strict=True)},
+            }
+        )
+    data = {
+        "synthetic": True,
+        "quelle": "Workshopphase Integrationskonzept Ibbenbüren, Mai 2022 – synthetische Klebepunkte",
+        "municipality": MUNICIPALITY,
+        "workshops": workshops,
+    }
+    return _yaml(
+        data,
+        "SYNTHETISCHE Klebepunkte der Priorisierung in der ersten Workshopphase (Mai 2022).\n"
+        "Die echten Punktzahlen sind nicht veröffentlicht. Erzeugt (seeded) von\n"
+        "scripts/make_synthetic_survey.py so, dass die im Konzept (Kapitel 4) genannten priorisierten\n"
+        "Herausforderungen vorn liegen. Teilnehmendenzahl 30–50 je Workshop wie im Konzept; drei\n"
+        "Punkte je Person (Annahme). punkte: Nummer der Herausforderung -> Punkte.",
+    )
+
+
+def generate_dots(
+    out: Path = WORKSHOPS_DIR, seed: int = SEED, challenges: Path | None = None
+) -> Path:
+    """Write punkte_synthetisch.yml next to the challenges (or into `out`)."""
+    rng = np.random.default_rng(seed + 1)
+    text = workshop_dots(challenges or WORKSHOPS_DIR / "herausforderungen.yml", rng)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    _write(out, "punkte_synthetisch.yml", text)
+    return out / "punkte_synthetisch.yml"
+
+
 def generate(out: Path = DEFAULT_OUT, seed: int = SEED) -> list[Path]:
     """Write all synthetic files into `out`; return their paths."""
     rng = np.random.default_rng(seed)
@@ -628,6 +717,7 @@ def generate(out: Path = DEFAULT_OUT, seed: int = SEED) -> list[Path]:
 
 
 if __name__ == "__main__":
-    target = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_OUT
-    for p in generate(target):
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else None
+    for p in generate(target or DEFAULT_OUT):
         print(p)
+    print(generate_dots(target or WORKSHOPS_DIR))
