@@ -73,6 +73,7 @@ class WarmKernel:
         self.runs_since_start = 0  # municipalities served by the current kernel
         self.dirty = False  # a notebook failed: replace the kernel before the next one
         self._ipc_dir: str | None = None
+        self._launched = False  # launch() started a process that is not yet connected
 
     # -- life cycle ---------------------------------------------------------------------------
     @property
@@ -100,7 +101,36 @@ class WarmKernel:
             hint="Ist ipykernel installiert (`jupyter kernelspec list`)?",
         )
 
+    def launch(self) -> None:
+        """Start the kernel process without waiting for it: it boots while the worker goes on
+        importing; the first ``execute`` then connects (or starts afresh if that failed)."""
+        if self.km is not None:
+            return
+        try:
+            run_sync(self._alaunch)(None)
+            self._launched = True
+        except Exception:  # noqa: BLE001 - execute() will start one the normal way
+            self.close()
+
+    def _ensure_ready(self, cwd: Path) -> None:
+        if self._launched:
+            self._launched = False
+            try:
+                run_sync(self._aconnect)()
+                self.starts += 1
+                self.runs_since_start = 0
+                self.dirty = False
+                return
+            except Exception:  # noqa: BLE001 - fall back to a normal start with retries
+                self.close()
+        if not self.alive or self.kc is None:
+            self.start(cwd)
+
     async def _astart(self, cwd: Path | None) -> None:
+        await self._alaunch(cwd)
+        await self._aconnect()
+
+    async def _alaunch(self, cwd: Path | None) -> None:
         from jupyter_client.manager import AsyncKernelManager
 
         # IPC (unix sockets) instead of TCP on POSIX: no port races between parallel workers
@@ -111,6 +141,8 @@ class WarmKernel:
             kwargs["ip"] = os.path.join(self._ipc_dir, "k")
         self.km = AsyncKernelManager(kernel_name=self.kernel_name, **kwargs)
         await self.km.start_kernel(cwd=str(cwd) if cwd else None)
+
+    async def _aconnect(self) -> None:
         self.kc = self.km.client()
         self.kc.start_channels()
         await self.kc.wait_for_ready(timeout=self.startup_timeout)
@@ -127,6 +159,7 @@ class WarmKernel:
         finally:
             self.km = None
             self.kc = None
+            self._launched = False
             if self._ipc_dir:
                 shutil.rmtree(self._ipc_dir, ignore_errors=True)
                 self._ipc_dir = None
@@ -162,8 +195,7 @@ class WarmKernel:
         nb = parameterize_notebook(nb, parameters, kernel_name=self.kernel_name, language="python")
         if self.dirty:
             self.close()
-        if not self.alive:
-            self.start(cwd)
+        self._ensure_ready(cwd)
         try:
             self._run(_prelude_notebook(cwd))
             self._run(nb, cwd)

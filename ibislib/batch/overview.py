@@ -30,7 +30,7 @@ KEY_INDICATORS = [
     "arbeitslose_ausl_anteil",
 ]
 
-STATUS_LABEL = {"done": "erstellt", "skipped": "unverändert", "failed": "fehlgeschlagen"}
+STATUS_LABEL = {"done": "fertig", "skipped": "fertig", "failed": "fehlgeschlagen"}
 
 _SCRIPT = """
 document.querySelectorAll('th[data-col]').forEach(function (th) {
@@ -76,13 +76,19 @@ def indicator_frame(ags: list[str]) -> tuple[pd.DataFrame, dict[str, dict], list
     ids = [i for i in KEY_INDICATORS if i in cat]
     if not ids or not ags:
         return pd.DataFrame(index=ags), {}, []
+    from ..tidy import DIMENSIONS, TOTAL
+
     res = compute(ids=ids, regions=ags)
-    res = res[res["region"].isin(ags) & res["value"].notna()]
+    keep = res["region"].isin(ags) & res["value"].notna()
+    for dim in DIMENSIONS:  # only the headline value, not its breakdowns
+        if dim in res:
+            keep &= res[dim] == TOTAL
+    res = res[keep]
     values = pd.DataFrame(index=ags)
     meta: dict[str, dict] = {}
     sources: list[str] = []
     for iid in ids:
-        sub = res[res["indicator"] == iid] if "indicator" in res else res[res["id"] == iid]
+        sub = res[res["indicator_id"] == iid]
         if sub.empty:
             continue
         latest = sub.sort_values("period").groupby("region").tail(1).set_index("region")
@@ -93,7 +99,9 @@ def indicator_frame(ags: list[str]) -> tuple[pd.DataFrame, dict[str, dict], list
         meta[label] = {
             "decimals": getattr(ind, "decimals", 1),
             "unit": getattr(ind, "unit", ""),
-            "period": periods[-1] if len(periods) == 1 else f"{periods[0]}–{periods[-1]}",
+            "period": fmt.period(periods[-1])
+            if len(periods) == 1
+            else f"{fmt.period(periods[0])}–{fmt.period(periods[-1])}",
         }
         src = getattr(ind, "source", "")
         if src and src not in sources:
@@ -112,9 +120,28 @@ def _fmt_value(value: float, decimals: int, unit: str) -> str:
 def write_overview(out: Path, result: BatchResult) -> Path:
     """Write index.html, uebersicht.csv and uebersicht.xlsx into `out`; return the page."""
     from ..regions import registry
+    from .worker import read_stamp
 
-    reg = registry()
     ags = list(result.outcomes)
+    stamps = {a: read_stamp(out / a) or {} for a in ags}
+    # The page depends only on these; if they are as last time, nothing is recomputed.
+    state = json.dumps(
+        [
+            [
+                a,
+                STATUS_LABEL[result.outcomes[a].status],
+                stamps[a].get("key", ""),
+                result.outcomes[a].error or "",
+            ]
+            for a in ags
+        ],
+        ensure_ascii=False,
+    )
+    page = out / "index.html"
+    state_file = out / ".batch" / "overview.json"
+    if page.exists() and state_file.exists() and state_file.read_text(encoding="utf-8") == state:
+        return page
+    reg = registry()
     names = {a: reg.name_of(a, default="") for a in ags}
     known = [a for a in ags if names[a]]
     values, meta, sources = indicator_frame(known)
@@ -123,16 +150,15 @@ def write_overview(out: Path, result: BatchResult) -> Path:
             "AGS": ags,
             "Gemeinde": [names[a] or "(unbekannt)" for a in ags],
             "Status": [STATUS_LABEL[result.outcomes[a].status] for a in ags],
+            "Stand": [
+                fmt.date(stamps[a]["finished"][:10]) if stamps[a].get("finished") else ""
+                for a in ags
+            ],
         }
     )
     for col in values.columns:
         table[col] = [values[col].get(a) if a in values.index else float("nan") for a in ags]
     table["Fehler"] = [result.outcomes[a].error or "" for a in ags]
-    state = json.dumps(table.astype(str).values.tolist(), ensure_ascii=False)
-    page = out / "index.html"
-    state_file = out / ".batch" / "overview.json"
-    if page.exists() and state_file.exists() and state_file.read_text(encoding="utf-8") == state:
-        return page  # nothing changed since the last run
     with atomic_path(out / "uebersicht.csv") as tmp:
         table.to_csv(tmp, sep=";", decimal=",", index=False, encoding="utf-8-sig")
     with atomic_path(out / "uebersicht.xlsx", suffix=".xlsx") as tmp:
@@ -143,7 +169,7 @@ def write_overview(out: Path, result: BatchResult) -> Path:
 
 
 def _html(table, cols, meta, sources, result) -> str:
-    heads = ["AGS", "Gemeinde", "Status"] + [
+    heads = ["AGS", "Gemeinde", "Status", "Stand"] + [
         f"{c} ({meta[c]['period']})" if meta[c].get("period") else c for c in cols
     ]
     th = "".join(f'<th data-col="{i}">{html.escape(h)}</th>' for i, h in enumerate(heads))
@@ -160,6 +186,8 @@ def _html(table, cols, meta, sources, result) -> str:
             f'<td data-sort="{html.escape(r["Status"])}">{html.escape(r["Status"])}'
             + (f'<div class="error">{html.escape(r["Fehler"])}</div>' if r["Fehler"] else "")
             + "</td>",
+            f'<td data-sort="{html.escape(r["Stand"][6:] + r["Stand"][3:5] + r["Stand"][:2])}">'
+            f"{html.escape(r['Stand'])}</td>",
         ]
         for c in cols:
             v = r[c]
@@ -169,15 +197,15 @@ def _html(table, cols, meta, sources, result) -> str:
         cls = ' class="failed"' if status == "failed" else ""
         rows.append(f"<tr{cls}>{''.join(cells)}</tr>")
     n = len(table)
-    counts = {s: sum(1 for o in result.outcomes.values() if o.status == s) for s in STATUS_LABEL}
+    ok = sum(1 for o in result.outcomes.values() if o.status != "failed")
     src = "; ".join(sources) or "Statistische Ämter des Bundes und der Länder"
     return f"""<!DOCTYPE html>
 <html lang="de"><head><meta charset="utf-8">
 <title>Integrationsmonitoring – Übersicht ({fmt.number(n)} Gemeinden)</title>
 <style>{_CSS}</style></head><body>
 <h1>Integrationsmonitoring – Übersicht</h1>
-<p>{fmt.number(n)} Gemeinden: {fmt.number(counts["done"])} erstellt,
-{fmt.number(counts["skipped"])} unverändert, {fmt.number(counts["failed"])} fehlgeschlagen.
+<p>{fmt.number(n)} Gemeinden: {fmt.number(ok)} Berichte fertig,
+{fmt.number(n - ok)} fehlgeschlagen.
 Spaltenköpfe anklicken zum Sortieren. Download:
 <a href="uebersicht.csv">CSV</a> · <a href="uebersicht.xlsx">XLSX</a></p>
 <table><thead><tr>{th}</tr></thead><tbody>

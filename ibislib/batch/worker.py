@@ -113,8 +113,9 @@ def run_one(task: Task, cfg: WorkerConfig, build: Callable, kernel: WarmKernel) 
 
 def serve(tasks: Iterable[Task], cfg: WorkerConfig, emit: Callable[[tuple], None]) -> None:
     """Build every task with one warm kernel (recycled every K runs and after failures)."""
-    build = resolve_build(cfg.build)
     with WarmKernel(kernel_name=cfg.kernel_name, cell_timeout=cfg.cell_timeout) as kernel:
+        kernel.launch()  # boots while the report code is imported
+        build = resolve_build(cfg.build)
         for task in tasks:
             kernel.recycle(cfg.restart_every)
             emit(("start", task.ags))
