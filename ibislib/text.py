@@ -6,6 +6,8 @@ All numbers are formatted by :mod:`ibislib.fmt` (no OS locale): 53.363; 9,9 %; 0
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from . import fmt
@@ -26,6 +28,16 @@ def zeit(period: str, capital: bool = True) -> str:
     else:
         s = "im Berichtszeitraum"
     return s[0].upper() + s[1:] if capital else s
+
+
+_IM = re.compile(
+    r"^(Kreis|Landkreis|Regionalverband|Städteregion|Region|Stadtkreis)\b|kreis$", re.IGNORECASE
+)
+
+
+def in_region(name: str) -> str:
+    """'Ibbenbüren' -> 'in Ibbenbüren'; 'Ilm-Kreis' -> 'im Ilm-Kreis'; 'Kreis Steinfurt' -> 'im Kreis Steinfurt'."""
+    return f"im {name}" if _IM.search(str(name).strip()) else f"in {name}"
 
 
 def format_value(row: pd.Series | dict, ind=None) -> str:
@@ -65,6 +77,7 @@ def fill(template: str, row: pd.Series | dict, ind=None) -> str:
     values = {
         "title": ind.title,
         "region_name": row["region_name"],
+        "in_region": in_region(row["region_name"]),
         "period": fmt.period(row["period"]),
         "zeit": zeit(row["period"]),
         "zeit_klein": zeit(row["period"], capital=False),

@@ -35,6 +35,7 @@ SELECTION_KEYS = {"measure", "age", "unit", *DIMENSIONS}
 PLACEHOLDERS = {
     "title",
     "region_name",
+    "in_region",  # "in Ibbenbüren", "im Ilm-Kreis", "im Kreis Steinfurt"
     "period",  # formatted: 30.09.2022 / 2021 / 2021/22
     "zeit",  # "Zum 30.09.2022" / "Im Jahr 2021" / "Im Schuljahr 2021/22"
     "zeit_klein",  # the same, lower case at the start

@@ -131,13 +131,22 @@ def _registry_names() -> dict[str, str]:
         from ..regions import registry
 
         frame = registry().to_frame()
-        return dict(zip(frame["ags"], frame["name"], strict=False))
+        # a Kreis by its full name ("Kreis Steinfurt", not the town "Steinfurt"); kreisfreie
+        # Städte by their short name ("Köln")
+        full = (frame["level"] == "kreis") & ~frame["art"].isin(["Kreisfreie Stadt", "Stadtkreis"])
+        names = frame["name"].where(~full, frame["full_name"])
+        return dict(zip(frame["ags"], names, strict=False))
     except (ImportError, IbisError, OSError, KeyError):
         return {}
 
 
 def _dedup_mask(df: pd.DataFrame) -> np.ndarray:
-    """Rows whose key (region, period, measure, dims, unit) was seen before (categorical codes)."""
+    """Rows whose key (region, period, measure, dims, unit) also comes from a larger table.
+
+    The same number can come from several tables (a Kreis in a Kreis and a Gemeinde table, a
+    Bundeswert in a GENESIS and a BA export, sometimes revised). The row from the table with
+    the most rows wins, so that regions compared with each other share one source.
+    """
     key = np.zeros(len(df), dtype=np.int64)
     bits = 0
     for c in KEY:
@@ -145,9 +154,15 @@ def _dedup_mask(df: pd.DataFrame) -> np.ndarray:
         width = max(1, int(len(df[c].cat.categories)).bit_length())
         bits += width
         if bits > 62:
-            return df.duplicated(KEY).to_numpy()
+            key, _ = pd.factorize(pd.MultiIndex.from_frame(df[KEY]))
+            break
         key = (key << width) | codes
-    return pd.Series(key).duplicated().to_numpy()
+    tcodes = df["table"].cat.codes.to_numpy()
+    size = np.bincount(tcodes + 1)[tcodes + 1]
+    order = np.argsort(-size, kind="stable")
+    dup = np.empty(len(df), dtype=bool)
+    dup[order] = pd.Series(key[order]).duplicated().to_numpy()
+    return dup
 
 
 def prepare(store: pd.DataFrame) -> Prepared:
@@ -182,7 +197,7 @@ def prepare(store: pd.DataFrame) -> Prepared:
         .astype("datetime64[ns]")
     )
     # GENESIS '-' means "nothing there, exactly zero": count it as 0 and keep the flag
-    dash = (df["flag"] == "-").to_numpy() & np.isnan(df["value"].to_numpy())  # noqa: PLR2004
+    dash = (df["flag"] == "-").to_numpy() & np.isnan(df["value"].to_numpy())
     if dash.any():
         df.loc[dash, "value"] = 0.0
     keep = ["region", "period", "date", *DIMENSIONS, "value", "flag", "note", "table"]

@@ -112,12 +112,15 @@ def compare(
     if period is None and len(own):
         period = own.assign(_d=_dates(own["period"])).sort_values("_d")["period"].iloc[-1]
     target = period_date(period) if period else None
+    # comparison values from another period only within the catalogue's gap (a change only
+    # at the same period: its base period differs otherwise)
+    gap = pd.Timedelta(days=0 if ind.kind == "change" else ind.max_gap_days)
     rows = []
     for r in chain:
         t = df[df["region"] == r]
-        if t.empty:
+        pick = _pick(t, period, target, gap) if len(t) else t
+        if pick.empty:
             continue
-        pick = _pick(t, period, target)
         published = pick["note"].str.contains("veröffentlichter Anteil", regex=False)
         kind = np.where(published, "veröffentlicht", "berechnet")
         rows.append(pick.assign(kind=kind, source=ind.source))
@@ -125,9 +128,9 @@ def compare(
     refs = refs[refs["region"].isin(chain)]
     for r in chain:
         t = refs[refs["region"] == r]
-        if t.empty:
-            continue
-        rows.append(_pick(t, period, target, earlier=True).assign(kind="veröffentlicht"))
+        pick = _pick(t, period, target, gap, earlier=True) if len(t) else t
+        if not pick.empty:
+            rows.append(pick.assign(kind="veröffentlicht"))
     if not rows:
         return pd.DataFrame(columns=COMPARE_COLUMNS)
     out = pd.concat(rows, ignore_index=True)
@@ -143,13 +146,20 @@ def compare(
     return out[COMPARE_COLUMNS]
 
 
-def _pick(t: pd.DataFrame, period: str | None, target, earlier: bool = False) -> pd.DataFrame:
-    """The row at `period`, else the nearest (published values: latest not after it)."""
+def _pick(
+    t: pd.DataFrame, period: str | None, target, gap: pd.Timedelta, earlier: bool = False
+) -> pd.DataFrame:
+    """The row at `period`, else the nearest one within `gap` (published values: preferably the
+    latest not after it); empty if none is close enough."""
     if period is not None and (t["period"] == period).any():
         return t[t["period"] == period].iloc[[0]]
     d = _dates(t["period"])
     if target is None:
         return t.loc[[d.idxmax()]]
-    if earlier and (d <= target).any():
-        return t.loc[[d[d <= target].idxmax()]]
-    return t.loc[[(d - target).abs().idxmin()]]
+    dist = (d - target).abs()
+    ok = dist <= gap
+    if earlier and (ok & (d <= target)).any():
+        return t.loc[[d[ok & (d <= target)].idxmax()]]
+    if not ok.any():
+        return t.iloc[0:0]
+    return t.loc[[dist[ok].idxmin()]]
