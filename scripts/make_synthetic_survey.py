@@ -306,12 +306,12 @@ THEMES = {
     ],
 }
 THEME_WEIGHTS = {
-    "teilhabe": 0.42,
-    "austausch": 0.28,
+    "teilhabe": 0.40,
+    "austausch": 0.27,
     "gesellschaft": 0.14,
-    "miteinander": 0.12,
-    "fdgo": 0.03,
-    "assimilation": 0.01,
+    "miteinander": 0.11,
+    "fdgo": 0.06,
+    "assimilation": 0.02,
 }
 OPENERS = [
     "Für mich bedeutet Integration{s}{a}.",

@@ -266,13 +266,18 @@ def quotes(
     per_theme: int = 1,
     min_len: int = 25,
     max_len: int = 160,
+    min_persons: int = 5,
 ) -> pd.DataFrame:
     """Example quotes per theme: scrubbed, of moderate length, at most `per_theme` each; an
-    answer is used for one theme only. Quotes that needed scrubbing are preferred last."""
+    answer is used for one theme only. Quotes that needed scrubbing are preferred last.
+    Themes named by fewer than `min_persons` respondents get no quote (their count is
+    suppressed as well)."""
     labels = load_themes().labels()
     used: set = set()
     rows = []
     for theme in [c for c in coded.columns if c != "nicht_zuordenbar"]:
+        if coded[theme].sum() < min_persons:
+            continue
         cands = []
         for idx in coded.index[coded[theme]]:
             raw = str(answers.loc[idx])

@@ -1,0 +1,464 @@
+"""Sections of the report chapters 05 (surveys and workshops) and 06 (appendix matrices).
+
+The notebooks stay thin: each cell calls one function here, which publishes figures, tables
+and generated German text through :mod:`ibislib.publish`. Only aggregates leave this module:
+no respondent rows, no raw free text (quotes are scrubbed), cells under 5 suppressed.
+Every figure and table cites the survey's source line; synthetic data say so in it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from .. import fmt, publish
+from ..errors import DataMissingError
+from . import compare as cmp
+from . import frequencies as fq
+from . import likert, open_answers
+from .codebook import Codebook
+from .io import example, surveys
+
+GROUP = "migration"
+SHORT = {
+    "mit Einwanderungshintergrund (inkl. Schutzsuchende)": "mit Einwanderungshintergrund",
+    "ohne Einwanderungshintergrund": "ohne Einwanderungshintergrund",
+}
+
+
+@dataclass
+class Context:
+    ags: str
+    name: str
+    residents: pd.DataFrame | None = None
+    book: Codebook | None = None
+    institutions: pd.DataFrame | None = None
+    inst_book: Codebook | None = None
+    offers: pd.DataFrame | None = None
+    offers_book: Codebook | None = None
+    workshops: object | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def has_any(self) -> bool:
+        return any(x is not None for x in (self.residents, self.institutions, self.workshops))
+
+
+def load(municipality: str, with_surveys: bool = True) -> Context:
+    """Everything chapter 05/06 needs for one municipality (missing parts stay None)."""
+    from ..report.blocks import unit_of
+
+    unit = unit_of(municipality)
+    ctx = Context(ags=unit.ags, name=unit.name)
+    parts = surveys(unit.ags) if with_surveys else {}
+    if "einwohner" in parts:
+        ctx.residents, ctx.book = example(unit.ags, "einwohner")
+    if "institutionen" in parts:
+        ctx.institutions, ctx.inst_book = example(unit.ags, "institutionen")
+    if "angebote" in parts:
+        ctx.offers, ctx.offers_book = example(unit.ags, "angebote")
+    from .. import workshops
+
+    try:
+        ctx.workshops = workshops.load(unit.ags)
+    except DataMissingError:
+        ctx.workshops = None
+    return ctx
+
+
+def _source(book: Codebook) -> str:
+    src = book.source or book.title
+    if book.synthetic and "synthetisch" not in src:
+        src += " – synthetische Beispieldaten"
+    return src + ", eigene Berechnungen"
+
+
+def intro(ctx: Context) -> None:
+    if not ctx.has_any:
+        publish.note(f"Für {ctx.name} liegen keine Befragungsdaten vor.")
+        return
+    if ctx.book is not None and ctx.book.synthetic:
+        publish.note(
+            "Hinweis: Die Befragungsdaten in diesem Kapitel sind synthetische Beispieldaten. "
+            "Sie bilden die veröffentlichten Randverteilungen des Integrationskonzepts nach, "
+            "sind aber keine echten Antworten."
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# resident survey
+# --------------------------------------------------------------------------------------------
+
+
+def sample(ctx: Context) -> None:
+    """Sample description: n, languages, group sizes; table of sex and age by group."""
+    df, book = ctx.residents, ctx.book
+    if df is None:
+        return
+    n = len(df)
+    groups = df[GROUP].value_counts()
+    langs = df["language"].value_counts()
+    lang_names = {"de": "Deutsch", "en": "Englisch", "fr": "Französisch", "ls": "Leichte Sprache"}
+    lang_text = ", ".join(f"{lang_names.get(k, k)} {fmt.number(v)}" for k, v in langs.items())
+    mig = list(df[GROUP].cat.categories)[0]
+    k_mig = int(groups.get(mig, 0))
+    abroad = int((df["geburtsland"] == "im Ausland").sum()) if "geburtsland" in df else None
+    text = (
+        f"An der Online-Befragung der Einwohner*innen haben {fmt.number(n)} Personen teilgenommen; "
+        f"{fmt.number(k_mig)} von ihnen ({fmt.percent(100 * k_mig / n, 0)}) haben nach eigener "
+        f"Angabe einen Einwanderungs- bzw. Schutzsuchendenhintergrund."
+    )
+    if abroad is not None and abroad >= fq.MIN_CELL:
+        text += f" {fmt.number(abroad)} Teilnehmende sind im Ausland geboren."
+    text += f" Genutzte Fragebogensprachen: {lang_text}."
+    publish.text("## Einwohner*innenbefragung\n\n### Wer hat teilgenommen?\n\n" + text)
+    for item, caption in (("geschlecht", "Geschlecht"), ("alter", "Alter")):
+        if item not in df:
+            continue
+        f = fq.frequencies(df, item, GROUP)
+        publish.table(
+            fq.display_table(f, labels=SHORT),
+            name=f"stichprobe_{item}",
+            caption=f"Teilnehmende nach {caption} und Einwanderungshintergrund",
+            source=_source(book),
+        )
+    publish.text(fq.SUPPRESSION_NOTE)
+
+
+def attitudes(ctx: Context, battery: str = "klima") -> None:
+    """Likert items by group (charts like Abbildung 11/13), tests and intervals."""
+    df, book = ctx.residents, ctx.book
+    if df is None:
+        return
+    items = book.battery(battery)
+    if not items:
+        return
+    publish.text(
+        "### Wahrnehmung des Zusammenlebens\n\nDie Befragten konnten angeben, wie weit sie den "
+        "folgenden Aussagen zustimmen. Die Abbildungen zeigen die Anteile an den gültigen "
+        "Antworten; unter jeder Gruppe steht ihre Fallzahl. Zahlen unter 5 % und Anteile, die auf "
+        "weniger als 5 Befragten beruhen, sind nicht beschriftet."
+    )
+    labels = {c: book.items[c].question() for c in items}
+    fig = likert.diverging(
+        likert.battery_shares(df, items, labels), agree=book.agree_labels(items[0])
+    )
+    publish.figure(
+        fig,
+        name=f"likert_{battery}",
+        caption="Zustimmung zu Aussagen über das Zusammenleben in der Stadt",
+        source=_source(book),
+    )
+    rows = []
+    for it in items:
+        pct = likert.shares(df, it, GROUP)
+        pct.index = [SHORT.get(i, i) for i in pct.index]
+        pct.attrs["n"] = {SHORT.get(k, k): v for k, v in pct.attrs["n"].items()}
+        pct.attrs["counts"].index = pct.index
+        fig = likert.diverging(pct, agree=book.agree_labels(it))
+        publish.figure(fig, name=f"likert_{it}", caption=labels[it], source=_source(book))
+        res = cmp.compare(df, it, GROUP, question=labels[it])
+        publish.text(res.sentence(SHORT))
+        rows.append(res.summary())
+    table = pd.concat(rows, ignore_index=True)
+    table.columns = [
+        c.replace("mit Einwanderungshintergrund (inkl. Schutzsuchende)", "mit EH").replace(
+            "ohne Einwanderungshintergrund", "ohne EH"
+        )
+        for c in table.columns
+    ]
+    publish.table(
+        table,
+        name=f"vergleich_{battery}",
+        caption="Vergleich der Gruppen mit und ohne Einwanderungshintergrund (EH): Zustimmung, Tests und Intervalle",
+        source=_source(book),
+        decimals={
+            c: (
+                0
+                if c.startswith("n ")
+                else 3
+                if c.endswith(" p")
+                else 2
+                if c.startswith("r ")
+                else 1
+            )
+            for c in table.columns
+        },
+    )
+    publish.text(
+        "Lesehilfe: Zustimmung = „stimme voll und ganz zu“ oder „stimme zu“. Mann-Whitney-U-Test "
+        "(p-Wert per Permutation, 9.999 Ziehungen) und Fisher-Test (r×c, Monte-Carlo) prüfen, ob "
+        "sich die Antwortverteilungen unterscheiden; r ist die Rang-biseriale Korrelation, das Odds "
+        "Ratio stammt aus einem geordneten Logit-Modell (> 1: die erste Gruppe stimmt eher weniger "
+        "zu). Das Konfidenzintervall der Differenz (Newcombe) zeigt, welche Unterschiede mit den "
+        "Daten vereinbar sind. Die Vergleiche sind ungewichtet."
+    )
+
+
+def open_answers_section(ctx: Context, item: str = "bedeutung") -> None:
+    df, book = ctx.residents, ctx.book
+    if df is None or item not in df:
+        return
+    themes = open_answers.load_themes()
+    coded = open_answers.code_answers(df[item], themes)
+    freq = open_answers.theme_frequencies(coded, themes)
+    n = freq.attrs["n"]
+    top = freq.iloc[0]
+    publish.text(
+        f"### {themes.question}\n\n{fmt.number(n)} Befragte haben die offene Frage „{themes.question}“ "
+        f"beantwortet. Die Antworten wurden mit einem Wörterbuch von Wortstämmen "
+        f"(Version {themes.version}) Themen zugeordnet; eine Antwort kann mehrere Themen enthalten. "
+        f"Am häufigsten genannt wurde „{top['Thema']}“ ({fmt.number(top['Personen'])} Personen, "
+        f"{fmt.percent(top['Anteil (%)'], 0)})."
+    )
+    shown = freq.copy()
+    small = (shown["Personen"] > 0) & (shown["Personen"] < fq.MIN_CELL)
+    shown["Personen"] = [
+        fq.SUPPRESSED if s else fmt.number(v) for v, s in zip(shown["Personen"], small, strict=True)
+    ]
+    shown["Anteil (%)"] = [
+        fq.SUPPRESSED if s else fmt.number(v, 1)
+        for v, s in zip(freq["Anteil (%)"], small, strict=True)
+    ]
+    publish.table(
+        shown,
+        name="offene_antworten_themen",
+        caption=f"Themen der Antworten auf „{themes.question}“ (Mehrfachzuordnung)",
+        source=_source(book),
+    )
+    q = open_answers.quotes(df[item], coded)
+    if len(q):
+        publish.table(
+            q,
+            name="offene_antworten_zitate",
+            caption="Beispiele (anonymisiert: Namen, Adressen, E-Mail-Adressen und Telefonnummern entfernt)",
+            source=_source(book),
+        )
+
+
+def weighting_section(ctx: Context) -> None:
+    """Raking to the population margins in the store; weighted vs unweighted agreement."""
+    df, book = ctx.residents, ctx.book
+    if df is None:
+        return
+    from .. import store
+    from . import weighting as wg
+
+    try:
+        st = store.load()
+        margins = [
+            wg.margin_sex(st, ctx.ags),
+            wg.margin_age(st, ctx.ags, wg.AGE_BANDS),
+            wg.margin_nationality(st, ctx.ags),
+        ]
+    except DataMissingError as exc:
+        publish.note(f"Eine Gewichtung ist nicht möglich: {exc.problem}.")
+        return
+    res = wg.rake(df, margins)
+    rows = []
+    for it in book.battery("klima"):
+        agree = book.agree_labels(it)
+        valid = df[it].notna()
+        unw = 100 * df.loc[valid, it].astype(object).isin(agree).mean()
+        rows.append(
+            {
+                "Aussage": book.items[it].question(),
+                "Zustimmung ungewichtet (%)": unw,
+                "Zustimmung gewichtet (%)": wg.weighted_share(df, it, agree, res.weights),
+            }
+        )
+    sources = "; ".join(dict.fromkeys(f"{m.source} ({fmt.period(m.period)})" for m in margins))
+    publish.text(
+        f"### Gewichtung\n\nDie Stichprobe ist nicht repräsentativ. Zur Einordnung wurde sie an die "
+        f"Bevölkerung nach Geschlecht, Altersgruppe und Staatsangehörigkeit angepasst (Raking, "
+        f"Gewichte auf 0,2 bis 5 begrenzt). Die Gewichtungseffizienz beträgt "
+        f"{fmt.percent(100 * res.efficiency, 0)}; die {fmt.number(res.n)} Befragten entsprechen damit "
+        f"einer effektiven Fallzahl von {fmt.number(res.n_effective)}. Gruppenvergleiche oben sind ungewichtet."
+    )
+    publish.table(
+        pd.DataFrame(rows),
+        name="gewichtung",
+        caption="Zustimmung ungewichtet und gewichtet",
+        source=f"{_source(book)}; Randverteilungen: {sources}",
+        decimals=1,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# institution survey
+# --------------------------------------------------------------------------------------------
+
+
+def institutions(ctx: Context) -> None:
+    inst, book = ctx.institutions, ctx.inst_book
+    if inst is None:
+        return
+    from .institutions import rating_table, share_text, specific_offers, target_groups
+
+    publish.text(
+        f"## Befragung der Institutionen\n\nAn der Befragung haben {fmt.number(len(inst))} Institutionen teilgenommen."
+    )
+    if ctx.offers is not None:
+        ob = ctx.offers_book
+        tg = target_groups(ctx.offers, ob)
+        sp = specific_offers(ctx.offers, ob, [c for c in ob.items if c.startswith("speziell_")])
+        parts = [f"{fmt.percent(r['Anteil (%)'], 0)} {r['Angebot']}" for _, r in sp.iterrows()]
+        least = tg.iloc[-1]
+        publish.text(
+            f"Die Institutionen nannten {fmt.number(len(ctx.offers))} Angebote. Davon richten sich "
+            + " und ".join(parts)
+            + f". Die wenigsten Angebote gibt es für {least['Zielgruppe']} ({fmt.number(least['Angebote'])})."
+        )
+        publish.table(
+            tg,
+            name="angebote_zielgruppen",
+            caption="Angebote der Institutionen nach Zielgruppe (Mehrfachnennung)",
+            source=_source(ob),
+            decimals={"Anteil an allen Angeboten (%)": 0},
+        )
+    items = book.battery("bewertung")
+    for it in items:
+        pct = likert.shares(inst, it)
+        pct.index = ["alle Institutionen"]
+        pct.attrs["n"] = {"alle Institutionen": int(inst[it].notna().sum())}
+        pct.attrs["counts"].index = pct.index
+        fig = likert.diverging(pct, agree=book.agree_labels(it))
+        publish.figure(
+            fig, name=f"institutionen_{it}", caption=book.items[it].question(), source=_source(book)
+        )
+    publish.table(
+        rating_table(inst, book, items),
+        name="institutionen_bewertungen",
+        caption="Bewertungen der Institutionen (Anzahl)",
+        source=_source(book),
+    )
+    if "vernetzung_ausbau" in inst:
+        publish.text(
+            f"{share_text(inst, 'vernetzung_ausbau', ['ja'])} der Institutionen, die sich dazu äußerten, planen eine Ausweitung ihrer Vernetzung."
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# workshops
+# --------------------------------------------------------------------------------------------
+
+
+def workshop_prioritisation(ctx: Context) -> None:
+    from .. import workshops as w
+
+    ws = ctx.workshops
+    if ws is None:
+        if ctx.has_any:
+            publish.note(f"Für {ctx.name} liegen keine Workshopdaten vor.")
+        return
+    rank = w.ranking(ws)
+    src = ws.source_dots or ws.source_challenges
+    publish.text(
+        "## Priorisierung in den Workshops\n\nIn der ersten Workshopphase haben die Teilnehmenden "
+        "die Herausforderungen je Handlungsfeld mit Klebepunkten priorisiert. Die fünf "
+        "Herausforderungen mit den meisten Punkten sind markiert."
+        + (
+            " Die Punktzahlen sind synthetisch (die echten Zahlen sind nicht veröffentlicht)."
+            if ws.synthetic_dots
+            else ""
+        )
+    )
+    for field_name in dict.fromkeys(rank["handlungsfeld"]):
+        tab = w.ranking_table(rank, field_name)
+        n_people = int(rank.loc[rank["handlungsfeld"] == field_name, "teilnehmende"].iloc[0])
+        publish.table(
+            tab,
+            name=f"priorisierung_{field_name}",
+            caption=f"Priorisierung im Handlungsfeld „{field_name}“ ({fmt.number(n_people)} Teilnehmende)",
+            source=src,
+            decimals={"Anteil (%)": 1},
+        )
+    skipped = [f["name"] for f in ws.fields if not f.get("workshop")]
+    if skipped:
+        publish.text(
+            "Nicht in Workshops behandelt: "
+            + ", ".join(f"„{s}“" for s in skipped)
+            + " (an Politik und Verwaltung weitergegeben)."
+        )
+
+
+def appendix(ctx: Context) -> None:
+    """Chapter 06: the challenge matrix and the measures matrix (HTML tables + one XLSX)."""
+    from .. import workshops as w
+
+    ws = ctx.workshops
+    if ws is None:
+        publish.note(f"Für {ctx.name} liegen keine Workshopdaten vor; der Anhang entfällt.")
+        return
+    cm = w.challenge_matrix(ws)
+    mm = w.measures_matrix(ws)
+    publish.text("## Herausforderungen, Ziele und Zielgruppen")
+    for field_name, sub in cm.groupby("Handlungsfeld", sort=False):
+        shown = sub.drop(columns="Handlungsfeld").replace({"\n": " / "}, regex=True)
+        if "Bereich" in shown and not shown["Bereich"].astype(bool).any():
+            shown = shown.drop(columns="Bereich")
+        publish.table(
+            shown,
+            name=f"matrix_herausforderungen_{field_name}",
+            caption=f"Herausforderungen im Handlungsfeld „{field_name}“",
+            source=ws.source_challenges,
+        )
+    if len(mm):
+        publish.text("## Maßnahmen")
+        cols = [
+            "Nr.",
+            "Maßnahme",
+            "Ziel",
+            "Zielgruppe",
+            "Sozialraumbezug",
+            "Stakeholder*innen",
+            "Ressourcen/Finanzierung",
+        ]
+        for field_name, sub in mm.groupby("Handlungsfeld", sort=False):
+            shown = sub[cols].replace({"\n": " / "}, regex=True)
+            publish.table(
+                shown,
+                name=f"matrix_massnahmen_{field_name}",
+                caption=f"Maßnahmen im Handlungsfeld „{field_name}“",
+                source=ws.source_measures,
+            )
+    target = publish.output_dir() / "anhang_matrix.xlsx"
+    w.write_xlsx(
+        target,
+        {"Herausforderungen": cm, "Maßnahmen": mm},
+        title=f"Integrationskonzept {ctx.name}",
+        source=ws.source_measures or ws.source_challenges,
+    )
+    publish.text(
+        f"Die vollständige Matrix (mit den Schritten zur Umsetzung) liegt als Excel-Datei `{target.name}` bei."
+    )
+
+
+def explore(ctx: Context) -> None:
+    """JupyterLab only: pick an item and see the group comparison (not part of the report)."""
+    if ctx.residents is None:
+        return
+    import ipywidgets as widgets
+    from IPython.display import display
+
+    df, book = ctx.residents, ctx.book
+    ordinal = [
+        c
+        for c, it in book.items.items()
+        if it.scale is not None and it.scale.type == "ordinal" and c in df and df[c].cat.ordered
+    ]
+    out = widgets.Output()
+    pick = widgets.Dropdown(
+        options=[(book.items[c].question()[:70], c) for c in ordinal], description="Frage"
+    )
+
+    def show(_change=None) -> None:
+        with out:
+            out.clear_output()
+            res = cmp.compare(df, pick.value, GROUP, n_resamples=1999)
+            print(res.sentence(SHORT))
+
+    pick.observe(show, names="value")
+    display(widgets.VBox([pick, out]))
+    show()
