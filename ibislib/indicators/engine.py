@@ -20,7 +20,7 @@ import pandas as pd
 from .. import fmt
 from ..errors import IbisError, RegionError
 from ..tidy import DIMENSIONS, KEY, TOTAL, age_bounds
-from .catalog import Indicator, Selection, catalog
+from .catalog import INDICATOR_UNITS, Indicator, Selection, catalog
 
 #: Columns of every frame :func:`compute` returns.
 OUT_COLUMNS: list[str] = [
@@ -442,6 +442,22 @@ def _empty_out() -> pd.DataFrame:
     return df
 
 
+_UNIT_DTYPE = pd.CategoricalDtype(pd.Index(sorted(INDICATOR_UNITS), dtype=object))
+
+
+@lru_cache(maxsize=1)
+def _id_dtype() -> pd.CategoricalDtype:
+    """One categorical dtype for indicator ids, so that concatenation keeps it."""
+    return pd.CategoricalDtype(pd.Index(list(catalog()), dtype=object))
+
+
+def _constant(value: str, n: int, dtype: pd.CategoricalDtype) -> pd.Categorical:
+    if value not in dtype.categories:
+        return pd.Categorical([value] * n)
+    code = dtype.categories.get_loc(value)
+    return pd.Categorical.from_codes(np.full(n, code, dtype=np.int16), dtype=dtype)
+
+
 def _finish(ind: Indicator, df: pd.DataFrame, prep: Prepared) -> pd.DataFrame:
     """Bring an evaluated frame into OUT_COLUMNS order; dims not broken down are 'insgesamt'."""
     n = len(df)
@@ -455,9 +471,7 @@ def _finish(ind: Indicator, df: pd.DataFrame, prep: Prepared) -> pd.DataFrame:
         return _obj(_strs(col), index)
 
     cols: dict[str, pd.Series] = {
-        "indicator_id": pd.Series(
-            pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=[ind.id]), index=index
-        ),
+        "indicator_id": pd.Series(_constant(ind.id, n, _id_dtype()), index=index),
         "region": keep("region"),
         "region_name": empty,  # filled once in compute()
         "period": keep("period"),
@@ -471,9 +485,7 @@ def _finish(ind: Indicator, df: pd.DataFrame, prep: Prepared) -> pd.DataFrame:
     cols["denominator_period"] = (
         _obj(_strs(df["denominator_period"]), index) if "denominator_period" in df else empty
     )
-    cols["unit"] = pd.Series(
-        pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=[ind.unit]), index=index
-    )
+    cols["unit"] = pd.Series(_constant(ind.unit, n, _UNIT_DTYPE), index=index)
     for c in ("flag", "note"):
         cols[c] = _obj(_strs(df[c]), index) if c in df else empty
     return pd.DataFrame(cols, copy=False)
@@ -800,7 +812,7 @@ def _plain(df: pd.DataFrame, prep: Prepared) -> pd.DataFrame:
     cols = {}
     for c in df.columns:
         col = df[c]
-        if isinstance(col.dtype, pd.CategoricalDtype) or col.dtype == object:
+        if not pd.api.types.is_numeric_dtype(col.dtype):
             cols[c] = _obj(_strs(col), df.index)
         else:
             cols[c] = col
