@@ -7,6 +7,15 @@ One header row with English column names::
     [2_variable_… 3_variable_… …]
     value;[value_q;]value_unit;value_variable_code;value_variable_label
 
+Older exports of the same REST API (GENESIS-Online and Regionaldatenbank until 2024) use German
+column names and one value column per content, named ``CODE__Label__Einheit``::
+
+    Statistik_Code;Statistik_Label;Zeit_Code;Zeit_Label;Zeit;
+    1_Merkmal_Code;1_Merkmal_Label;1_Auspraegung_Code;1_Auspraegung_Label;[2_Merkmal_… …]
+    ERW032__Sozialversicherungspfl._Beschaeftigte_(Arbeitsort)__Anzahl[;BEV036__…__1000 …]
+
+with Stichtage as ``30.06.2023``. They are turned into the long English layout first.
+
 The number of ``N_variable_*`` groups varies by table. Regional variables (DINSG, DLAND, KREISE,
 GEOGM4 …) give the region; the others become tidy dimensions (sex, nationality, age group) or
 ``category`` pairs. ``value`` may hold a GENESIS symbol (``-``, ``.``, ``x``, ``/``, ``...``):
@@ -61,6 +70,9 @@ _UNIT_MAP = {
     "qkm": "km2",
     "jahre": "Jahre",
 }
+
+#: Units that are counts in thousands (value times 1000, unit Anzahl).
+_THOUSANDS = {"1000", "tsd", "tsd.", "tausend", "1000 personen"}
 
 _SEX = {"GESM": "männlich", "GESW": "weiblich", "GESD": "divers", "GESX": "divers"}
 _SEX_LABELS = {"männlich": "männlich", "weiblich": "weiblich", "divers": "divers"}
@@ -155,7 +167,7 @@ def measure_for(code: str, label: str) -> str:
         return "eheschliessungen"
     if low.startswith("schutzsuchende"):
         return "schutzsuchende"
-    if low.startswith("fläche"):
+    if low.startswith(("fläche", "gebietsfläche")):
         return "flaeche_km2"
     return slug(label)
 
@@ -173,9 +185,17 @@ def unit_for(unit: str, path: Path, line: int | None) -> str:
     return found
 
 
+def unit_and_scale(unit: str, path: Path, line: int | None) -> tuple[str, float]:
+    """Tidy unit and factor: counts in thousands ('1000', 'Tsd.') become Anzahl times 1000."""
+    if str(unit).strip().lower() in _THOUSANDS:
+        return "Anzahl", 1000.0
+    return unit_for(unit, path, line), 1.0
+
+
 def source_for(table: str, statistics_label: str = "") -> str:
     """Citation for a GENESIS table code (Zensus database, Regionaldatenbank or GENESIS-Online)."""
-    if re.match(r"^\d{4}[A-Z]-\d{4}$", table) or "zensus" in statistics_label.lower():
+    # "Zensus" as a word: the Mikrozensus (12211) is a GENESIS-Online table, not the Zensus database
+    if re.match(r"^\d{4}[A-Z]-\d{4}$", table) or re.search(r"\bzensus", statistics_label.lower()):
         return f"Statistische Ämter des Bundes und der Länder, Zensus 2022, Tabelle {table}"
     if re.match(r"^\d{5}-\d{2}-\d{2}-\d", table):
         return f"Regionaldatenbank Deutschland, Tabelle {table}"
@@ -332,7 +352,77 @@ _REQUIRED = [
 
 
 def sniff(path: Path, head: str) -> bool:
-    return re.match(r"statistics_code\s*[;,\t]", strip_bom(head)) is not None
+    return re.match(r"(statistics_code|Statistik_Code)\s*[;,\t]", strip_bom(head)) is not None
+
+
+_GERMAN_COLUMNS = {
+    "Statistik_Code": "statistics_code",
+    "Statistik_Label": "statistics_label",
+    "Zeit_Code": "time_code",
+    "Zeit_Label": "time_label",
+    "Zeit": "time",
+}
+_GERMAN_GROUP_RE = re.compile(r"^(\d+)_(Merkmal|Auspraegung)_(Code|Label)$")
+_GROUP_PART = {
+    ("Merkmal", "Code"): "variable_code",
+    ("Merkmal", "Label"): "variable_label",
+    ("Auspraegung", "Code"): "variable_attribute_code",
+    ("Auspraegung", "Label"): "variable_attribute_label",
+}
+
+
+def _from_german(df: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """German-header ffcsv (one column per content 'CODE__Label__Einheit') -> long English layout.
+
+    The line number of the source row is kept in ``_line``.
+    """
+    rename: dict[str, str] = {}
+    value_cols: list[tuple[str, str, str, str]] = []  # column, code, label, unit
+    quality: dict[str, str] = {}
+    for col in df.columns:
+        if col in _GERMAN_COLUMNS:
+            rename[col] = _GERMAN_COLUMNS[col]
+        elif m := _GERMAN_GROUP_RE.match(col):
+            rename[col] = f"{m[1]}_{_GROUP_PART[(m[2], m[3])]}"
+        elif col != "_line":
+            parts = col.split("__")
+            if len(parts) == 4 and parts[3].lower() == "q":
+                quality["__".join(parts[:3])] = col
+            elif len(parts) == 3 and all(p.strip() for p in parts):
+                label = " ".join(parts[1].replace("_", " ").split())
+                value_cols.append(
+                    (col, parts[0].strip(), label, parts[2].replace("_", " ").strip())
+                )
+            else:
+                raise FormatError(
+                    f"Spalte '{col}' ist weder Merkmal noch Wertspalte 'CODE__Bezeichnung__Einheit'",
+                    path=path,
+                    line=1,
+                    hint="Bitte als 'CSV (flat)' / ffcsv exportieren.",
+                )
+    if not value_cols:
+        raise FormatError(
+            "Keine Wertspalte 'CODE__Bezeichnung__Einheit' im Kopf der flachen GENESIS-Datei",
+            path=path,
+            line=1,
+            hint="Bitte als 'CSV (flat)' / ffcsv exportieren.",
+        )
+    ids = [c for c in df.columns if c in rename or c == "_line"]
+    pieces = []
+    for col, code, label, unit in value_cols:
+        piece = df[ids].rename(columns=rename)
+        piece["value"] = df[col]
+        piece["value_unit"] = unit
+        piece["value_variable_code"] = code
+        piece["value_variable_label"] = label
+        if col in quality:
+            piece["value_q"] = df[quality[col]]
+        pieces.append(piece)
+    long = pd.concat(pieces, ignore_index=True)
+    if "value_q" in long:
+        long["value_q"] = long["value_q"].fillna("")
+    # keep the file's row order (all contents of one line together)
+    return long.sort_values("_line", kind="stable").reset_index(drop=True)
 
 
 def _check_field_counts(text: str, path: Path) -> None:
@@ -390,6 +480,9 @@ def read(path: Path) -> pd.DataFrame:
             line=int(m[1]) if m else None,
         ) from None
     df.columns = [c.strip() for c in df.columns]
+    df["_line"] = np.arange(len(df)) + 2
+    if "Statistik_Code" in df.columns:
+        df = _from_german(df, path)
     missing = [c for c in _REQUIRED if c not in df.columns]
     if missing:
         raise FormatError(
@@ -402,7 +495,7 @@ def read(path: Path) -> pd.DataFrame:
         )
     if df.empty:
         raise FormatError("Die Datei enthält keine Datenzeilen", path=path, line=2)
-    lines = pd.Series(np.arange(len(df)) + 2, index=df.index)
+    lines = df["_line"]
 
     groups = sorted(int(m[1]) for c in df.columns if (m := re.fullmatch(r"(\d+)_variable_code", c)))
     for n in groups:
@@ -448,6 +541,8 @@ def read(path: Path) -> pd.DataFrame:
     region = normalise_regions(region, path, lines)
 
     period = df["time"].str.strip()
+    # German Stichtag '30.06.2023' (older exports) -> ISO
+    period = period.str.replace(r"^(\d{2})\.(\d{2})\.(\d{4})$", r"\3-\2-\1", regex=True)
     okp = period.str.fullmatch(r"\d{4}(-\d{2}-\d{2}|/\d{2})?")
     if not okp.all():
         i = int(np.flatnonzero(~okp.to_numpy())[0])
@@ -485,10 +580,11 @@ def read(path: Path) -> pd.DataFrame:
         index=df.index,
     )
     units = {
-        u: unit_for(u, path, int(lines[df["value_unit"] == u].iloc[0]))
+        u: unit_and_scale(u, path, int(lines[df["value_unit"] == u].iloc[0]))
         for u in df["value_unit"].unique()
     }
-    unit = df["value_unit"].map(units)
+    unit = df["value_unit"].map({u: us[0] for u, us in units.items()})
+    values = values * df["value_unit"].map({u: us[1] for u, us in units.items()}).astype(float)
 
     table = table_code_from_name(path) or df["statistics_code"].iloc[0].strip()
     source = source_for(table, df["statistics_label"].iloc[0] if "statistics_label" in df else "")

@@ -110,7 +110,7 @@ _MEASURES: list[tuple[re.Pattern[str], str]] = [
         (r"^Sch\u00fcler.*$", "schueler"),
         (r"^(Allgemein ?bildende )?Schulen$", "schulen"),
         (r"^Schutzsuchende.*$", "schutzsuchende"),
-        (r"^Fl\u00e4che.*$", "flaeche_km2"),
+        (r"^(Gebiets)?fl\u00e4che.*$", "flaeche_km2"),
     ]
 ]
 
