@@ -189,4 +189,5 @@ def no_data(topic: str, region_name: str) -> str:
             name = registry().name_of(str(region_name), default=str(region_name))
         except Exception:  # noqa: BLE001 - the sentence must not fail for a name lookup
             name = region_name
-    return f"Für {name} liegen keine Daten zu {topic} vor."
+    article = "den " if _IM.search(str(name).strip()) else ""
+    return f"Für {article}{name} liegen keine Daten zu {topic} vor."

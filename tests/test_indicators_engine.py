@@ -1,0 +1,181 @@
+"""Engine rules on small tidy frames: symbols, missing inputs, sums, dates, suppression, change.
+
+These are the only synthetic numbers in the indicator tests: each frame is built to exercise
+one rule (real values are checked in test_indicators_real.py and _ibbenbueren.py).
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from ibislib import indicators as ind
+from ibislib.errors import IbisError
+from ibislib.tidy import finish, validate
+
+
+def frame(rows: list[dict]) -> pd.DataFrame:
+    base = {
+        "region_name": "Testgemeinde",
+        "unit": "Anzahl",
+        "source": "synthetisch (Test)",
+        "table": "test",
+    }
+    df = finish(pd.DataFrame([{**base, **r} for r in rows]))
+    return validate(df)
+
+
+def pop(region, period, value, flag="", **dims):
+    return {
+        "region": region,
+        "period": period,
+        "measure": "bevoelkerung",
+        "value": value,
+        "flag": flag,
+        **dims,
+    }
+
+
+def get(df, indicator_id, region="05566028", **dims):
+    d = df[(df["indicator_id"] == indicator_id) & (df["region"] == region)]
+    for dim in ("sex", "nationality", "age_group", "school_type", "district", "category"):
+        d = d[d[dim] == dims.get(dim, "insgesamt")]
+    return d
+
+
+def test_symbol_gives_nan_with_flag_and_dash_is_zero():
+    store = frame(
+        [
+            pop("05566028", "2015-12-31", 1000),
+            pop("05566028", "2015-12-31", math.nan, ".", nationality="ausländisch"),
+            pop("05566029", "2015-12-31", 200),
+            pop("05566029", "2015-12-31", math.nan, "-", nationality="ausländisch"),
+        ]
+    )
+    df = ind.compute(["ausl_anteil"], store=store)
+    hidden = get(df, "ausl_anteil").iloc[0]
+    assert math.isnan(hidden["value"]) and hidden["flag"] == "."
+    assert "Zähler nicht ausgewiesen (Zeichen '.')" in hidden["note"]
+    zero = get(df, "ausl_anteil", "05566029").iloc[0]  # '-' = nothing there, exactly zero
+    assert zero["value"] == 0 and zero["flag"] == "-"
+
+
+def test_missing_denominator_and_unknown_unit_never_zero():
+    store = frame([pop("05566028", "2015-12-31", 50, nationality="ausländisch")])
+    df = ind.compute(["ausl_anteil", "sgb2_ausl_anteil"], regions=["05566028"], store=store)
+    row = get(df, "ausl_anteil").iloc[0]
+    assert math.isnan(row["value"]) and row["numerator"] == 50
+    assert row["note"].startswith("Nenner fehlt: Bevölkerung")
+    sgb = get(df, "sgb2_ausl_anteil").iloc[0]  # nothing at all for this indicator
+    assert math.isnan(sgb["value"]) and "Keine Daten im Datenspeicher" in sgb["note"]
+
+
+def test_age_sum_needs_every_group():
+    store = frame(
+        [
+            pop("05566028", "2015-12-31", 100, nationality="ausländisch"),
+            pop("05566028", "2015-12-31", 30, nationality="ausländisch", age_group="18-30"),
+            pop("05566028", "2015-12-31", 40, nationality="ausländisch", age_group="30-50"),
+            pop("05566029", "2015-12-31", 100, nationality="ausländisch"),
+            pop("05566029", "2015-12-31", 30, nationality="ausländisch", age_group="18-30"),
+            pop("05566029", "2015-12-31", 40, nationality="ausländisch", age_group="30-50"),
+            pop("05566029", "2015-12-31", 20, nationality="ausländisch", age_group="50-65"),
+        ]
+    )
+    df = ind.compute(["ausl_anteil_erwerbsalter"], store=store)
+    assert get(df, "ausl_anteil_erwerbsalter", "05566029").iloc[0]["value"] == pytest.approx(90)
+    partial = get(df, "ausl_anteil_erwerbsalter", "05566028").iloc[0]
+    assert math.isnan(partial["value"]) and "nicht alle Teile" in partial["note"]
+
+
+def test_previous_year_end_rule_and_gap():
+    store = frame(
+        [
+            {"region": "05566", "period": "2016", "measure": "einbuergerungen", "value": 30},
+            {"region": "05566", "period": "2019", "measure": "einbuergerungen", "value": 40},
+            {"region": "05566", "period": "2021", "measure": "einbuergerungen", "value": 50},
+            pop("05566", "2015-12-31", 3000, nationality="ausländisch"),
+            pop("05566", "2016-12-31", 4000, nationality="ausländisch"),
+        ]
+    )
+    df = ind.compute(["einbuergerungsquote"], store=store).set_index("period")
+    assert df.loc["2016", "value"] == pytest.approx(1.0)  # over 31.12.2015, not 31.12.2016
+    assert df.loc["2016", "note"] == ""
+    assert df.loc["2019", "denominator_period"] == "2016-12-31"  # wanted 31.12.2018
+    assert "Nenner zum 31.12.2016 statt zum 31.12.2018" in df.loc["2019", "note"]
+    assert math.isnan(df.loc["2021", "value"])  # nearest Stichtag is 4 years away: no value
+    assert "Nenner fehlt" in df.loc["2021", "note"]
+    with pytest.raises(IbisError, match="Unbekannte Indikator-ID 'einbuergerungsqoute'"):
+        ind.compute(["einbuergerungsqoute"], store=store)
+
+
+def test_breakdown_sum_over_categories_and_change():
+    rows = []
+    for year, (total, de_aus, aus_de) in {"2014": (100, 5, 3), "2015": (120, 6, 6)}.items():
+        for cat, v in {
+            "ehefrau=insgesamt|ehemann=insgesamt": total,
+            "ehefrau=ausländisch|ehemann=deutsch": de_aus,
+            "ehefrau=deutsch|ehemann=ausländisch": aus_de,
+        }.items():
+            rows.append(
+                {
+                    "region": "16070",
+                    "period": year,
+                    "measure": "eheschliessungen",
+                    "category": cat,
+                    "value": v,
+                }
+            )
+    store = frame(rows)
+    df = ind.compute(["binationale_ehen_anteil_amtlich"], store=store)
+    assert list(df["value"]) == pytest.approx([8.0, 10.0])
+    ch = ind.change(df).set_index("period")
+    assert ch.loc["2015", "previous_period"] == "2014"
+    assert ch.loc["2015", "change"] == pytest.approx(2.0)  # Prozentpunkte
+    assert math.isnan(ch.loc["2015", "change_pct"])
+
+
+def test_regions_by_name_series_latest_and_parents():
+    store = frame(
+        [
+            pop("05566028", "2014-12-31", 1000, region_name="Ibbenbüren"),
+            pop("05566028", "2015-12-31", 1100, region_name="Ibbenbüren"),
+            pop("05566", "2015-12-31", 10000, region_name="Steinfurt, Kreis"),
+        ]
+    )
+    s = ind.series("bev_insgesamt", "Ibbenbüren", store=store)
+    assert list(s["period"]) == ["2014-12-31", "2015-12-31"]
+    last = ind.latest("bev_entwicklung", "05566028", store=store)
+    assert last["value"] == pytest.approx(10.0) and last["denominator_period"] == "2014-12-31"
+    assert ind.latest("sgb2_ausl_anteil", "05566028", store=store) is None
+    assert ind.parents("05566028") == ["05566", "05", "DG"]
+    assert ind.level_of("05566") == "Kreis"
+
+
+def test_suppression_primary_and_secondary():
+    rows = [pop("05566028", "2015-12-31", 100, nationality="ausländisch")]
+    for group, v in {"0-18": 3, "18-65": 60, "65+": 37}.items():
+        rows.append(pop("05566028", "2015-12-31", v, nationality="ausländisch", age_group=group))
+    df = ind.compute(["ausl_altersstruktur"], store=frame(rows))
+    out = ind.suppress(df, threshold=5).set_index("age_group")
+    assert out.loc["0-18", "flag"] == "*" and math.isnan(out.loc["0-18", "value"])
+    assert math.isnan(out.loc["0-18", "numerator"])
+    # secondary: otherwise 100 − 60 − 37 reveals the 3
+    assert out.loc["65+", "flag"] == "*" and "gesperrt" in out.loc["65+", "note"]
+    assert out.loc["18-65", "value"] == pytest.approx(60) and out.loc["insgesamt", "flag"] == ""
+    assert ind.suppress(df, threshold=3).loc[:, "flag"].eq("").all()  # threshold is a parameter
+
+
+def test_suppression_of_tidy_frames():
+    store = frame(
+        [
+            pop("05566028", "2015-12-31", 20),
+            pop("05566028", "2015-12-31", 2, sex="männlich"),
+            pop("05566028", "2015-12-31", 18, sex="weiblich"),
+        ]
+    )
+    out = ind.suppress(store).set_index("sex")
+    assert out.loc["männlich", "flag"] == "*" and out.loc["weiblich", "flag"] == "*"
+    assert out.loc["insgesamt", "value"] == 20
