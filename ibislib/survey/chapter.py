@@ -25,6 +25,11 @@ SHORT = {
     "mit Einwanderungshintergrund (inkl. Schutzsuchende)": "mit Einwanderungshintergrund",
     "ohne Einwanderungshintergrund": "ohne Einwanderungshintergrund",
 }
+#: Column labels of frequency tables (the page is narrow).
+ABBR = {
+    "mit Einwanderungshintergrund (inkl. Schutzsuchende)": "mit EH",
+    "ohne Einwanderungshintergrund": "ohne EH",
+}
 
 
 @dataclass
@@ -118,12 +123,12 @@ def sample(ctx: Context) -> None:
             continue
         f = fq.frequencies(df, item, GROUP)
         publish.table(
-            fq.display_table(f, labels=SHORT),
+            fq.display_table(f, labels=ABBR),
             name=f"stichprobe_{item}",
             caption=f"Teilnehmende nach {caption} und Einwanderungshintergrund",
             source=_source(book),
         )
-    publish.text(fq.SUPPRESSION_NOTE)
+    publish.text("EH = Einwanderungs- bzw. Schutzsuchendenhintergrund. " + fq.SUPPRESSION_NOTE)
 
 
 def attitudes(ctx: Context, battery: str = "klima") -> None:
@@ -160,31 +165,13 @@ def attitudes(ctx: Context, battery: str = "klima") -> None:
         publish.figure(fig, name=f"likert_{it}", caption=labels[it], source=_source(book))
         res = cmp.compare(df, it, GROUP, question=labels[it])
         publish.text(res.sentence(SHORT))
-        rows.append(res.summary())
-    table = pd.concat(rows, ignore_index=True)
-    table.columns = [
-        c.replace("mit Einwanderungshintergrund (inkl. Schutzsuchende)", "mit EH").replace(
-            "ohne Einwanderungshintergrund", "ohne EH"
-        )
-        for c in table.columns
-    ]
+        rows.append(res.compact(("mit EH", "ohne EH")))
+    table = pd.DataFrame(rows)
     publish.table(
         table,
         name=f"vergleich_{battery}",
         caption="Vergleich der Gruppen mit und ohne Einwanderungshintergrund (EH): Zustimmung, Tests und Intervalle",
         source=_source(book),
-        decimals={
-            c: (
-                0
-                if c.startswith("n ")
-                else 3
-                if c.endswith(" p")
-                else 2
-                if c.startswith("r ")
-                else 1
-            )
-            for c in table.columns
-        },
     )
     publish.text(
         "Lesehilfe: Zustimmung = „stimme voll und ganz zu“ oder „stimme zu“. Mann-Whitney-U-Test "
@@ -406,9 +393,9 @@ def appendix(ctx: Context) -> None:
         )
     if len(mm):
         publish.text("## Maßnahmen")
-        cols = [
-            "Nr.",
+        keys = [
             "Maßnahme",
+            "Herausforderung",
             "Ziel",
             "Zielgruppe",
             "Sozialraumbezug",
@@ -416,9 +403,18 @@ def appendix(ctx: Context) -> None:
             "Ressourcen/Finanzierung",
         ]
         for field_name, sub in mm.groupby("Handlungsfeld", sort=False):
-            shown = sub[cols].replace({"\n": " / "}, regex=True)
+            # one block of rows per measure (like the boxes in chapter 4): fits an A4 page
+            rows = [
+                {
+                    "Nr.": r["Nr."] if i == 0 else "",
+                    "Merkmal": k,
+                    "Inhalt": str(r[k]).replace("\n", " / "),
+                }
+                for _, r in sub.iterrows()
+                for i, k in enumerate(keys)
+            ]
             publish.table(
-                shown,
+                pd.DataFrame(rows),
                 name=f"matrix_massnahmen_{field_name}",
                 caption=f"Maßnahmen im Handlungsfeld „{field_name}“",
                 source=ws.source_measures,

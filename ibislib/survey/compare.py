@@ -81,6 +81,20 @@ class CompareResult:
             ]
         )
 
+    def compact(self, abbr: tuple[str, str] | None = None) -> dict:
+        """One row of text cells for a narrow report table (first group / second group)."""
+        g1, g2 = self.groups
+        a1, a2 = abbr or self.groups
+        return {
+            "Aussage": self.question or self.item,
+            f"n ({a1} / {a2})": f"{fmt.number(self.n[g1])} / {fmt.number(self.n[g2])}",
+            "Zustimmung (%)": f"{fmt.number(self.share_agree[g1], 1)} / {fmt.number(self.share_agree[g2], 1)}",
+            "Differenz in Prozentpunkten [95-%-KI]": f"{fmt.number(self.diff_pp, 1)} {_ci_text(self.diff_ci_pp, 1)}",
+            "p Mann-Whitney / Fisher": f"{fmt.number(self.p_mannwhitney, 2)} / {fmt.number(self.p_fisher, 2)}",
+            "r": fmt.number(self.rank_biserial, 2),
+            "Odds Ratio [95-%-KI]": f"{fmt.number(self.odds_ratio, 2)} {_ci_text(self.or_ci, 2)}",
+        }
+
     def sentence(self, short: dict[str, str] | None = None) -> str:
         """German sentence with n, shares, difference and its interval."""
         g1, g2 = self.groups

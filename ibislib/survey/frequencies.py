@@ -143,7 +143,7 @@ def display_table(
     for g in groups:
         sub = freq[freq["group"] == g].set_index("category")
         name = (labels or {}).get(g, g)
-        n_col, p_col = f"{name}: Anzahl", f"{name}: Anteil (%)"
+        n_col, p_col = f"{name}: Anzahl", f"{name}: %"
         ns, ps = [], []
         for c in cats:
             r = sub.loc[c]
