@@ -114,7 +114,11 @@ def grouped_bar(
     title: str | None = None,
 ) -> Figure:
     """Grouped bars: one block per `category` (e.g. Schulform), one bar per `group` (e.g. Nationalität)."""
-    wide = df.pivot_table(index=category, columns=group, values=value, aggfunc="sum", sort=False)
+    # first value per cell; a missing value stays NaN (no bar, no label), never 0
+    wide = df.groupby([category, group], sort=False)[value].first().unstack(group)
+    wide = wide.reindex(
+        index=list(dict.fromkeys(df[category])), columns=list(dict.fromkeys(df[group]))
+    )
     if category_order:
         wide = wide.reindex([c for c in category_order if c in wide.index])
     if group_order:
@@ -218,7 +222,7 @@ def lines(
                 fontsize=6.5,
                 color=color,
             )
-    ax.set_xticks(range(len(periods)), [fmt.period(p) for p in periods])
+    ax.set_xticks(range(len(periods)), period_labels(periods))
     if index_base is not None:
         ax.axhline(100, color=GREY, linewidth=0.7, linestyle="--", zorder=1)
         ax.yaxis.set_major_formatter(de_formatter(_tick_decimals(data[y] - 100)))
@@ -237,6 +241,13 @@ def lines(
     if title:
         ax.set_title(title, loc="left", pad=18)
     return fig
+
+
+def period_labels(periods: list[str]) -> list[str]:
+    """Axis labels for periods: years only when every period is a 31.12. Stichtag."""
+    if periods and all(str(p).endswith("-12-31") for p in periods):
+        return [str(p)[:4] for p in periods]
+    return [fmt.period(p) for p in periods]
 
 
 def comparison(

@@ -139,7 +139,11 @@ def join_sources(sources) -> str:
                 continue
             parts.setdefault(part, None)
     out = "; ".join(parts)
-    return f"{out}; eigene Berechnungen" if own and out else (out or ("eigene Berechnungen" if own else ""))
+    return (
+        f"{out}; eigene Berechnungen"
+        if own and out
+        else (out or ("eigene Berechnungen" if own else ""))
+    )
 
 
 def _display(bundle: dict, meta: dict) -> None:
@@ -276,6 +280,8 @@ def text(markdown: str) -> None:
     """Generated German prose (Markdown; headings allowed) for the report."""
     if not markdown or not markdown.strip():
         return
+    # the gender star (Ausländer*innen) is text, not Markdown emphasis
+    markdown = re.sub(r"(?<=\w)\*(?=\w)", r"\\*", markdown)
     body = markdown_to_html(markdown)
     _display({"text/markdown": markdown, "text/html": body}, {"kind": "text", "html": body})
 

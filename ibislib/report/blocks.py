@@ -131,6 +131,69 @@ def sentence(
     return bool(parts)
 
 
+def breakdown_sentences(
+    indicator_id: str, unit, dim: str, period: str | None = None, *, limit: int = 6
+) -> bool:
+    """One Lesehilfe sentence per breakdown value (e.g. per school type), latest period."""
+    from .. import text
+
+    df = values(indicator_id, unit.ags, period, keep=(dim,))
+    if df.empty:
+        return False
+    period = period or latest_period(df)
+    df = df[df["period"] == period]
+    if dim == "school_type":
+        df = df.iloc[sorted(range(len(df)), key=lambda i: _school_key(df[dim].iloc[i]))]
+    sentences = []
+    for v in list(df[dim])[:limit]:
+        s = text.lesehilfe(indicator_id, unit.ags, period, **{dim: v})
+        if s:
+            sentences.append(s)
+    if sentences:
+        publish.text(" ".join(sentences))
+    return bool(sentences)
+
+
+def listing_sentence(
+    indicator_id: str,
+    unit,
+    dim: str,
+    period: str | None = None,
+    *,
+    intro: str,
+    use: str = "value",
+    total: str | None = None,
+) -> bool:
+    """'{intro}: 637 unter 12, 795 18 bis unter 27 … (Summe).' from a breakdown, in its order."""
+    df = values(indicator_id, unit.ags, period, keep=(dim,))
+    if df.empty:
+        return False
+    period = period or latest_period(df)
+    df = df[df["period"] == period].copy()
+    if dim == "age_group":
+        from ..tidy import age_bounds
+
+        df = df.iloc[sorted(range(len(df)), key=lambda i: age_bounds(df[dim].iloc[i])[0])]
+        labels = [charts.age_label(v) for v in df[dim]]
+    else:
+        labels = [_category_label(v) for v in df[dim]]
+    e = entry(indicator_id)
+    pct = e.unit == "Prozent" and use == "value"
+    nums = [fmt.percent(v, e.decimals) if pct else fmt.number(v) for v in df[use]]
+    items = [f"{lab}: {n}" for lab, n in zip(labels, nums, strict=True)]
+    sentence = f"{intro.format(zeit=_zeit(period), region_name=unit.name)} {'; '.join(items)}."
+    if total:
+        sentence += " " + total
+    publish.text(sentence)
+    return True
+
+
+def _zeit(period: str) -> str:
+    from .. import text
+
+    return text.zeit(period)
+
+
 def no_data(topic: str, unit) -> None:
     from .. import text
 
@@ -465,42 +528,55 @@ def profile_figure(
 
 
 def pupils(unit, period: str | None = None) -> pd.DataFrame:
-    """Pupils by school type: all, foreign, German, with Zuwanderungsgeschichte (counts + shares)."""
+    """Pupils by school type: all, foreign, German, with Zuwanderungsgeschichte (counts where
+    the data has them, published shares otherwise); attrs: period, region_name."""
     ausl = values("schueler_ausl_anteil", unit.ags, period, keep=("school_type",))
-    if ausl.empty:
-        return pd.DataFrame()
-    period = period or latest_period(ausl)
-    ausl = ausl[ausl["period"] == period]
-    out = pd.DataFrame(
-        {
-            "Schulform": ausl["school_type"].to_numpy(),
-            "insgesamt": ausl["denominator"].to_numpy(dtype=float),
-            "ausländisch": ausl["numerator"].to_numpy(dtype=float),
-            "Anteil ausländisch (%)": ausl["value"].to_numpy(dtype=float),
-        }
-    )
-    out["deutsch"] = out["insgesamt"] - out["ausländisch"]
     zwg = values("schueler_zwg_anteil", unit.ags, period, keep=("school_type",))
-    if not zwg.empty:
-        z = zwg.set_index("school_type")
-        out["mit Zuwanderungsgeschichte"] = out["Schulform"].map(z["numerator"]).astype(float)
-        out["Anteil mit Zuwanderungsgeschichte (%)"] = (
-            out["Schulform"].map(z["value"]).astype(float)
-        )
     ri = values("repraesentationsindex", unit.ags, period, keep=("school_type",))
+    if ausl.empty and zwg.empty:
+        return pd.DataFrame()
+    if period is None:
+        period = latest_period(pd.concat([ausl, zwg]))
+    ausl, zwg, ri = (d[d["period"] == period] for d in (ausl, zwg, ri))
+    types = sorted(set(ausl["school_type"]) | set(zwg["school_type"]), key=_school_key)
+    out = pd.DataFrame({"Schulform": types})
+    a = ausl.set_index("school_type")
+    z = zwg.set_index("school_type")
+    out["insgesamt"] = out["Schulform"].map(a["denominator"]).astype(float)
+    out["ausländisch"] = out["Schulform"].map(a["numerator"]).astype(float)
+    out["deutsch"] = out["insgesamt"] - out["ausländisch"]
+    out["mit Zuwanderungsgeschichte"] = out["Schulform"].map(z["numerator"]).astype(float)
+    out["Anteil ausländisch (%)"] = out["Schulform"].map(a["value"]).astype(float)
+    out["Anteil mit Zuwanderungsgeschichte (%)"] = out["Schulform"].map(z["value"]).astype(float)
     if not ri.empty:
         out["Repräsentationsindex"] = (
             out["Schulform"].map(ri.set_index("school_type")["value"]).astype(float)
         )
-    out = out.iloc[sorted(range(len(out)), key=lambda i: _school_key(out["Schulform"].iloc[i]))]
+    out = out.dropna(axis=1, how="all")
     out.attrs["period"] = period
-    return out.reset_index(drop=True)
+    out.attrs["region_name"] = unit.name
+    return out
+
+
+def _with_counts(unit, period: str | None):
+    """The unit's pupil counts, else its Kreis's (counts by nationality are often only
+    published for Kreise); returns (frame, unit used)."""
+    df = pupils(unit, period)
+    if "ausländisch" in df:
+        return df, unit
+    kreis = getattr(unit, "kreis", "")
+    if kreis and kreis != unit.ags:
+        k = unit_of(kreis)
+        kdf = pupils(k, None)
+        if "ausländisch" in kdf:
+            return kdf, k
+    return pd.DataFrame(), unit
 
 
 def pupils_figure(unit, period: str | None = None) -> bool:
-    """Grouped bars like the concept's Abbildung 5: German, foreign and pupils with
-    Zuwanderungsgeschichte per school type."""
-    df = pupils(unit, period)
+    """Grouped bars like the concept's Abbildung 5: German, foreign and (where known) pupils with
+    Zuwanderungsgeschichte per school type; the Kreis's when the unit has no counts."""
+    df, used = _with_counts(unit, period)
     if df.empty:
         return False
     cols = [c for c in ("deutsch", "ausländisch", "mit Zuwanderungsgeschichte") if c in df]
@@ -515,13 +591,58 @@ def pupils_figure(unit, period: str | None = None) -> bool:
     fig = charts.grouped_bar(
         long, "Schulform", "Gruppe", "Anzahl", category_order=list(df["Schulform"])
     )
-    src = [source_of("schueler_ausl_anteil")] + (
-        [source_of("schueler_zwg_anteil")] if len(cols) == 3 else []
+    where = (
+        used.name
+        if used is unit
+        else f"{kreis_label(used)} (Kreisebene; für {unit.name} keine Anzahlen)"
     )
     publish.figure(
         fig,
-        name="schueler_schulform",
-        caption=f"Schüler*innen nach Schulform und Nationalität, {unit.name}, Schuljahr {fmt.period(df.attrs['period'])}",
+        name="schueler_schulform_anzahl",
+        caption=f"Schüler*innen nach Schulform und Nationalität, {where}, Schuljahr {fmt.period(df.attrs['period'])}",
+        source=source_of("schueler_ausl_anteil"),
+    )
+    return True
+
+
+def kreis_label(r) -> str:
+    name = r.name
+    return (
+        name if "kreis" in name.lower() or getattr(r, "level", "") != "kreis" else f"Kreis {name}"
+    )
+
+
+def school_shares_figure(unit, period: str | None = None) -> bool:
+    """Shares of foreign pupils and pupils with Zuwanderungsgeschichte per school type."""
+    df = pupils(unit, period)
+    cols = [
+        c for c in ("Anteil ausländisch (%)", "Anteil mit Zuwanderungsgeschichte (%)") if c in df
+    ]
+    if df.empty or not cols:
+        return False
+    long = df.melt(id_vars="Schulform", value_vars=cols, var_name="Gruppe", value_name="Anteil")
+    long["Gruppe"] = long["Gruppe"].map(
+        {
+            "Anteil ausländisch (%)": "ausländische Schüler*innen",
+            "Anteil mit Zuwanderungsgeschichte (%)": "mit Zuwanderungsgeschichte",
+        }
+    )
+    fig = charts.grouped_bar(
+        long,
+        "Schulform",
+        "Gruppe",
+        "Anteil",
+        decimals=1,
+        suffix=" %",
+        category_order=list(df["Schulform"]),
+    )
+    src = [source_of("schueler_ausl_anteil")] + (
+        [source_of("schueler_zwg_anteil")] if len(cols) == 2 else []
+    )
+    publish.figure(
+        fig,
+        name="schueler_schulform_anteile",
+        caption=f"Anteil ausländischer Schüler*innen und Schüler*innen mit Zuwanderungsgeschichte nach Schulform, {unit.name}, Schuljahr {fmt.period(df.attrs['period'])}",
         source=publish.join_sources(src),
     )
     return True
@@ -531,9 +652,13 @@ def pupils_table(unit, period: str | None = None) -> bool:
     df = pupils(unit, period)
     if df.empty:
         return False
-    cols = ["Schulform", "insgesamt", "ausländisch", "Anteil ausländisch (%)"] + [
+    cols = [
         c
         for c in (
+            "Schulform",
+            "insgesamt",
+            "ausländisch",
+            "Anteil ausländisch (%)",
             "mit Zuwanderungsgeschichte",
             "Anteil mit Zuwanderungsgeschichte (%)",
             "Repräsentationsindex",
@@ -541,7 +666,7 @@ def pupils_table(unit, period: str | None = None) -> bool:
         if c in df
     ]
     src = [source_of("schueler_ausl_anteil")] + (
-        [source_of("schueler_zwg_anteil")] if "mit Zuwanderungsgeschichte" in df else []
+        [source_of("schueler_zwg_anteil")] if "Anteil mit Zuwanderungsgeschichte (%)" in df else []
     )
     publish.table(
         df[cols],
@@ -556,5 +681,53 @@ def pupils_table(unit, period: str | None = None) -> bool:
             "ausländisch": 0,
             "mit Zuwanderungsgeschichte": 0,
         },
+    )
+    return True
+
+
+def context_series_figure(indicator_id: str, unit, *, min_periods: int = 3) -> bool:
+    """When the unit has fewer than `min_periods` periods, the trend of its Kreis and Land (and
+    Bund) as context, captioned as such. Returns False when the unit has its own series."""
+    own = values(indicator_id, unit.ags)
+    if own["period"].nunique() >= min_periods:
+        return False
+    parents = [a for a in comparison_regions(unit)[1:]]
+    if not parents:
+        return False
+    df = values(indicator_id, parents)
+    if df.empty:
+        return False
+    kinds = df["period"].map(_period_kind)
+    df = df[kinds == kinds.value_counts().idxmax()]
+    counts = df.groupby("region")["period"].nunique()
+    keep = counts[counts >= min_periods].index
+    if len(keep) == 0:
+        return False
+    df = df[df["region"].isin(keep)]
+    common = set.intersection(*(set(g["period"]) for _, g in df.groupby("region")))
+    if len(common) < min_periods:
+        return False
+    df = df[df["period"].isin(common)].copy()
+    first, last = sorted(common, key=_period_key)[0], sorted(common, key=_period_key)[-1]
+    e = entry(indicator_id)
+    pct = e.unit == "Prozent"
+    names = {r.region: r.region_name for r in df.drop_duplicates("region").itertuples()}
+    kreis = getattr(unit, "kreis", "")
+    if kreis in names and "kreis" not in names[kreis].lower():
+        df.loc[df["region"] == kreis, "region_name"] = f"Kreis {names[kreis]}"
+    fig = charts.lines(
+        df,
+        "period",
+        "value",
+        "region_name",
+        decimals=e.decimals if pct else 0,
+        suffix=" %" if pct else "",
+    )
+    publish.figure(
+        fig,
+        name=f"{indicator_id}_kontext",
+        caption=f"{e.title} {fmt.period(first)}–{fmt.period(last)} im Umfeld von {unit.name} "
+        f"(Kreis, Land, Bund; für {unit.name} keine Zeitreihe)",
+        source=source_of(indicator_id, df),
     )
     return True
