@@ -1,7 +1,8 @@
 """Assemble chapters into one report HTML: title page, contents, lists of figures, tables and
 sources, chapters with figures and tables numbered across the whole report.
 
-``mode="print"`` (index.html, PDF) uses SVG figures; ``mode="docx"`` uses PNG figures and puts
+``mode="html"`` (index.html) uses SVG figures (sharp on screen, text editable); ``mode="pdf"``
+uses the 300-dpi PNGs (WeasyPrint embeds them as images at 16 cm); ``mode="docx"`` uses PNG figures and puts
 the source line outside the ``<figure>`` so pandoc keeps it.
 """
 
@@ -76,7 +77,7 @@ def _demote(body: str, by: int = 0) -> str:
 
 def _figure(meta: dict, n: int, figures_dir: Path, rel: str, mode: str) -> str:
     files = meta.get("files", {})
-    ext = "png" if mode == "docx" or "svg" not in files else "svg"
+    ext = "svg" if mode == "html" and "svg" in files else "png"
     name = files.get(ext) or files.get("png", "")
     width = png_width_cm(figures_dir / files.get("png", "")) or meta.get("width_cm") or 16.0
     width = min(width, 16.0)
@@ -123,7 +124,7 @@ def assemble(
     meta_lines: list[str],
     figures_dir: Path,
     figures_rel: str = "figures",
-    mode: str = "print",
+    mode: str = "html",
 ) -> Assembly:
     """Build the report HTML document from collected chapters."""
     result = Assembly(html="")

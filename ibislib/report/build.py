@@ -233,7 +233,15 @@ def build_report(
             from .render import to_pdf
 
             try:
-                to_pdf(doc.html, tmp, tmp / f"{stem}.pdf")
+                pdf_doc = assemble(
+                    collected,
+                    title=title,
+                    subtitle=subtitle,
+                    meta_lines=meta_lines,
+                    figures_dir=fig_dir,
+                    mode="pdf",
+                )
+                to_pdf(pdf_doc.html, tmp, tmp / f"{stem}.pdf")
                 files["pdf"] = out / f"{stem}.pdf"
             except Exception as exc:
                 failed["pdf"] = _short_error(exc)

@@ -1,0 +1,57 @@
+"""The chapter notebooks as stored: no outputs, a papermill `parameters` cell whose AGS is a
+string, thin code cells without typed-in numbers, interactive controls only behind `interactive`."""
+
+from __future__ import annotations
+
+import ast
+import io
+import tokenize
+from pathlib import Path
+
+import nbformat
+import pytest
+
+NB_DIR = Path(__file__).resolve().parents[1] / "notebooks"
+OWN = ["00_explorer", "01_demografie", "02_einbuergerung", "03_beschaeftigung", "04_bildung"]
+
+
+def _nb(name):
+    return nbformat.read(str(NB_DIR / f"{name}.ipynb"), as_version=4)
+
+
+@pytest.mark.parametrize("name", OWN)
+def test_stored_without_outputs(name):
+    for cell in _nb(name).cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None
+
+
+@pytest.mark.parametrize("name", OWN)
+def test_parameters_cell(name):
+    cells = [c for c in _nb(name).cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(cells) == 1
+    values = {}
+    for node in ast.parse(cells[0].source).body:
+        values[node.targets[0].id] = ast.literal_eval(node.value)
+    assert values == {
+        "municipality": "05566028",
+        "period": None,
+        "out_dir": None,
+        "interactive": True,
+    }
+
+
+@pytest.mark.parametrize("name", OWN[1:])
+def test_thin_cells_no_typed_numbers_widgets_only_interactive(name):
+    nb = _nb(name)
+    assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# ")
+    for cell in nb.cells:
+        if cell.cell_type != "code" or "parameters" in cell.metadata.get("tags", []):
+            continue
+        tokens = tokenize.generate_tokens(io.StringIO(cell.source).readline)
+        numbers = [t.string for t in tokens if t.type == tokenize.NUMBER]
+        assert numbers == [], f"number typed into {name}: {numbers}"
+        assert len(cell.source.splitlines()) <= 16, "notebook cells stay thin"
+        if "explore(" in cell.source:
+            assert "if interactive:" in cell.source
+    assert any("publish.configure(" in c.source for c in nb.cells if c.cell_type == "code")
