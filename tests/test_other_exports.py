@@ -51,6 +51,14 @@ FORMATS = {
     "22221-01-01-4_00__SUBSET.csv": "genesis_table",
     "12211-0001_flat__SUBSET.csv": "genesis_flat",
     "13111-01-03-4_flat__SUBSET.csv": "genesis_flat",
+    "12711-0008__SUBSET_data.json": "genesis_json",
+    "ba_arbeitsuchende_ausländer_nachaltersgruppe_2016.csv": "ba_csv",
+}
+#: Files that are not one of our formats (must fail with a clear message) or not observations.
+OTHER = {
+    "12711-0008__SUBSET_structure.json",  # read together with its _data.json
+    "GV100AD_301123__SUBSET_SH-Flensburg-Kiel-Dithmarschen.txt",  # regions, not observations
+    "ba_tableau_beschäftigte_ausländer_nachaltersgruppe_2014.csv",  # outside every format
 }
 
 
@@ -65,7 +73,7 @@ def test_fixture_sniffed_loaded_validated(name):
 
 def test_every_fixture_is_listed_and_documented():
     files = {p.name for p in HERE.iterdir() if p.name != "README.md"}
-    assert files == set(FORMATS)
+    assert files == set(FORMATS) | OTHER
     readme = (HERE / "README.md").read_text(encoding="utf-8")
     for name in files:
         assert name in readme, f"{name} has no provenance in README.md"
@@ -234,3 +242,68 @@ def test_flat_german_header_bad_value_column_named(tmp_path):
     with pytest.raises(FormatError) as exc:
         ibislib.read(bad)
     assert "CODE__Bezeichnung__Einheit" in str(exc.value) and "Zeile 1" in str(exc.value)
+
+
+# ---------------------------------------------------------------- GENESIS-Online JSON
+
+
+def test_json_foreign_country_variable_is_a_breakdown_not_a_region():
+    # 12711-0008 types 'Herkunfts-/Zielländer' (ST163 …) as REGION_CLASSIFYING next to DINSG
+    df = load("12711-0008__SUBSET_data.json")
+    assert set(df["region"]) == {"DG"} and set(df["nationality"]) == {"deutsch"}
+    tr = one(df, period="2000", nationality="deutsch", category="herkunfts_ziellaender=Türkei")
+    assert tr["value"] == 1385 and tr["measure"] == "zuzuege_aus_dem_ausland"
+    assert (
+        one(df, period="2001", nationality="deutsch", category="herkunfts_ziellaender=Ukraine")[
+            "value"
+        ]
+        == 3347
+    )
+    assert one(df, period="2001", nationality="deutsch")["value"] == 193958  # %TOTAL%
+    assert df["source"].iloc[0].endswith("Tabelle 12711-0008")
+
+
+# ---------------------------------------------------------------- BA Statistik
+
+
+def test_ba_arbeitsuchende_other_indicator_and_keine_angabe():
+    df = load("ba_arbeitsuchende_ausländer_nachaltersgruppe_2016.csv")
+    assert set(df["measure"]) == {"arbeitsuchende"} and set(df["period"]) == {"2016"}
+    young = one(
+        df, region="DG", period="2016", nationality="ausländisch", age_group="0-25", unit="Anzahl"
+    )
+    assert young["value"] == 151850  # '151.850': '.' is the thousands separator
+    share = one(
+        df, region="DG", period="2016", nationality="ausländisch", age_group="55+", unit="Prozent"
+    )
+    assert share["value"] == 11
+    na = df[df["category"].str.contains("Keine Angabe") & (df["unit"] == "Anzahl")]
+    assert na["value"].tolist() == [377.0]
+
+
+def test_ba_dashboard_crosstab_is_refused_with_its_first_line():
+    # a dashboard 'crosstab' download: nine blank lines, ',' separated, no region, no period
+    name = "ba_tableau_beschäftigte_ausländer_nachaltersgruppe_2014.csv"
+    with pytest.raises(FormatError) as exc:
+        ibislib.read(HERE / name)
+    msg = str(exc.value)
+    assert name in msg and "Zeile 10" in msg and "MetrikSelector_Sozio" in msg
+    with pytest.raises(FormatError, match="erste Zeile beginnt nicht mit 'Region'"):
+        ibislib.read(HERE / name, format="ba_csv")
+
+
+# ---------------------------------------------------------------- Gemeindeverzeichnis GV100AD
+
+
+def test_gv100ad_aemter_and_kirchspielslandgemeinden():
+    name = "GV100AD_301123__SUBSET_SH-Flensburg-Kiel-Dithmarschen.txt"
+    assert sniff_format(HERE / name) == "gv100ad"
+    df = ibislib.read(HERE / name).set_index("ags")
+    assert df.loc["010515169", "art"] == "Kirchspielslandgemeinde"
+    assert df.loc["010515163", "art"] == "Amt" and df.loc["010515163", "sitz"] == "Burg (Dith.)"
+    assert df.loc["01051001", "bevoelkerung"] == 3774
+    assert df.loc["01051001", "flaeche_km2"] == pytest.approx(17.12)
+    assert df.loc["01002000", "bevoelkerung"] == 247717
+    kleve = df.loc["01051060"]  # several postcodes ('*****' after the PLZ)
+    assert kleve["plz"] == "25779" and kleve["name"] == "Kleve"
+    assert df.loc["01051011", "name"] == "Brunsbüttel" and df.loc["01051011", "art"] == "Stadt"

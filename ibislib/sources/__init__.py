@@ -114,10 +114,15 @@ def sniff_format(path: str | Path) -> str:
     for name, mod in found.items():
         if mod.sniff(path, head):
             return name
+    # show where the file really starts (exports with leading blank lines, foreign layouts)
+    lines = head.lstrip("\ufeff").split("\n")
+    first = next((i for i, ln in enumerate(lines) if ln.strip()), 0)
+    shown = " ".join(lines[first].split())
+    shown = shown if len(shown) <= 60 else shown[:57] + "..."
     raise FormatError(
-        "Unbekanntes Dateiformat",
+        f"Unbekanntes Dateiformat (Zeile beginnt mit: {shown!r})",
         path=path,
-        line=1,
+        line=first + 1,
         hint="Unterstützt werden: " + ", ".join(found) + " (siehe README, Abschnitt Datenformate).",
     )
 

@@ -159,6 +159,16 @@ def _status(cube: dict, n: int, path: Path) -> np.ndarray:
     return out
 
 
+def _german_keys(codes: list[str]) -> bool:
+    """True when a REGION_CLASSIFYING variable holds German region keys ('DG', AGS/ARS digits).
+
+    GENESIS also types foreign-country variables (12711 'Herkunfts-/Zielländer', codes 'ST163')
+    as regional; those are a breakdown (category), not the region of the number.
+    """
+    keys = [c for c in codes if c != "%TOTAL%"]
+    return bool(keys) and all(re.fullmatch(r"DG|\d{2,12}", str(c).strip()) for c in keys)
+
+
 def read(path: Path) -> pd.DataFrame:
     """Read a GENESIS JSON data/structure pair into a tidy table."""
     data_path, structure_path = pair(Path(path))
@@ -205,7 +215,7 @@ def read(path: Path) -> pd.DataFrame:
             cols["measure"] = np.asarray(meas, dtype=object)[pos]
             cols["unit"] = np.asarray(units, dtype=object)[pos]
             measure_done = True
-        elif is_region_variable(k) or vtype.startswith("REGION"):
+        elif is_region_variable(k) or (vtype.startswith("REGION") and _german_keys(codes)):
             if region_done:
                 raise FormatError(
                     f"Zweite Regionalvariable '{k}' wird nicht unterstützt", path=data_path
