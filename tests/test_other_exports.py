@@ -49,6 +49,7 @@ FORMATS = {
     "13312-01-04-4_00__SUBSET.csv": "genesis_table",
     "14111-01-02-4_00__SUBSET.csv": "genesis_table",
     "22221-01-01-4_00__SUBSET.csv": "genesis_table",
+    "21111-02-06-4_00__SUBSET.csv": "genesis_table",
     "12211-0001_flat__SUBSET.csv": "genesis_flat",
     "13111-01-03-4_flat__SUBSET.csv": "genesis_flat",
     "12711-0008__SUBSET_data.json": "genesis_json",
@@ -185,6 +186,28 @@ def test_asylbewerberleistungen_mixed_header_row():
     secret = one(df, region="06434", period="2015-12-31", category="merkmal=Grundleistungen")
     assert math.isnan(secret["value"]) and secret["flag"] == "."
     assert one(df, region="03402", period="2015-12-31", age_group="65+")["flag"] == "-"
+
+
+def test_absolventen_year_stays_a_year_not_a_school_year():
+    # "- Schuljahr -" in the title, but leavers are counted at the END of the school year:
+    # "2015" must not become "2015/16" (only "Stichtag: Schuljahresbeginn" tables do that)
+    df = load("21111-02-06-4_00__SUBSET.csv")
+    assert set(df["period"]) == {"2015", "2014"}
+    assert one(df, region="05566", period="2015")["value"] == 6074
+    abi = one(
+        df,
+        region="05770",
+        period="2015",
+        sex="weiblich",
+        category="schulabschluss=mit allgemeiner Hochschulreife",
+    )
+    assert abi["value"] == 891
+    ohne = one(
+        df, region="16070", period="2014", category="schulabschluss=ohne Hauptschulabschluss"
+    )
+    assert ohne["value"] == 52
+    fhr = one(df, region="05119", period="2015", category="schulabschluss=mit Fachhochschulreife")
+    assert math.isnan(fhr["value"]) and fhr["flag"] == "."
 
 
 # ---------------------------------------------------------------- GENESIS ffcsv, older German header

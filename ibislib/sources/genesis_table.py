@@ -526,7 +526,10 @@ def _read_title(meta: TableMeta, title: list[str], numbers: list[int]) -> None:
             meta.content_line = number
             continue
         meta.title.append(line)
-    meta.school_year = any("schuljahr" in t.lower() for t in meta.title)
+    # a bare year is a school year only for a Stichtag at the start of the school year (pupils,
+    # "2015" = 2015/16); leavers ("Absolventen/Abgänger … - Schuljahr -") are counted at its end,
+    # so their "2015" stays the calendar year rather than becoming the wrong school year
+    meta.school_year = any("schuljahresbeginn" in t.lower() for t in meta.title)
 
 
 def _read_footer(meta: TableMeta, lines: list[str], footer_at: int, ncols: int, path: Path) -> None:
