@@ -265,30 +265,37 @@ class _Part:
     missing: str = ""  # note for incomplete sums
 
 
+def _codes_of(col: pd.Series, values) -> tuple[np.ndarray, np.ndarray]:
+    """Categorical codes of a column and the codes of some values (absent values -> -2)."""
+    cats = col.cat.categories
+    want = cats.get_indexer(list(values))
+    return col.cat.codes.to_numpy(), np.where(want < 0, -2, want)
+
+
 def _filter(
     sub: pd.DataFrame, sel: Selection, breakdown: tuple[str, ...], bfilter: dict
 ) -> tuple[pd.DataFrame, int]:
+    """Boolean filter on categorical codes (one comparison per dimension)."""
     mask = np.ones(len(sub), dtype=bool)
     expected = 1
     for dim in DIMENSIONS:
         col = sub[dim]
         if dim in sel.filters:
             v = sel.filters[dim]
+            values = v if isinstance(v, list) else [v]
             if isinstance(v, list):
-                mask &= col.isin(v).to_numpy()
                 expected *= len(v)
-            else:
-                mask &= (col == v).to_numpy()
         elif dim == "age_group" and sel.age is not None:
             continue
         elif dim in breakdown:
             pat = bfilter.get(dim)
-            if pat:
-                cats = col.cat.categories if hasattr(col, "cat") else col.unique()
-                keep = [u for u in cats if u == TOTAL or fnmatch.fnmatchcase(u, pat)]
-                mask &= col.isin(keep).to_numpy()
+            if not pat:
+                continue
+            values = [u for u in col.cat.categories if u == TOTAL or fnmatch.fnmatchcase(u, pat)]
         else:
-            mask &= (col == TOTAL).to_numpy()
+            values = [TOTAL]
+        codes, want = _codes_of(col, values)
+        mask &= codes == want[0] if len(want) == 1 else np.isin(codes, want)
     return sub[mask], expected
 
 
@@ -414,11 +421,16 @@ def _join(a, b) -> np.ndarray:
     return out
 
 
-def _strs(col) -> np.ndarray:
-    """Any string-like column (categorical, str, object with NaN) as an object array, NaN -> ''."""
+def _strs(col, clean: bool = False) -> np.ndarray:
+    """Any string-like column (categorical, str, object with NaN) as an object array, NaN -> ''.
+
+    ``clean=True`` trusts object columns built by this module (no NaN) and skips the check.
+    """
     if isinstance(col, pd.Series) and isinstance(col.dtype, pd.CategoricalDtype):
         cats = np.append(np.asarray(col.cat.categories, dtype=object), "")
         return cats[col.cat.codes.to_numpy()]  # code -1 (NaN) picks the appended ''
+    if clean and isinstance(col, pd.Series) and col.dtype == object:
+        return col.to_numpy()
     arr = np.array(col, dtype=object)
     arr[pd.isna(arr)] = ""
     return arr
@@ -483,11 +495,13 @@ def _finish(ind: Indicator, df: pd.DataFrame, prep: Prepared) -> pd.DataFrame:
             df[c].to_numpy(dtype=float) if c in df else np.full(n, np.nan), index=index
         )
     cols["denominator_period"] = (
-        _obj(_strs(df["denominator_period"]), index) if "denominator_period" in df else empty
+        _obj(_strs(df["denominator_period"], clean=True), index)
+        if "denominator_period" in df
+        else empty
     )
     cols["unit"] = pd.Series(_constant(ind.unit, n, _UNIT_DTYPE), index=index)
     for c in ("flag", "note"):
-        cols[c] = _obj(_strs(df[c]), index) if c in df else empty
+        cols[c] = _obj(_strs(df[c], clean=True), index) if c in df else empty
     return pd.DataFrame(cols, copy=False)
 
 
@@ -813,7 +827,7 @@ def _plain(df: pd.DataFrame, prep: Prepared) -> pd.DataFrame:
     for c in df.columns:
         col = df[c]
         if not pd.api.types.is_numeric_dtype(col.dtype):
-            cols[c] = _obj(_strs(col), df.index)
+            cols[c] = _obj(_strs(col, clean=True), df.index)
         else:
             cols[c] = col
     out = pd.DataFrame(cols, copy=False)
