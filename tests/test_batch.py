@@ -165,6 +165,8 @@ def test_changed_input_reruns_exactly_the_affected(nbdir, tmp_path, monkeypatch)
     assert [t.ags for t in todo] == [MINDEN] and skipped == ["05566028", "05566008"]
     res = batch(ags, out, nbdir, jobs=1)
     assert res.done == [MINDEN] and res.skipped == ["05566028", "05566008"]
+    assert res.reasons == {MINDEN: "Eingabedaten geändert"}
+    assert "Eingabedaten geändert (1)" in summary(res)
     assert "Gemeinde 05770024" in (out / MINDEN / "index.html").read_text(encoding="utf-8")
     assert plan(ags, out, cfg) == ([], ags)
     # another parameter (period): everything
@@ -175,6 +177,7 @@ def test_changed_input_reruns_exactly_the_affected(nbdir, tmp_path, monkeypatch)
     nb.write_text(nb.read_text(encoding="utf-8").replace("Testkapitel", "Testkapitel 2"))
     todo, _ = plan(ags, out, cfg)
     assert [t.ags for t in todo] == ags
+    assert todo[0].stamp["reason"] == "Notebooks geändert"
 
 
 def test_input_index_attributes_files_to_regions(tmp_path):

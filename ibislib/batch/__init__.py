@@ -41,7 +41,7 @@ def _read_list(path: Path, reg) -> tuple[list[str], dict[str, str]]:
     """One AGS (or name) per line; '#' starts a comment. Unknown entries are collected."""
     from ..sources import read_text
 
-    if not path.is_file():
+    if not path.exists():
         raise IbisError("Gemeindeliste nicht gefunden", path=str(path))
     ags: list[str] = []
     invalid: dict[str, str] = {}

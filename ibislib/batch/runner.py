@@ -38,6 +38,7 @@ class BatchResult:
     seconds: float = 0.0
     overview: Path | None = None
     kernels_started: bool = False
+    reasons: dict[str, str] = field(default_factory=dict)  # AGS -> why it was (re)built
 
     def _with(self, status: str) -> list[str]:
         return [a for a, o in self.outcomes.items() if o.status == status]
@@ -101,6 +102,7 @@ def run_batch(
             restart_every=restart_every,
         )
         todo, skipped = plan(municipalities, out, cfg)
+        result.reasons = {t.ags: t.stamp.get("reason", "") for t in todo}
         for ags in skipped:
             stamp = read_stamp(out / ags) or {}
             result.outcomes[ags] = Outcome(ags, "skipped", stamp.get("seconds", 0.0))
@@ -168,6 +170,7 @@ def plan(municipalities: list[str], out: Path, cfg: WorkerConfig) -> tuple[list[
         if stamp and stamp.get("key") == key and (folder / "index.html").is_file():
             skipped.append(ags)
             continue
+        reason = _reason(stamp, parts)
         todo.append(
             Task(
                 ags,
@@ -178,10 +181,28 @@ def plan(municipalities: list[str], out: Path, cfg: WorkerConfig) -> tuple[list[
                     "ibislib": __version__,
                     "parameters": params,
                     "parts": parts,
+                    "reason": reason,
                 },
             )
         )
     return todo, skipped
+
+
+REASONS = {
+    "parameters": "Parameter geändert",
+    "notebooks": "Notebooks geändert",
+    "ibislib": "ibislib geändert",
+    "inputs": "Eingabedaten geändert",
+}
+
+
+def _reason(stamp: dict | None, parts: dict[str, str]) -> str:
+    """Why a municipality is built: no earlier report, or which part of its key changed."""
+    if not stamp:
+        return "neu"
+    old = stamp.get("parts") or {}
+    changed = [REASONS[k] for k in REASONS if old.get(k) != parts.get(k)]
+    return ", ".join(changed) or "Bericht unvollständig"
 
 
 def _refresh_store() -> None:
@@ -261,6 +282,14 @@ def summary(result: BatchResult, names: dict[str, str] | None = None) -> str:
             else ""
         ),
     ]
+    why: dict[str, int] = {}
+    for ags in done + list(failed):
+        if result.reasons.get(ags):
+            why[result.reasons[ags]] = why.get(result.reasons[ags], 0) + 1
+    if why:
+        lines.append(
+            "  gebaut, weil: " + "; ".join(f"{k} ({fmt.number(v)})" for k, v in why.items())
+        )
     if result.overview:
         lines.append(f"  Übersicht: {result.overview}")
     if failed:
