@@ -140,27 +140,28 @@ def _registry_names() -> dict[str, str]:
         return {}
 
 
-def _dedup_mask(df: pd.DataFrame) -> np.ndarray:
+def _dedup_mask(cols: dict[str, pd.Series]) -> np.ndarray:
     """Rows whose key (region, period, measure, dims, unit) also comes from a larger table.
 
     The same number can come from several tables (a Kreis in a Kreis and a Gemeinde table, a
     Bundeswert in a GENESIS and a BA export, sometimes revised). The row from the table with
     the most rows wins, so that regions compared with each other share one source.
     """
-    key = np.zeros(len(df), dtype=np.int64)
+    n = len(cols["region"])
+    key = np.zeros(n, dtype=np.int64)
     bits = 0
     for c in KEY:
-        codes = df[c].cat.codes.to_numpy().astype(np.int64)
-        width = max(1, int(len(df[c].cat.categories)).bit_length())
+        codes = cols[c].cat.codes.to_numpy().astype(np.int64)
+        width = max(1, int(len(cols[c].cat.categories)).bit_length())
         bits += width
-        if bits > 62:
-            key, _ = pd.factorize(pd.MultiIndex.from_frame(df[KEY]))
+        if bits > 62:  # too many categories for one int64 key: hash the codes instead
+            key, _ = pd.factorize(pd.MultiIndex.from_arrays([cols[k].cat.codes for k in KEY]))
             break
         key = (key << width) | codes
-    tcodes = df["table"].cat.codes.to_numpy()
+    tcodes = cols["table"].cat.codes.to_numpy()
     size = np.bincount(tcodes + 1)[tcodes + 1]
     order = np.argsort(-size, kind="stable")
-    dup = np.empty(len(df), dtype=bool)
+    dup = np.empty(n, dtype=bool)
     dup[order] = pd.Series(key[order]).duplicated().to_numpy()
     return dup
 
@@ -171,6 +172,7 @@ def prepare(store: pd.DataFrame) -> Prepared:
     Key columns become categoricals, duplicates across tables are dropped (the same number,
     e.g. a Kreis in a Kreis table and a Gemeinde table), categories are normalised
     ('ehefrau=insgesamt|ehemann=insgesamt' -> 'insgesamt') and each period gets its date.
+    Each (measure, unit) frame is taken once from the columns (one copy, low peak memory).
     """
     cached = _PREPARED.get(id(store))
     if cached is not None and cached.store is store:
@@ -182,52 +184,48 @@ def prepare(store: pd.DataFrame) -> Prepared:
     cols["category"] = pd.Series(
         pd.Categorical.from_codes(
             uniq.get_indexer(normed)[cat.codes.to_numpy()], categories=pd.Index(uniq, dtype=object)
-        ),
-        index=store.index,
+        )
     )
-    df = pd.DataFrame(cols)
-    df["value"] = store["value"].to_numpy(dtype=float)
-    dup = _dedup_mask(df) if len(df) else np.zeros(0, dtype=bool)
-    if dup.any():
-        df = df[~dup]
-    periods = df["period"].cat.categories
-    df["date"] = (
-        pd.Categorical.from_codes(df["period"].cat.codes, categories=periods)
-        .map({p: period_date(p) for p in periods})
-        .astype("datetime64[ns]")
-    )
+    value = store["value"].to_numpy(dtype=float, copy=True)
     # GENESIS '-' means "nothing there, exactly zero": count it as 0 and keep the flag
-    dash = (df["flag"] == "-").to_numpy() & np.isnan(df["value"].to_numpy())
-    if dash.any():
-        df.loc[dash, "value"] = 0.0
-    keep = ["region", "period", "date", *DIMENSIONS, "value", "flag", "note", "table"]
-    codes = (
-        df["measure"].cat.codes.to_numpy() * len(df["unit"].cat.categories)
-        + df["unit"].cat.codes.to_numpy()
+    dash_code = cols["flag"].cat.categories.get_indexer(["-"])[0]
+    if dash_code >= 0:
+        value[(cols["flag"].cat.codes.to_numpy() == dash_code) & np.isnan(value)] = 0.0
+    periods = cols["period"].cat.categories
+    period_dates = np.array([period_date(p) for p in periods], dtype="datetime64[ns]")
+    dup = _dedup_mask(cols) if len(value) else np.zeros(0, dtype=bool)
+    group = (
+        cols["measure"].cat.codes.to_numpy().astype(np.int64) * len(cols["unit"].cat.categories)
+        + cols["unit"].cat.codes.to_numpy()
     )
+    rows = np.flatnonzero(~dup)
+    order = rows[np.argsort(group[rows], kind="stable")]
+    bounds = np.flatnonzero(np.diff(group[order])) + 1
+    keep = ["region", "period", *DIMENSIONS, "flag", "note", "table"]
     frames = {}
-    order = np.argsort(codes, kind="stable")
-    bounds = np.flatnonzero(np.diff(codes[order])) + 1
     for idx in np.split(order, bounds):
         if len(idx) == 0:
             continue
-        first = df.iloc[idx[0]]
-        frames[(str(first["measure"]), str(first["unit"]))] = df.iloc[idx][keep].reset_index(
-            drop=True
-        )
-    reg = df["region"]
-    first_rows = np.unique(reg.cat.codes.to_numpy(), return_index=True)[1]
-    kept = np.flatnonzero(~dup) if dup.any() else np.arange(len(store))
+        part = {c: pd.Series(cols[c].array.take(idx)) for c in keep}
+        part["date"] = pd.Series(period_dates[cols["period"].cat.codes.to_numpy()[idx]])
+        part["value"] = pd.Series(value[idx])
+        frame = pd.DataFrame(part, copy=False)[
+            ["region", "period", "date", *DIMENSIONS, "value", "flag", "note", "table"]
+        ]
+        key = (str(cols["measure"].iloc[idx[0]]), str(cols["unit"].iloc[idx[0]]))
+        frames[key] = frame
+    reg = cols["region"]
+    first_rows = rows[np.unique(reg.cat.codes.to_numpy()[rows], return_index=True)[1]]
     names = dict(
         zip(
             np.asarray(reg.iloc[first_rows], dtype=object),
-            np.asarray(store["region_name"].iloc[kept[first_rows]], dtype=object),
+            np.asarray(store["region_name"].iloc[first_rows], dtype=object),
             strict=False,
         )
     )
     registry_names = _registry_names()
     names.update({k: v for k, v in registry_names.items() if k in names})
-    dtypes = {c: df[c].dtype for c in ["region", "period", *DIMENSIONS]}
+    dtypes = {c: cols[c].dtype for c in ["region", "period", *DIMENSIONS]}
     prep = Prepared(frames, names, sorted(names), dtypes, store=store)
     _PREPARED.clear()
     _PREPARED[id(store)] = prep
@@ -743,6 +741,11 @@ def _catalog_for(params: dict | None) -> dict[str, Indicator]:
     return cat
 
 
+def _bases() -> set[str]:
+    """Indicators other entries are derived from (their results are kept during one compute())."""
+    return {i.base_indicator for i in catalog().values() if i.base_indicator}
+
+
 def evaluate(
     ind: Indicator, prep: Prepared, done: dict[str, pd.DataFrame] | None = None
 ) -> pd.DataFrame:
@@ -762,7 +765,8 @@ def evaluate(
     elif ind.fallback is not None:
         raw = _with_fallback(ind, prep, raw)
     out = _finish(ind, raw, prep) if len(raw) else _empty_out()
-    done[ind.id] = out
+    if ind.id in _bases():  # kept only where a derived indicator needs it (memory)
+        done[ind.id] = out
     return out
 
 
@@ -818,24 +822,29 @@ def compute(
     frames = [f for f in frames if len(f)]
     if not frames:
         return _empty_out()
-    return _plain(pd.concat(frames, ignore_index=True), prep)[OUT_COLUMNS]
+    df = pd.concat(frames, ignore_index=True)
+    frames.clear()
+    done.clear()
+    return _plain(df, prep)[OUT_COLUMNS]
 
 
 def _plain(df: pd.DataFrame, prep: Prepared) -> pd.DataFrame:
     """Categorical columns back to plain object strings (cheap: a take on the categories)."""
     cols = {}
-    for c in df.columns:
-        col = df[c]
+    index = df.index
+    for c in list(df.columns):
+        col = df.pop(c)  # free each categorical column once converted (memory)
         if not pd.api.types.is_numeric_dtype(col.dtype):
-            cols[c] = _obj(_strs(col, clean=True), df.index)
+            cols[c] = _obj(_strs(col, clean=True), index)
         else:
             cols[c] = col
+        del col
     out = pd.DataFrame(cols, copy=False)
     region = out["region"].to_numpy(dtype=object)
     codes, uniq = pd.factorize(region)
     names = np.array([prep.names.get(r) or _registry_name(r) for r in uniq], dtype=object)
     given = out["region_name"].to_numpy(dtype=object)
-    out["region_name"] = _obj(np.where(given != "", given, names[codes]), df.index)
+    out["region_name"] = _obj(np.where(given != "", given, names[codes]), index)
     return out
 
 
