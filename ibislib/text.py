@@ -7,6 +7,7 @@ All numbers are formatted by :mod:`ibislib.fmt` (no OS locale): 53.363; 9,9 %; 0
 from __future__ import annotations
 
 import re
+import string
 
 import pandas as pd
 
@@ -69,11 +70,56 @@ def _row(
     return None if df.empty else df.iloc[0]
 
 
+def age_label(group: str) -> str:
+    """'27-65' -> '27 bis unter 65 Jahre'; '0-12' -> 'unter 12 Jahre'; '80+' -> '80 Jahre und älter'."""
+    g = str(group)
+    if g == TOTAL:
+        return "alle Altersgruppen"
+    if g.endswith("+"):
+        return f"{g[:-1]} Jahre und älter"
+    lo, _, hi = g.partition("-")
+    return f"unter {hi} Jahre" if lo == "0" else f"{lo} bis unter {hi} Jahre"
+
+
+def category_label(category: str) -> str:
+    """'niveau=B1' -> 'B1'; 'ehefrau=deutsch|ehemann=ausländisch' -> 'deutsch, ausländisch'."""
+    if category == TOTAL:
+        return TOTAL
+    return ", ".join(part.split("=", 1)[-1] for part in str(category).split("|"))
+
+
+def _template_dims(template: str) -> set[str]:
+    return {f for _, f, _, _ in string.Formatter().parse(template) if f in DIMENSIONS}
+
+
+def _needs_breakdown(ind, breakdown: dict) -> bool:
+    """The template names a breakdown cell (Stadtteil, Altersgruppe …) that was not chosen."""
+    return any(
+        breakdown.get(d, TOTAL) == TOTAL
+        for d in _template_dims(ind.lesehilfe)
+        if d in ind.breakdown
+    )
+
+
 def fill(template: str, row: pd.Series | dict, ind=None) -> str:
-    """Fill a Lesehilfe template from one result row of :func:`ibislib.indicators.compute`."""
+    """Fill a Lesehilfe template from one result row of :func:`ibislib.indicators.compute`.
+
+    A published value (no numerator, e.g. the federal Einbürgerungsquote) gets a plain
+    sentence instead, since the template's counts are not known."""
     from .indicators import catalog
 
     ind = ind or catalog()[row["indicator_id"]]
+    uses_counts = {"numerator", "denominator"} & {
+        f for _, f, _, _ in string.Formatter().parse(template) if f
+    }
+    if uses_counts and pd.isna(row["numerator"]):
+        return (
+            f"{ind.subject} {in_region(row['region_name'])} lag {zeit(row['period'], capital=False)} "
+            f"bei {format_value(row, ind)} (veröffentlichter Wert)."
+        )
+    labels = {d: row.get(d, TOTAL) for d in DIMENSIONS}
+    labels["age_group"] = age_label(labels["age_group"])
+    labels["category"] = category_label(labels["category"])
     values = {
         "title": ind.title,
         "region_name": row["region_name"],
@@ -87,7 +133,7 @@ def fill(template: str, row: pd.Series | dict, ind=None) -> str:
         "denominator": fmt.number(row["denominator"]),
         "denominator_period": fmt.period(row.get("denominator_period", "") or ""),
         "unit": ind.unit,
-        **{d: row.get(d, TOTAL) for d in DIMENSIONS},
+        **labels,
     }
     return template.format(**values)
 
@@ -108,6 +154,8 @@ def lesehilfe(
     from .indicators import catalog
 
     ind = catalog()[indicator_id]
+    if _needs_breakdown(ind, breakdown):
+        return None  # e.g. a Stadtteil sentence needs district="…"
     row = _row(indicator_id, region, period, store, breakdown)
     if row is None:
         return None
@@ -120,6 +168,7 @@ def comparison(
     period: str | None = None,
     *,
     store: pd.DataFrame | None = None,
+    **breakdown: str,
 ) -> str | None:
     """One sentence comparing a unit with its Kreis, Land and Bund, or None without comparison.
 
@@ -132,9 +181,9 @@ def comparison(
     from .indicators import catalog, compare, resolve_region
 
     ind = catalog()[indicator_id]
-    if ind.unit == "Anzahl":
+    if ind.unit == "Anzahl" or _needs_breakdown(ind, breakdown):
         return None
-    comp = compare(indicator_id, region, period, store=store)
+    comp = compare(indicator_id, region, period, store=store, **breakdown)
     if comp.empty:
         return None
     ags = resolve_region(region)

@@ -93,3 +93,49 @@ def test_lesehilfe_at_a_given_period():
 )
 def test_no_data(topic, region, expected):
     assert text.no_data(topic, region) == expected
+
+
+def test_labels_for_breakdown_cells():
+    assert text.age_label("27-65") == "27 bis unter 65 Jahre"
+    assert text.age_label("0-12") == "unter 12 Jahre"
+    assert text.age_label("80+") == "80 Jahre und älter"
+    assert text.category_label("niveau=unter A2") == "unter A2"
+
+
+def test_breakdown_sentences_need_their_cell():
+    rows = [
+        {
+            "region": "05566028",
+            "period": "2021-12-31",
+            "measure": "bevoelkerung",
+            "value": v,
+            "district": d,
+            "nationality": "ausländisch",
+        }
+        for d, v in {"insgesamt": 5000, "Innenstadt": 2443}.items()
+    ]
+    store = finish(
+        pd.DataFrame(rows), unit="Anzahl", source="synthetisch (Test)", region_name="Ibbenbüren"
+    )
+    assert text.lesehilfe("ausl_anzahl_stadtteil", "05566028", store=store) is None
+    assert text.lesehilfe(
+        "ausl_anzahl_stadtteil", "05566028", store=store, district="Innenstadt"
+    ) == ("Zum 31.12.2021 lebten im Stadtteil Innenstadt 2.443 Ausländer*innen.")
+
+
+def test_published_value_gets_a_plain_sentence():
+    rows = [
+        {
+            "region": "DG",
+            "period": "2020",
+            "measure": "einbuergerungsquote",
+            "value": 0.98,
+            "unit": "Prozent",
+        }
+    ]
+    store = finish(
+        pd.DataFrame(rows), source="Integrationsmonitoring der Länder", region_name="Deutschland"
+    )
+    assert text.lesehilfe("einbuergerungsquote", "DG", store=store) == (
+        f"Die Einbürgerungsquote in Deutschland lag im Jahr 2020 bei 0,98{NNBSP}% (veröffentlichter Wert)."
+    )

@@ -93,6 +93,7 @@ def compare(
     period: str | None = None,
     *,
     store: pd.DataFrame | None = None,
+    **breakdown: str,
 ) -> pd.DataFrame:
     """The unit next to its Kreis, Land and Deutschland, plus published reference values.
 
@@ -100,13 +101,14 @@ def compare(
     source, note); kind is 'berechnet' or 'veröffentlicht'. ``period`` defaults to the unit's
     latest period with a value; comparison units take the same period where they have it,
     else their nearest one (the period column shows which). Units without data are left out.
+    ``breakdown`` picks a cell (e.g. ``sex="weiblich"``, ``school_type="Gymnasien"``).
     """
     ind = catalog()[indicator_id]
     if store is None:
         store = load_store()
     ags = resolve_region(region, prepare(store))
     chain = [ags, *parents(ags)]
-    df = _totals(compute([indicator_id], chain, store=store))
+    df = _totals(compute([indicator_id], chain, store=store), **breakdown)
     df = df[df["value"].notna()]
     own = df[df["region"] == ags]
     if period is None and len(own):
@@ -125,7 +127,7 @@ def compare(
         kind = np.where(published, "veröffentlicht", "berechnet")
         rows.append(pick.assign(kind=kind, source=ind.source))
     refs = references(indicator_id, store=store)
-    refs = refs[refs["region"].isin(chain)]
+    refs = refs[refs["region"].isin(chain)] if not breakdown else refs.iloc[0:0]
     for r in chain:
         t = refs[refs["region"] == r]
         pick = _pick(t, period, target, gap, earlier=True) if len(t) else t

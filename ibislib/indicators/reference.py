@@ -46,19 +46,26 @@ def _shipped(path: str) -> pd.DataFrame:
     return df
 
 
+_STORE_REFS: dict[int, tuple[pd.DataFrame, pd.DataFrame]] = {}
+
+
 def _from_store(store: pd.DataFrame) -> pd.DataFrame:
-    """Published measures named as 'fallback' in the catalogue (e.g. einbuergerungsquote)."""
+    """Published measures named as 'fallback' in the catalogue (e.g. einbuergerungsquote).
+
+    One pass over the store, cached per store object (notebooks ask many times)."""
+    cached = _STORE_REFS.get(id(store))
+    if cached is not None and cached[0] is store:
+        return cached[1]
+    fallbacks = [i for i in catalog().values() if i.fallback is not None]
+    measures = {i.fallback.measure for i in fallbacks}
+    small = store[store["measure"].isin(measures) & store["value"].notna()]
     frames = []
-    for ind in catalog().values():
+    for ind in fallbacks:
         sel = ind.fallback
-        if sel is None:
-            continue
-        mask = (
-            (store["measure"] == sel.measure) & (store["unit"] == sel.unit) & store["value"].notna()
-        )
+        mask = (small["measure"] == sel.measure) & (small["unit"] == sel.unit)
         for dim in DIMENSIONS:
-            mask &= store[dim] == sel.filters.get(dim, TOTAL)
-        hit = store[mask]
+            mask &= small[dim] == sel.filters.get(dim, TOTAL)
+        hit = small[mask]
         if hit.empty:
             continue
         frames.append(
@@ -75,7 +82,10 @@ def _from_store(store: pd.DataFrame) -> pd.DataFrame:
                 }
             )
         )
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
+    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
+    _STORE_REFS.clear()
+    _STORE_REFS[id(store)] = (store, out)
+    return out
 
 
 def references(indicator_id: str | None = None, store: pd.DataFrame | None = None) -> pd.DataFrame:
