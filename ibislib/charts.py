@@ -222,7 +222,9 @@ def lines(
                 fontsize=6.5,
                 color=color,
             )
-    ax.set_xticks(range(len(periods)), period_labels(periods))
+    labels = period_labels(periods)
+    step = max(1, int(np.ceil(len(periods) / 12)))  # at most ~12 labels on 16 cm
+    ax.set_xticks(range(0, len(periods), step), labels[::step])
     if index_base is not None:
         ax.axhline(100, color=GREY, linewidth=0.7, linestyle="--", zorder=1)
         ax.yaxis.set_major_formatter(de_formatter(_tick_decimals(data[y] - 100)))

@@ -685,7 +685,9 @@ def pupils_table(unit, period: str | None = None) -> bool:
     return True
 
 
-def context_series_figure(indicator_id: str, unit, *, min_periods: int = 3) -> bool:
+def context_series_figure(
+    indicator_id: str, unit, *, min_periods: int = 3, max_periods: int = 12
+) -> bool:
     """When the unit has fewer than `min_periods` periods, the trend of its Kreis and Land (and
     Bund) as context, captioned as such. Returns False when the unit has its own series."""
     own = values(indicator_id, unit.ags)
@@ -701,12 +703,13 @@ def context_series_figure(indicator_id: str, unit, *, min_periods: int = 3) -> b
     df = df[kinds == kinds.value_counts().idxmax()]
     counts = df.groupby("region")["period"].nunique()
     keep = counts[counts >= min_periods].index
-    if len(keep) == 0:
+    if len(keep) < 2:  # one line alone is no comparison of the surroundings
         return False
     df = df[df["region"].isin(keep)]
     common = set.intersection(*(set(g["period"]) for _, g in df.groupby("region")))
     if len(common) < min_periods:
         return False
+    common = set(sorted(common, key=_period_key)[-max_periods:])
     df = df[df["period"].isin(common)].copy()
     first, last = sorted(common, key=_period_key)[0], sorted(common, key=_period_key)[-1]
     e = entry(indicator_id)
