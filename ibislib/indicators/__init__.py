@@ -8,13 +8,20 @@ Public API (used by the report notebooks; names and signatures are stable)::
     compute(ids=None, regions=None, periods=None, *, store=None, params=None) -> DataFrame
     change(df) -> DataFrame                               # + previous_period, previous_value,
                                                           #   change (abs. / Prozentpunkte), change_pct
-    compare(indicator_id, region, period=None, *, store=None) -> DataFrame
+    compare(indicator_id, region, period=None, *, store=None, **breakdown) -> DataFrame
     latest(indicator_id, region, *, store=None, **breakdown) -> pandas.Series | None
     series(indicator_id, region, *, store=None, breakdown=False) -> DataFrame
     suppress(df, threshold=5, by=None) -> DataFrame
     references(indicator_id=None, store=None) -> DataFrame  # published reference values
 
-German sentences built on these live in :mod:`ibislib.text` (lesehilfe, comparison, no_data).
+German sentences built on these live in :mod:`ibislib.text`::
+
+    lesehilfe(indicator_id, region, period=None, *, store=None, **breakdown) -> str | None
+    comparison(indicator_id, region, period=None, *, store=None, **breakdown) -> str | None
+    no_data(topic, region_name) -> str
+
+The catalogue itself is ``catalog.yml`` next to this file; published reference values are in
+``reference.yml``. ``ibis indicators`` (``export.run_cli``) prints CSV, Markdown or Excel.
 """
 
 from __future__ import annotations

@@ -413,9 +413,12 @@ def _join(a, b) -> np.ndarray:
     b_nz = b != ""
     only_b = b_nz & ~a_nz
     out[only_b] = b[only_b]
-    both = a_nz & b_nz
-    if both.any():
-        out[both] = a[both] + "; " + b[both]
+    both = np.flatnonzero(a_nz & b_nz)
+    if len(both):
+        # the same footnote on numerator and denominator is said once
+        out[both] = [
+            x if y in x.split("; ") else f"{x}; {y}" for x, y in zip(a[both], b[both], strict=True)
+        ]
     return out
 
 
