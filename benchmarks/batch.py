@@ -12,6 +12,11 @@ Minden-Lübbecke 05770):
 Both (a) and (b) execute every chapter notebook and export HTML. It prints seconds per
 municipality report, the ratios and an extrapolation to NRW and Germany.
 
+The benchmark runs on a snapshot of the committed state (``git archive HEAD`` of ibislib/,
+notebooks/ and data/raw/ in the work folder, used through PYTHONPATH and IBIS_ROOT): its own
+store, and no edits in the working tree can change the skip keys between (b) and (c).
+``--live`` uses the working tree instead.
+
     .venv/bin/python benchmarks/batch.py            # 20 municipalities (takes a while)
     .venv/bin/python benchmarks/batch.py --n 4      # quicker
 """
@@ -138,12 +143,39 @@ def main() -> int:
     ap.add_argument("--jobs", type=int, default=2, help="Worker für ibis batch (Standard 2)")
     ap.add_argument("--workdir", type=Path, default=None, help="Arbeitsordner (sonst temporär)")
     ap.add_argument("--keep", action="store_true", help="Ergebnisse nicht löschen")
+    ap.add_argument("--live", action="store_true", help="Arbeitskopie statt Schnappschuss")
+    ap.add_argument("--cleanup", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
 
+    work = Path(args.workdir or tempfile.mkdtemp(prefix="ibis-bench-")).resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    if not args.live and not os.environ.get("IBIS_BENCH_SNAPSHOT"):
+        snap = work / "snapshot"
+        shutil.rmtree(snap, ignore_errors=True)
+        snap.mkdir()
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", "HEAD", "ibislib", "notebooks", "data/raw"],
+            capture_output=True,
+            check=True,
+        )
+        subprocess.run(["tar", "-x", "-C", str(snap)], input=archive.stdout, check=True)
+        env = dict(os.environ, PYTHONPATH=str(snap), IBIS_ROOT=str(snap), IBIS_BENCH_SNAPSHOT="1")
+        argv = [
+            sys.executable,
+            str(Path(__file__).resolve()),
+            *sys.argv[1:],
+            "--workdir",
+            str(work),
+        ]
+        if args.workdir is None and not args.keep:
+            argv.append("--cleanup")
+        return subprocess.run(argv, env=env).returncode
+
+    import ibislib
+
+    print(f"ibislib aus {Path(ibislib.__file__).parent}", flush=True)
     ags_list = municipalities(args.n)
     notebooks = chapters()
-    work = Path(args.workdir or tempfile.mkdtemp(prefix="ibis-bench-"))
-    work.mkdir(parents=True, exist_ok=True)
     for sub in ("naive", "batch"):
         shutil.rmtree(work / sub, ignore_errors=True)
     listfile = work / "gemeinden.txt"
@@ -191,7 +223,7 @@ def main() -> int:
             f"  {label} ({de(count, 0)} Gemeinden): naiv {hms(naive_t)}; "
             f"1 Rechner mit 16 Kernen {hms(one16)}; Cluster 10 × 16 Kerne {hms(cluster)}"
         )
-    if not args.keep and args.workdir is None:
+    if args.cleanup:
         shutil.rmtree(work, ignore_errors=True)
     return 0
 

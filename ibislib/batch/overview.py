@@ -103,9 +103,9 @@ def indicator_frame(ags: list[str]) -> tuple[pd.DataFrame, dict[str, dict], list
             if len(periods) == 1
             else f"{fmt.period(periods[0])}–{fmt.period(periods[-1])}",
         }
-        src = getattr(ind, "source", "")
-        if src and src not in sources:
-            sources.append(src)
+        for part in str(getattr(ind, "source", "") or "").split(";"):
+            if part.strip() and part.strip() not in sources:
+                sources.append(part.strip())
     return values, meta, sources
 
 
@@ -159,10 +159,17 @@ def write_overview(out: Path, result: BatchResult) -> Path:
     for col in values.columns:
         table[col] = [values[col].get(a) if a in values.index else float("nan") for a in ags]
     table["Fehler"] = [result.outcomes[a].error or "" for a in ags]
+    # downloads: numbers rounded as shown, unit and period in the column name
+    export = table.copy()
+    for col in values.columns:
+        m = meta[col]
+        unit = "%" if m["unit"] in ("%", "Prozent") else m["unit"]
+        export[col] = export[col].round(m["decimals"])
+        export = export.rename(columns={col: f"{col} ({unit}, {m['period']})"})
     with atomic_path(out / "uebersicht.csv") as tmp:
-        table.to_csv(tmp, sep=";", decimal=",", index=False, encoding="utf-8-sig")
+        export.to_csv(tmp, sep=";", decimal=",", index=False, encoding="utf-8-sig")
     with atomic_path(out / "uebersicht.xlsx", suffix=".xlsx") as tmp:
-        table.to_excel(tmp, index=False, sheet_name="Übersicht")
+        export.to_excel(tmp, index=False, sheet_name="Übersicht")
     write_text(page, _html(table, list(values.columns), meta, sources, result))
     write_text(state_file, state)
     return page
