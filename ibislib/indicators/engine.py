@@ -100,6 +100,15 @@ class Prepared:
     dtypes: dict[str, pd.CategoricalDtype] = field(default_factory=dict)
     store: pd.DataFrame | None = None
     subsets: dict[tuple, Prepared] = field(default_factory=dict)
+    codes: dict[int, dict[str, np.ndarray]] = field(default_factory=dict)
+
+    def codes_of(self, frame: pd.DataFrame) -> dict[str, np.ndarray]:
+        """Categorical codes of the dimension columns of one of this store's frames (cached)."""
+        got = self.codes.get(id(frame))
+        if got is None:
+            got = {d: frame[d].cat.codes.to_numpy() for d in DIMENSIONS}
+            self.codes[id(frame)] = got
+        return got
 
     def subset(self, regions: tuple[str, ...]) -> Prepared:
         """The same store restricted to some regions (cached; makes single-unit calls cheap)."""
@@ -263,21 +272,18 @@ class _Part:
     missing: str = ""  # note for incomplete sums
 
 
-def _codes_of(col: pd.Series, values) -> tuple[np.ndarray, np.ndarray]:
-    """Categorical codes of a column and the codes of some values (absent values -> -2)."""
-    cats = col.cat.categories
-    want = cats.get_indexer(list(values))
-    return col.cat.codes.to_numpy(), np.where(want < 0, -2, want)
-
-
 def _filter(
-    sub: pd.DataFrame, sel: Selection, breakdown: tuple[str, ...], bfilter: dict
+    sub: pd.DataFrame,
+    codes: dict[str, np.ndarray],
+    sel: Selection,
+    breakdown: tuple[str, ...],
+    bfilter: dict,
 ) -> tuple[pd.DataFrame, int]:
     """Boolean filter on categorical codes (one comparison per dimension)."""
     mask = np.ones(len(sub), dtype=bool)
     expected = 1
     for dim in DIMENSIONS:
-        col = sub[dim]
+        cats = sub[dim].cat.categories
         if dim in sel.filters:
             v = sel.filters[dim]
             values = v if isinstance(v, list) else [v]
@@ -289,11 +295,12 @@ def _filter(
             pat = bfilter.get(dim)
             if not pat:
                 continue
-            values = [u for u in col.cat.categories if u == TOTAL or fnmatch.fnmatchcase(u, pat)]
+            values = [u for u in cats if u == TOTAL or fnmatch.fnmatchcase(u, pat)]
         else:
             values = [TOTAL]
-        codes, want = _codes_of(col, values)
-        mask &= codes == want[0] if len(want) == 1 else np.isin(codes, want)
+        want = cats.get_indexer(values)
+        want = np.where(want < 0, -2, want)  # a value the frame does not have matches nothing
+        mask &= codes[dim] == want[0] if len(want) == 1 else np.isin(codes[dim], want)
     return sub[mask], expected
 
 
@@ -314,7 +321,7 @@ def select(
     sub = prep.frames.get((sel.measure, sel.unit))
     if sub is None or sub.empty:
         return pd.DataFrame(columns=out_cols)
-    sub, expected = _filter(sub, sel, breakdown, bfilter)
+    sub, expected = _filter(sub, prep.codes_of(sub), sel, breakdown, bfilter)
     if sel.age is None and expected == 1:
         return sub[out_cols]
     sub = sub.assign(_sign=1.0, _expected=float(expected))
