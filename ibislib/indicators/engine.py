@@ -57,12 +57,6 @@ def period_date(period: str) -> pd.Timestamp:
     return pd.NaT
 
 
-def _period_dates(periods: pd.Series) -> pd.Series:
-    uniq = periods.unique()
-    mapping = {p: period_date(p) for p in uniq}
-    return periods.map(mapping).astype("datetime64[ns]")
-
-
 def _norm_category(c: str) -> str:
     """'ehefrau=insgesamt|ehemann=insgesamt' -> 'insgesamt'; parts at insgesamt are dropped."""
     if c == TOTAL or "=" not in c:
@@ -264,12 +258,6 @@ def _cover(lo: float, hi: float, groups: list[str]) -> list[str] | None:
             if b not in best or len(path) < len(best[b]):
                 best[b] = path
     return best.get(hi)
-
-
-@dataclass
-class _Part:
-    rows: pd.DataFrame  # region, period, date, breakdown dims, value, flag, note, table
-    missing: str = ""  # note for incomplete sums
 
 
 def _filter(
@@ -761,19 +749,15 @@ def evaluate(
 ) -> pd.DataFrame:
     """One indicator over every region and period of a prepared store."""
     done = {} if done is None else done
-    if ind.kind == "count":
-        raw = _count(ind, prep)
-    elif ind.kind == "ratio":
-        raw = _ratio(ind, prep)
-    elif ind.kind == "change":
-        raw = _change(ind, prep)
     if ind.kind == "relative":
         base = done.get(ind.base_indicator)
         if base is None:
             base = evaluate(catalog()[ind.base_indicator], prep, done)
         raw = _relative(ind, base)
-    elif ind.fallback is not None:
-        raw = _with_fallback(ind, prep, raw)
+    else:
+        raw = {"count": _count, "ratio": _ratio, "change": _change}[ind.kind](ind, prep)
+        if ind.fallback is not None:
+            raw = _with_fallback(ind, prep, raw)
     out = _finish(ind, raw, prep) if len(raw) else _empty_out()
     if ind.id in _bases():  # kept only where a derived indicator needs it (memory)
         done[ind.id] = out
@@ -801,7 +785,9 @@ def compute(
              ``{"einbuergerungspotenzial": {"min_years": 8}}``.
 
     Values are NaN (never 0) where an input is missing or carries a symbol; ``flag`` keeps the
-    symbol and ``note`` says what is missing or which Stichtag was used instead.
+    symbol and ``note`` says what is missing or which Stichtag was used instead. The one
+    exception is GENESIS '-' ("nichts vorhanden", exactly zero): it counts as 0, flag '-' kept.
+    Observation footnotes (the store's ``note``) are carried into ``note``.
     """
     cat = _catalog_for(params)
     id_list = _resolve_ids(ids, cat)
