@@ -179,3 +179,18 @@ def test_suppression_of_tidy_frames():
     out = ind.suppress(store).set_index("sex")
     assert out.loc["männlich", "flag"] == "*" and out.loc["weiblich", "flag"] == "*"
     assert out.loc["insgesamt", "value"] == 20
+
+
+def test_period_filter_by_year():
+    store = frame(
+        [
+            pop("05566028", "2021-12-31", 900),
+            pop("05566028", "2022-09-30", 1000),
+            {"region": "05566028", "period": "2022", "measure": "einbuergerungen", "value": 3},
+        ]
+    )
+    df = ind.compute(["bev_insgesamt", "einbuergerungen_anzahl"], periods="2022", store=store)
+    assert sorted(df["period"]) == ["2022", "2022-09-30"]
+    assert list(ind.compute(["bev_insgesamt"], periods=["2021-12-31"], store=store)["value"]) == [
+        900
+    ]

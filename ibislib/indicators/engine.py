@@ -779,7 +779,8 @@ def compute(
              default: every region in the store. A unit asked for without data gets one row
              with value NaN and a note saying what is missing.
     periods  keep only these periods of the indicator (denominators may still come from the
-             nearest other date, see the catalogue's period_rule).
+             nearest other date, see the catalogue's period_rule); a bare year ("2022") also
+             keeps the Stichtage and the school year starting in that year.
     store    a tidy frame (default: :func:`ibislib.store.load`).
     params   catalogue parameters, e.g. ``{"lower_age": 15}`` or
              ``{"einbuergerungspotenzial": {"min_years": 8}}``.
@@ -809,7 +810,7 @@ def compute(
         ind = cat[i]
         out = evaluate(ind, prep, done)
         if period_list is not None:
-            out = out[out["period"].isin(period_list)]
+            out = out[_period_mask(out["period"], period_list)]
         if region_list is not None:
             out = pd.concat(
                 [out, _placeholders(ind, out, region_list, period_list, prep)], ignore_index=True
@@ -822,6 +823,16 @@ def compute(
     frames.clear()
     done.clear()
     return _plain(df, prep)[OUT_COLUMNS]
+
+
+def _period_mask(periods: pd.Series, wanted: list[str]) -> np.ndarray:
+    """Exact periods; a bare year ('2022') also matches Stichtage and school years of that year."""
+    values = periods.astype(object).to_numpy()
+    mask = np.isin(values, wanted)
+    years = [w for w in wanted if len(w) == 4 and w.isdigit()]
+    if years:
+        mask |= np.isin(np.array([str(v)[:4] for v in values], dtype=object), years)
+    return mask
 
 
 def _plain(df: pd.DataFrame, prep: Prepared) -> pd.DataFrame:
