@@ -187,10 +187,12 @@ def comparison(
     if comp.empty:
         return None
     ags = resolve_region(region)
-    own = comp[(comp["region"] == ags) & (comp["kind"] == "berechnet")]
+    own = comp[comp["region"] == ags].sort_values(
+        "kind", key=lambda k: k != "berechnet", kind="stable"
+    )
     if own.empty:
         return None
-    own = own.iloc[0]
+    own = own.iloc[0]  # computed if there is one, else the published value
     parts = []
     for r in comp.loc[comp["region"] != ags, "region"].drop_duplicates():
         cands = comp[comp["region"] == r]
