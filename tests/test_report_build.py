@@ -4,6 +4,7 @@ publish API, so assembly, numbering, error boxes, exit codes and the output fold
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import nbformat as nbf
@@ -50,6 +51,8 @@ def fake_executor(input_nb: Path, output_nb: Path, parameters: dict, cwd: Path) 
     shell.display_pub.publish = lambda data, metadata=None, **kw: outputs.append(
         nbf.v4.new_output("display_data", data=data, metadata=metadata or {})
     )
+    here = os.getcwd()
+    os.chdir(cwd)  # like the kernel, which runs in the notebooks folder
     publish.configure(
         out_dir=parameters["out_dir"], chapter=input_nb.stem[:2], municipality="05566028"
     )
@@ -69,6 +72,7 @@ def fake_executor(input_nb: Path, output_nb: Path, parameters: dict, cwd: Path) 
     cell.outputs = outputs
     nb.cells.append(cell)
     nbf.write(nb, str(output_nb))
+    os.chdir(here)
 
 
 def test_chapters_exclude_explorer_and_filter(nb_dir):
@@ -133,3 +137,20 @@ def test_unknown_format_and_unit_give_german_errors(nb_dir, tmp_path):
         build_report("05566028", formats=("odt",), out=tmp_path / "x", notebooks_dir=nb_dir)
     with pytest.raises(IbisError):
         build_report("Nirgendwohausen an der Ibis", out=tmp_path / "x", notebooks_dir=nb_dir)
+
+
+def test_relative_out_dir_is_resolved(nb_dir, tmp_path, monkeypatch):
+    """`make report` passes reports/05566028 relative to the project; notebooks run elsewhere."""
+    monkeypatch.chdir(tmp_path)
+    res = build_report(
+        "05566028",
+        formats=("html",),
+        out=Path("reports/x"),
+        executor=fake_executor,
+        progress=False,
+        notebooks_dir=nb_dir,
+        chapters=["01"],
+    )
+    assert res.out_dir.is_absolute()
+    assert (tmp_path / "reports" / "x" / "figures" / "01_balken.png").exists()
+    assert len(res.figures) == 1

@@ -175,7 +175,8 @@ def build_report(
             path=str(paths.notebooks_dir()),
             hint="Erwartet werden Dateien wie notebooks/01_demografie.ipynb.",
         )
-    out = Path(out or paths.reports_dir() / unit.ags)
+    # absolute: the notebooks run with the notebooks folder as working directory
+    out = Path(out or paths.reports_dir() / unit.ags).resolve()
     executor = executor or papermill_executor
     failed: dict[str, str] = {}
     collected: list[Chapter] = []
