@@ -205,13 +205,23 @@ def format_frame(df: pd.DataFrame, decimals: dict | int | None = None) -> pd.Dat
     return out
 
 
+_GERMAN_NUMBER = re.compile(r"^[+-]?\d{1,3}(\.\d{3})*(,\d+)?(\u202f%)?$|^–$")
+
+
+def _looks_numeric(col: pd.Series) -> bool:
+    """Text columns already formatted as German numbers ('53.363', '9,9', '–') align right."""
+    vals = col.astype(str)
+    return bool(len(vals)) and vals.str.match(_GERMAN_NUMBER).all() and (vals != "–").any()
+
+
 def table_html(df: pd.DataFrame, decimals: dict | int | None = None) -> str:
     """German-formatted HTML table body (numbers right-aligned), without caption."""
     if not isinstance(df.index, pd.RangeIndex) or df.index.name is not None:
         df = df.reset_index()
     shown = format_frame(df, decimals)
     numeric = [
-        pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])
+        (pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c]))
+        or _looks_numeric(shown[c])
         for c in df.columns
     ]
     head = "".join(

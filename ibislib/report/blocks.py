@@ -405,8 +405,23 @@ def overview_table(
         rows.append((row, e.decimals))
         sources.append(source_of(iid, df))
     if not rows:
+        publish.note(f"Für {unit.name} liegen zu diesem Bereich keine weiteren Kennzahlen vor.")
         return False
     table = pd.DataFrame([r for r, _ in rows])
+    # columns: the unit, then Kreis, Land, Bund (as in the comparison figures)
+    names = {}
+    for iid in ids:
+        names.update(
+            dict(
+                zip(
+                    values(iid, regions, period)["region"],
+                    values(iid, regions, period)["region_name"],
+                    strict=True,
+                )
+            )
+        )
+    order = [names[a] for a in regions if a in names and names[a] in table.columns]
+    table = table[["Kennzahl", "Stand", *order, *[c for c in table.columns[2:] if c not in order]]]
     # decimals per cell differ by row; format to text here so counts stay whole numbers
     for col in table.columns[2:]:
         table[col] = [fmt.number(v, d) for v, (_, d) in zip(table[col], rows, strict=True)]

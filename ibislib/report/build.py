@@ -101,6 +101,21 @@ def chapter_notebooks(
     return found
 
 
+def _quiet_kernel_manager():
+    """A kernel manager whose kernel does not write its start-up log (a TCP warning on every
+    chapter) into the terminal; errors still reach the notebook outputs."""
+    import subprocess
+
+    from jupyter_client.manager import AsyncKernelManager
+
+    class QuietKernelManager(AsyncKernelManager):
+        async def _async_launch_kernel(self, kernel_cmd, **kw):
+            kw.setdefault("stderr", subprocess.DEVNULL)
+            return await super()._async_launch_kernel(kernel_cmd, **kw)
+
+    return QuietKernelManager
+
+
 def papermill_executor(input_nb: Path, output_nb: Path, parameters: dict, cwd: Path) -> None:
     """Default executor: a fresh python3 kernel per notebook (parameters via the Python API,
     so an AGS like 05566028 stays a string)."""
@@ -115,6 +130,7 @@ def papermill_executor(input_nb: Path, output_nb: Path, parameters: dict, cwd: P
         cwd=str(cwd),
         progress_bar=False,
         log_output=False,
+        kernel_manager_class=_quiet_kernel_manager(),
     )
 
 
