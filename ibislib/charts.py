@@ -79,7 +79,7 @@ def bar(
     hl = {highlight} if isinstance(highlight, str) else set(highlight or [])
     colors = [PALETTE[0] if (not hl or lab in hl) else LIGHT for lab in labels]
     if height is None:
-        height = _height_for(len(labels)) if horizontal else 6.5 * CM
+        height = _height_for(len(labels), minimum=3.4) if horizontal else 6.5 * CM
     fig, ax = new_figure(width, height)
     if horizontal:
         cont = ax.barh(labels, np.nan_to_num(values), color=colors, height=0.65)

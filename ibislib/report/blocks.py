@@ -8,6 +8,8 @@ ever typed into a notebook.
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from .. import charts, fmt, publish
@@ -262,6 +264,27 @@ def comparison_figure(
     return True
 
 
+def period_range(first: str, last: str) -> str:
+    """'2008-12-31', '2015-12-31' -> '2008–2015'; other periods as dates ('30.06.2015')."""
+    a, b = charts.period_labels([first, last])
+    return f"{a}–{b}"
+
+
+def notes_in_range(df: pd.DataFrame, first: str, last: str) -> str:
+    """Source footnotes that concern the shown years (e.g. 'Ab 2011: … Zensus 2011'), once each."""
+    if "note" not in df:
+        return ""
+    lo, hi = int(str(first)[:4]), int(str(last)[:4])
+    out: dict[str, None] = {}
+    for note in df["note"].dropna().astype(str):
+        for part in note.split(";"):
+            part = part.strip().rstrip(".")
+            years = [int(y) for y in re.findall(r"\b(19\d\d|20\d\d)\b", part)]
+            if years and any(lo < y <= hi for y in years):
+                out.setdefault(part, None)
+    return "; ".join(out)
+
+
 def _period_kind(p: str) -> str:
     """'2015-12-31' -> '12-31', '2021' -> 'Jahr', '2021/22' -> 'Schuljahr' (series of one kind)."""
     p = str(p)
@@ -296,6 +319,8 @@ def series_figure(
     df = df[df["region"].isin(counts[counts == len(periods)].index)]
     first = sorted(periods, key=_period_key)[0]
     last = sorted(periods, key=_period_key)[-1]
+    order = {a: i for i, a in enumerate(regions)}
+    df = df.assign(_o=df["region"].map(order)).sort_values(["_o", "period"])
     pct = e.unit == "Prozent"
     fig = charts.lines(
         df,
@@ -307,9 +332,12 @@ def series_figure(
         suffix=" %" if pct else "",
         highlight=own.iloc[0]["region_name"],
     )
-    default = f"{e.title} {fmt.period(first)}–{fmt.period(last)}" + (
-        f" (Index, {fmt.period(first)} = 100)" if index else ""
+    default = f"{e.title} {period_range(first, last)}" + (
+        f" (Index, {charts.period_labels([first])[0]} = 100)" if index else ""
     )
+    hints = notes_in_range(df, first, last)
+    if hints:
+        default += f" – Hinweis: {hints}"
     publish.figure(
         fig,
         name=name or f"{indicator_id}_zeitreihe",
@@ -744,8 +772,13 @@ def context_series_figure(
     publish.figure(
         fig,
         name=f"{indicator_id}_kontext",
-        caption=f"{e.title} {fmt.period(first)}–{fmt.period(last)} im Umfeld von {unit.name} "
-        f"(Kreis, Land, Bund; für {unit.name} keine Zeitreihe)",
+        caption=f"{e.title} {period_range(first, last)} im Umfeld von {unit.name} "
+        f"(Kreis, Land, Bund; für {unit.name} keine Zeitreihe)"
+        + (
+            f" – Hinweis: {notes_in_range(df, first, last)}"
+            if notes_in_range(df, first, last)
+            else ""
+        ),
         source=source_of(indicator_id, df),
     )
     return True
