@@ -142,9 +142,8 @@ def assemble(
             if item.kind == "figure":
                 fig_n += 1
                 parts.append(_figure(item.meta, fig_n, figures_dir, figures_rel, mode))
-                result.figures.append(
-                    Listed(fig_n, item.meta.get("caption", ""), f"abb-{fig_n}", ch.title)
-                )
+                short = item.meta.get("caption", "").split(" – Hinweis:")[0]  # list: one line
+                result.figures.append(Listed(fig_n, short, f"abb-{fig_n}", ch.title))
                 sources.setdefault(source_line(item.meta.get("source", "")), None)
             elif item.kind == "table":
                 tab_n += 1
