@@ -55,3 +55,18 @@ def test_thin_cells_no_typed_numbers_widgets_only_interactive(name):
         if "explore(" in cell.source:
             assert "if interactive:" in cell.source
     assert any("publish.configure(" in c.source for c in nb.cells if c.cell_type == "code")
+
+
+def test_explorer_draws_for_municipality_kreis_and_unknown_names(capsys):
+    """What the ipywidgets controls call on every change: no exception for a municipality, a
+    Kreis, extra comparison units and a typo (the typo is reported, the rest is drawn)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from ibislib.report.explore import _draw
+
+    _draw({}, "ausl_anteil", "05566028", None, "Minden, Nirgendwohausen an der Ibis")
+    out = capsys.readouterr().out
+    assert "Ibbenbüren" in out and "9,9" in out  # table of values, German decimals
+    _draw({}, "svb_ausl_anteil", "16070", None, "")
+    assert "Ilm-Kreis" in capsys.readouterr().out

@@ -47,7 +47,8 @@ def _draw(
             suffix=" %" if pct else "",
             title=f"{e.title}, {fmt.period(period)}",
         )
-        plt.show(fig)
+        display(fig)
+        plt.close(fig)
     ser = blocks.values(iid, list(dict.fromkeys(regions)))
     if ser[ser["region"] == unit.ags]["period"].nunique() > 1:
         fig = charts.lines(
@@ -60,7 +61,8 @@ def _draw(
             highlight=unit.name,
             title=e.title,
         )
-        plt.show(fig)
+        display(fig)
+        plt.close(fig)
     show = ser.pivot_table(index="period", columns="region_name", values="value", aggfunc="first")
     display(show.map(lambda v: fmt.number(v, e.decimals) if pd.notna(v) else "–"))
 
