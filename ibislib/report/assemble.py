@@ -168,7 +168,7 @@ def assemble(
                 text = _H2.sub(number_h2, text)
                 parts.append(text)
         body.append(
-            f'<section class="chapter" id="{ch.anchor}"><h1><span class="num">{ci}</span>{_esc(ch.title)}</h1>'
+            f'<section class="chapter" id="{ch.anchor}"><h1><span class="num">{ci}</span>&#x2002;{_esc(ch.title)}</h1>'
             + "\n".join(parts)
             + "</section>"
         )
@@ -212,7 +212,7 @@ def assemble(
     )
     if mode == "docx":
         doc = (
-            f"<h1>{_esc(title)}</h1><p>{_esc(subtitle)}</p>{metas}"
+            f"<p>{_esc(subtitle)}</p>{metas}"  # the title comes from pandoc metadata
             + "\n".join(body)
             + '<section class="lists">'
             + "".join(lists)
