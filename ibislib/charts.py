@@ -228,7 +228,7 @@ def lines(
     if index_base is not None:
         ax.axhline(100, color=GREY, linewidth=0.7, linestyle="--", zorder=1)
         ax.yaxis.set_major_formatter(de_formatter(_tick_decimals(data[y] - 100)))
-        ax.set_ylabel(value_label or f"Index ({fmt.period(index_base)} = 100)")
+        ax.set_ylabel(value_label or f"Index ({period_labels([str(index_base)])[0]} = 100)")
     else:
         ax.yaxis.set_major_formatter(
             de_formatter(_tick_decimals(data[y]) if decimals else 0, suffix)
