@@ -145,9 +145,34 @@ def build(
 
 _CACHE: dict[tuple, pd.DataFrame] = {}
 
+#: All observations in one file with categorical text columns: one fast read for every notebook.
+CONSOLIDATED = "observations.parquet"
+_TEXT_COLUMNS = [c for c in COLUMNS if c != "value"]
+
+
+def _files_digest(manifest: dict) -> str:
+    entries = sorted((rel, e["sha256"]) for rel, e in manifest.get("files", {}).items())
+    return hashlib.sha256(json.dumps([LOADER_VERSION, entries]).encode()).hexdigest()
+
+
+def _consolidate(processed: Path, manifest: dict) -> pd.DataFrame:
+    frames = [pd.read_parquet(processed / e["parquet"]) for e in manifest["files"].values()]
+    df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
+    for col in _TEXT_COLUMNS:
+        df[col] = df[col].astype("category")
+    df.attrs = {}
+    with atomic_path(processed / CONSOLIDATED, suffix=".parquet") as tmp:
+        df.to_parquet(tmp, index=False)
+    write_text(processed / (CONSOLIDATED + ".digest"), _files_digest(manifest))
+    return df
+
 
 def load(processed: Path | None = None, build_if_missing: bool = True) -> pd.DataFrame:
-    """All observations in the store as one tidy frame (cached per manifest state)."""
+    """All observations in the store as one tidy frame (cached per manifest state).
+
+    Text columns are categorical (the store has about a million rows; this keeps it small and
+    fast to read). Compare with ``==`` / ``isin`` as usual.
+    """
     processed = Path(processed or paths.processed_dir())
     mp = manifest_path(processed)
     if not mp.exists() and build_if_missing:
@@ -158,8 +183,15 @@ def load(processed: Path | None = None, build_if_missing: bool = True) -> pd.Dat
     if key in _CACHE:
         return _CACHE[key]
     manifest = json.loads(mp.read_text(encoding="utf-8"))
-    frames = [pd.read_parquet(processed / e["parquet"]) for e in manifest["files"].values()]
-    df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
+    digest_file = processed / (CONSOLIDATED + ".digest")
+    if (
+        (processed / CONSOLIDATED).exists()
+        and digest_file.exists()
+        and digest_file.read_text(encoding="utf-8") == _files_digest(manifest)
+    ):
+        df = pd.read_parquet(processed / CONSOLIDATED)
+    else:
+        df = _consolidate(processed, manifest)
     _CACHE.clear()
     _CACHE[key] = df
     return df
