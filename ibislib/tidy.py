@@ -80,6 +80,26 @@ FLAGS: dict[str, str] = {
     "|": "grundsätzliche Änderung innerhalb einer Reihe",
 }
 
+#: The 16 Länder and their 2-digit keys (for sources that name Länder without a code).
+LAENDER: dict[str, str] = {
+    "Schleswig-Holstein": "01",
+    "Hamburg": "02",
+    "Niedersachsen": "03",
+    "Bremen": "04",
+    "Nordrhein-Westfalen": "05",
+    "Hessen": "06",
+    "Rheinland-Pfalz": "07",
+    "Baden-Württemberg": "08",
+    "Bayern": "09",
+    "Saarland": "10",
+    "Berlin": "11",
+    "Brandenburg": "12",
+    "Mecklenburg-Vorpommern": "13",
+    "Sachsen": "14",
+    "Sachsen-Anhalt": "15",
+    "Thüringen": "16",
+}
+
 SEX_VALUES = {TOTAL, "männlich", "weiblich", "divers"}
 NATIONALITY_VALUES = {TOTAL, "deutsch", "ausländisch"}
 

@@ -28,6 +28,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import FormatError
+from ..tidy import LAENDER as _LAENDER
 from ..tidy import TOTAL, age_group, finish
 from . import read_text
 from .genesis_flat import (
@@ -44,24 +45,7 @@ FORMAT = "ba_csv"
 KIND = "observations"
 
 #: The 16 Länder and their 2-digit keys.
-LAENDER = {
-    "Schleswig-Holstein": "01",
-    "Hamburg": "02",
-    "Niedersachsen": "03",
-    "Bremen": "04",
-    "Nordrhein-Westfalen": "05",
-    "Hessen": "06",
-    "Rheinland-Pfalz": "07",
-    "Baden-Württemberg": "08",
-    "Bayern": "09",
-    "Saarland": "10",
-    "Berlin": "11",
-    "Brandenburg": "12",
-    "Mecklenburg-Vorpommern": "13",
-    "Sachsen": "14",
-    "Sachsen-Anhalt": "15",
-    "Thüringen": "16",
-}
+LAENDER = _LAENDER
 
 #: BA marks: '*' = anonymised (fewer than 3 cases or derivable), '-' = nothing.
 BA_SYMBOLS = SYMBOLS | {"*"}
@@ -96,7 +80,7 @@ def sniff(path: Path, head: str) -> bool:
 
 
 def _source(indicator: str) -> str:
-    return f"Statistik der Bundesagentur für Arbeit, {indicator}, eigene Berechnungen"
+    return f"Statistik der Bundesagentur für Arbeit, {indicator}"
 
 
 def read(path: Path) -> pd.DataFrame:

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import FormatError
-from ..tidy import FLAGS, REGION_RE, TOTAL, age_group, finish
+from ..tidy import FLAGS, LAENDER, REGION_RE, TOTAL, age_group, finish
 from . import read_text
 
 FORMAT = "genesis_table"
@@ -45,25 +45,7 @@ _TABLE_RE = re.compile(r"^\s*(?:GENESIS-)?Tabelle\s*:\s*(\S+)", re.IGNORECASE)
 _GENESIS_RE = re.compile(r"^\s*GENESIS-Tabelle\s*:", re.IGNORECASE)
 
 #: Regions GENESIS-Online tables name without a code (national and Länder tables).
-_REGION_NAMES = {
-    "Deutschland": "DG",
-    "Schleswig-Holstein": "01",
-    "Hamburg": "02",
-    "Niedersachsen": "03",
-    "Bremen": "04",
-    "Nordrhein-Westfalen": "05",
-    "Hessen": "06",
-    "Rheinland-Pfalz": "07",
-    "Baden-Württemberg": "08",
-    "Bayern": "09",
-    "Saarland": "10",
-    "Berlin": "11",
-    "Brandenburg": "12",
-    "Mecklenburg-Vorpommern": "13",
-    "Sachsen": "14",
-    "Sachsen-Anhalt": "15",
-    "Thüringen": "16",
-}
+_REGION_NAMES = {"Deutschland": "DG", **LAENDER}
 _STAND_RE = re.compile(r"^\s*Stand\s*:\s*(\d{1,2}\.\d{1,2}\.\d{4})")
 _CONTENT_UNIT_RE = re.compile(r"^(.*\S)\s*\(([^()]+)\)$")
 _REGION_RE = re.compile(REGION_RE)
