@@ -238,9 +238,7 @@ def comparison_figure(
     same = df["period"].nunique() == 1
     names = []
     for r in df.itertuples():
-        label = r.region_name
-        if r.level == "Kreis" and "kreis" not in label.lower():
-            label = f"Kreis {label}"
+        label = region_label(r.region, r.region_name, unit)
         if getattr(r, "kind", "") == "veröffentlicht":
             label += " (veröffentlicht)"
         names.append(label if same else f"{label}, {fmt.period(r.period)}")
@@ -404,6 +402,16 @@ def _category_label(v: str) -> str:
 # ----------------------------------------------------------------------------- tables
 
 
+def region_label(ags: str, name: str, unit) -> str:
+    """Column/bar label of a comparison region: 'Kreis Steinfurt'; a kreisfreie Stadt's own
+    Kreis row as 'München (Kreisebene)' so that it never collides with the unit's name."""
+    if ags == unit.ags or len(str(ags)) != 5:
+        return name
+    if name == unit.name:
+        return f"{name} (Kreisebene)"
+    return name if "kreis" in name.lower() else f"Kreis {name}"
+
+
 def overview_table(
     ids: list[str],
     unit,
@@ -428,8 +436,8 @@ def overview_table(
             "Kennzahl": f"{e.title} ({'%' if e.unit == 'Prozent' else e.unit})",
             "Stand": fmt.period(p),
         }
-        for _, r in df.iterrows():
-            row[r["region_name"]] = r["value"]
+        for r in df.itertuples():
+            row[region_label(r.region, r.region_name, unit)] = r.value
         rows.append((row, e.decimals))
         sources.append(source_of(iid, df))
     if not rows:
@@ -437,18 +445,13 @@ def overview_table(
         return False
     table = pd.DataFrame([r for r, _ in rows])
     # columns: the unit, then Kreis, Land, Bund (as in the comparison figures)
-    names = {}
+    labels = {}
     for iid in ids:
-        names.update(
-            dict(
-                zip(
-                    values(iid, regions, period)["region"],
-                    values(iid, regions, period)["region_name"],
-                    strict=True,
-                )
-            )
+        df = values(iid, regions, period)
+        labels.update(
+            {r.region: region_label(r.region, r.region_name, unit) for r in df.itertuples()}
         )
-    order = [names[a] for a in regions if a in names and names[a] in table.columns]
+    order = [labels[a] for a in regions if a in labels and labels[a] in table.columns]
     table = table[["Kennzahl", "Stand", *order, *[c for c in table.columns[2:] if c not in order]]]
     # decimals per cell differ by row; format to text here so counts stay whole numbers
     for col in table.columns[2:]:
@@ -757,10 +760,9 @@ def context_series_figure(
     first, last = sorted(common, key=_period_key)[0], sorted(common, key=_period_key)[-1]
     e = entry(indicator_id)
     pct = e.unit == "Prozent"
-    names = {r.region: r.region_name for r in df.drop_duplicates("region").itertuples()}
-    kreis = getattr(unit, "kreis", "")
-    if kreis in names and "kreis" not in names[kreis].lower():
-        df.loc[df["region"] == kreis, "region_name"] = f"Kreis {names[kreis]}"
+    df["region_name"] = [
+        region_label(a, n, unit) for a, n in zip(df["region"], df["region_name"], strict=True)
+    ]
     fig = charts.lines(
         df,
         "period",
