@@ -48,6 +48,7 @@ def fake_executor(input_nb: Path, output_nb: Path, parameters: dict, cwd: Path) 
         raise KeyError("bev_insgesamt")
     outputs = []
     shell = InteractiveShell.instance()
+    original = shell.display_pub.publish
     shell.display_pub.publish = lambda data, metadata=None, **kw: outputs.append(
         nbf.v4.new_output("display_data", data=data, metadata=metadata or {})
     )
@@ -73,6 +74,7 @@ def fake_executor(input_nb: Path, output_nb: Path, parameters: dict, cwd: Path) 
     nb.cells.append(cell)
     nbf.write(nb, str(output_nb))
     os.chdir(here)
+    shell.display_pub.publish = original  # other tests print through IPython's display
 
 
 def test_chapters_exclude_explorer_and_filter(nb_dir):
