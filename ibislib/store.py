@@ -18,7 +18,7 @@ from . import __version__, paths
 from .atomic import atomic_path, write_text
 from .errors import IbisError
 from .sources import kind_of, read, sniff_format
-from .tidy import COLUMNS
+from .tidy import COLUMNS, KEY
 
 #: Bump when a loader changes what it returns; every file is then re-read.
 LOADER_VERSION = f"{__version__}+1"
@@ -155,9 +155,42 @@ def _files_digest(manifest: dict) -> str:
     return hashlib.sha256(json.dumps([LOADER_VERSION, entries]).encode()).hexdigest()
 
 
+KREISFREI_NOTE = "Wert der kreisfreien Stadt auf Kreisebene"
+
+
+def _kreisfrei_aliases(df: pd.DataFrame, raw: Path | None) -> pd.DataFrame:
+    """Rows of kreisfreie Städte published under their Kreis code, copied to the Gemeinde AGS.
+
+    Gemeinde tables list a kreisfreie Stadt (München 09162) only at Kreis level, so the
+    Gemeinde 09162000 would otherwise look empty. Rows the Gemeinde already has are kept.
+    """
+    from .regions import registry
+
+    try:
+        reg = registry(raw) if raw else registry()
+        cities = {
+            k.ags: ms[0]
+            for k in reg.kreise()
+            if len(ms := reg.municipalities(kreis=k.ags)) == 1 and ms[0].ags == k.ags + "000"
+        }
+    except (IbisError, OSError):
+        return df.iloc[0:0]
+    rows = df[df["region"].isin(list(cities))].copy()
+    if rows.empty:
+        return rows
+    rows["region_name"] = rows["region"].map(lambda k: cities[k].name)
+    rows["region"] = rows["region"] + "000"
+    rows["note"] = rows["note"].where(rows["note"] == "", rows["note"] + "; ") + KREISFREI_NOTE
+    own = df[df["region"].isin(rows["region"].unique())][KEY]
+    merged = rows.merge(own.assign(_own=True), on=KEY, how="left")
+    return merged[merged["_own"].isna()].drop(columns="_own")
+
+
 def _consolidate(processed: Path, manifest: dict) -> pd.DataFrame:
     frames = [pd.read_parquet(processed / e["parquet"]) for e in manifest["files"].values()]
     df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
+    raw = Path(manifest["raw_dir"]) if manifest.get("raw_dir") else None
+    df = pd.concat([df, _kreisfrei_aliases(df, raw)], ignore_index=True)[COLUMNS]
     for col in _TEXT_COLUMNS:
         df[col] = df[col].astype("category")
     df.attrs = {}

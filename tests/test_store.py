@@ -70,3 +70,28 @@ def test_bad_file_is_reported_and_left_out(tmp_path: Path) -> None:
     assert list(res.errors) == ["bad.csv"] and "bad.csv" in res.errors["bad.csv"]
     assert res.built == ["good.csv"]
     assert not list((tmp_path / "processed").rglob("bad.csv*"))
+
+
+def test_kreisfreie_stadt_gets_its_kreis_level_rows(built) -> None:
+    _, processed, _ = built
+    df = store.load(processed)
+    sel = (
+        (df["measure"] == "svb_wohnort")
+        & (df["period"] == "2015-06-30")
+        & (df["nationality"] == "ausländisch")
+        & (df["sex"] == "insgesamt")
+    )
+    city = df[sel & (df["region"] == "05515000")]
+    kreis = df[sel & (df["region"] == "05515")]
+    assert len(city) == 1 and city["value"].iloc[0] == kreis["value"].iloc[0]
+    assert store.KREISFREI_NOTE in city["note"].iloc[0]
+    # a Gemeinde in a Landkreis is not touched, and the Zensus row of the city itself is kept once
+    assert (
+        not df[(df["region"] == "05566028")]["note"].astype(str).str.contains("kreisfreien").any()
+    )
+    zensus = df[
+        (df["region"] == "05515000")
+        & (df["period"] == "2022-05-15")
+        & (df["measure"] == "bevoelkerung")
+    ]
+    assert len(zensus) == 1 and zensus["note"].iloc[0] == ""
