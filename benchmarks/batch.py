@@ -229,5 +229,6 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(ROOT))
+    if not os.environ.get("IBIS_BENCH_SNAPSHOT"):  # in the snapshot, PYTHONPATH decides
+        sys.path.insert(0, str(ROOT))
     raise SystemExit(main())

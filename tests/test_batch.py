@@ -282,3 +282,11 @@ def test_dask_local_cluster(nbdir, tmp_path):
             assert (tmp_path / "out" / a / STAMP).is_file()
         res2 = batch(ags, tmp_path / "out", nbdir, scheduler=cluster.scheduler_address)
         assert res2.skipped == ags
+
+
+def test_selection_from_registry():
+    ags, invalid = municipalities_from(kreis="05566")
+    assert len(ags) == 24 and "05566028" in ags and invalid == {}
+    assert all(a.startswith("05566") and len(a) == 8 for a in ags)
+    with pytest.raises(Exception, match="genau eine Auswahl"):
+        municipalities_from(kreis="05566", land="05")

@@ -42,10 +42,7 @@ import os as _ibis_os, sys as _ibis_sys
 _ibis_os.chdir({cwd!r})
 if "matplotlib.pyplot" in _ibis_sys.modules:
     _ibis_sys.modules["matplotlib.pyplot"].close("all")
-_ibis_hook = getattr(_ibis_sys.modules.get("ibislib.figures"), "reset", None)
-if callable(_ibis_hook):
-    _ibis_hook()
-del _ibis_os, _ibis_sys, _ibis_hook
+del _ibis_os, _ibis_sys
 """
 
 
