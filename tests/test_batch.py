@@ -109,6 +109,14 @@ def test_warm_kernel_resets_namespace_and_recovers(tmp_path):
                 )
             k.execute(nb, tmp_path / "d.ipynb", {**params, "municipality": MINDEN}, tmp_path)
             assert k.starts == 2  # replaced after the failure
+            k.runs_since_start = 3
+            k.recycle(restart_every=5)
+            assert k.alive  # below K: kept
+            k.runs_since_start = 5
+            k.recycle(restart_every=5)
+            assert not k.alive  # every K municipalities a new kernel
+            k.execute(nb, tmp_path / "e.ipynb", {**params, "municipality": MINDEN}, tmp_path)
+            assert k.starts == 3
     finally:
         del os.environ["IBIS_TEST_FAIL"]
     out = nbformat.read(tmp_path / "b.ipynb", as_version=4)
