@@ -137,22 +137,14 @@ def grouped_bar(
     for i, g in enumerate(groups):
         vals = wide[g].astype(float).to_numpy()
         offset = (i - (n_g - 1) / 2) * bar_w
-        if horizontal:
-            cont = ax.barh(
-                pos + offset,
-                np.nan_to_num(vals),
-                height=bar_w * 0.92,
-                color=PALETTE[i % len(PALETTE)],
-                label=str(g),
-            )
-        else:
-            cont = ax.bar(
-                pos + offset,
-                np.nan_to_num(vals),
-                width=bar_w * 0.92,
-                color=PALETTE[i % len(PALETTE)],
-                label=str(g),
-            )
+        draw, thickness = (ax.barh, "height") if horizontal else (ax.bar, "width")
+        cont = draw(
+            pos + offset,
+            np.nan_to_num(vals),
+            color=PALETTE[i % len(PALETTE)],
+            label=str(g),
+            **{thickness: bar_w * 0.92},
+        )
         ax.bar_label(
             cont, labels=[_label(v, decimals, suffix) for v in vals], padding=2, fontsize=6.5
         )
