@@ -16,15 +16,21 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-store_app = typer.Typer(help="Datenspeicher (data/processed) aufbauen und ansehen.", no_args_is_help=True)
-regions_app = typer.Typer(help="Gebietseinheiten (AGS, Namen, Kreise, Länder).", no_args_is_help=True)
+store_app = typer.Typer(
+    help="Datenspeicher (data/processed) aufbauen und ansehen.", no_args_is_help=True
+)
+regions_app = typer.Typer(
+    help="Gebietseinheiten (AGS, Namen, Kreise, Länder).", no_args_is_help=True
+)
 app.add_typer(store_app, name="store")
 app.add_typer(regions_app, name="regions")
 
 
 @app.command("read")
 def read_cmd(
-    path: Annotated[Path, typer.Argument(help="Datei (GENESIS-CSV/-JSON, BA-Export, Lieferung, Umfrage …)")],
+    path: Annotated[
+        Path, typer.Argument(help="Datei (GENESIS-CSV/-JSON, BA-Export, Lieferung, Umfrage …)")
+    ],
     format: Annotated[str, typer.Option("--format", help="Ausgabe: csv oder parquet")] = "csv",
     input_format: Annotated[
         str | None, typer.Option("--input-format", help="Eingabeformat erzwingen (sonst erkannt)")
@@ -51,7 +57,9 @@ def read_cmd(
         with atomic_path(out) as tmp:
             df.to_parquet(tmp, index=False)
     else:
-        raise IbisError(f"Unbekanntes Ausgabeformat '{format}'", hint="Möglich sind csv und parquet.")
+        raise IbisError(
+            f"Unbekanntes Ausgabeformat '{format}'", hint="Möglich sind csv und parquet."
+        )
 
 
 @store_app.command("build")
@@ -81,7 +89,11 @@ def store_info() -> None:
     df = store.load()
     summary = (
         df.groupby(["table", "measure"], observed=True)
-        .agg(regionen=("region", "nunique"), zeitraeume=("period", "nunique"), zeilen=("value", "size"))
+        .agg(
+            regionen=("region", "nunique"),
+            zeitraeume=("period", "nunique"),
+            zeilen=("value", "size"),
+        )
         .reset_index()
     )
     typer.echo(summary.to_string(index=False))
@@ -141,7 +153,9 @@ def report_cmd(
 
 @app.command("batch")
 def batch_cmd(
-    kreis: Annotated[str | None, typer.Option("--kreis", help="Alle Gemeinden eines Kreises")] = None,
+    kreis: Annotated[
+        str | None, typer.Option("--kreis", help="Alle Gemeinden eines Kreises")
+    ] = None,
     land: Annotated[str | None, typer.Option("--land", help="Alle Gemeinden eines Landes")] = None,
     municipalities: Annotated[
         Path | None, typer.Option("--municipalities", help="Datei mit einem AGS je Zeile")

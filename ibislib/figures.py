@@ -56,7 +56,9 @@ def new_figure(width: float = TEXT_WIDTH, height: float = 7 * CM):
     return plt.subplots(figsize=(width, height), constrained_layout=True)
 
 
-def save(fig, stem: str | Path, formats: tuple[str, ...] = ("png", "svg", "pdf")) -> dict[str, Path]:
+def save(
+    fig, stem: str | Path, formats: tuple[str, ...] = ("png", "svg", "pdf")
+) -> dict[str, Path]:
     """Save `fig` atomically as stem.png (300 dpi), stem.svg and stem.pdf; return the paths."""
     stem = Path(stem)
     out = {}

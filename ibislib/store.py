@@ -24,8 +24,26 @@ from .tidy import COLUMNS, KEY
 LOADER_VERSION = f"{__version__}+1"
 
 #: Files under data/raw/ that are documentation, codebooks or geometry, not observations.
-SKIP_SUFFIXES = {".md", ".txt.license", ".yml", ".yaml", ".prj", ".cpg", ".shp", ".shx", ".dbf", ".pdf", ".R"}
-SKIP_NAMES = {"README", "LICENSE", "SOURCES", "quellenvermerk_datenlizenz_deutschland.txt", "aktualitaet.txt"}
+SKIP_SUFFIXES = {
+    ".md",
+    ".txt.license",
+    ".yml",
+    ".yaml",
+    ".prj",
+    ".cpg",
+    ".shp",
+    ".shx",
+    ".dbf",
+    ".pdf",
+    ".R",
+}
+SKIP_NAMES = {
+    "README",
+    "LICENSE",
+    "SOURCES",
+    "quellenvermerk_datenlizenz_deutschland.txt",
+    "aktualitaet.txt",
+}
 
 
 def sha256(path: Path) -> str:

@@ -199,7 +199,9 @@ def validate(df: pd.DataFrame, path: str | None = None) -> pd.DataFrame:
     if dup.any():
         raise ValidationError(
             f"{int(dup.sum())} Zeilen mit doppeltem Schlüssel (Region, Zeitraum, Merkmal, Gliederung), z. B. "
-            + _examples(df[dup], ["region", "period", "measure", "sex", "nationality", "age_group"]),
+            + _examples(
+                df[dup], ["region", "period", "measure", "sex", "nationality", "age_group"]
+            ),
             path=path,
             hint="Jede Zahl darf nur einmal vorkommen; bitte Dubletten entfernen.",
         )
@@ -216,7 +218,8 @@ def validate(df: pd.DataFrame, path: str | None = None) -> pd.DataFrame:
     unflagged = df["value"].isna() & (df["flag"] == "")
     if unflagged.any():
         raise ValidationError(
-            "Fehlender Wert ohne Zeichen: " + _examples(df[unflagged], ["region", "period", "measure"]),
+            "Fehlender Wert ohne Zeichen: "
+            + _examples(df[unflagged], ["region", "period", "measure"]),
             path=path,
             hint="Ein fehlender Wert braucht ein Zeichen ('.', '-', 'x', '/').",
         )

@@ -19,7 +19,9 @@ def _split(spec: str) -> tuple[str, str]:
 
 def test_environment_yml_matches_pyproject() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    wanted = dict(_split(s) for s in project["dependencies"] + project["optional-dependencies"]["dev"])
+    wanted = dict(
+        _split(s) for s in project["dependencies"] + project["optional-dependencies"]["dev"]
+    )
     env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
     listed: dict[str, str] = {}
     for dep in env["dependencies"]:

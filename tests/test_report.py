@@ -44,7 +44,11 @@ def minden(tmp_path_factory) -> ReportResult:
     out = tmp_path_factory.mktemp("report") / "minden"
     with WarmKernel() as kernel:
         return build_report(
-            "Minden", formats=("html", "pdf", "docx"), out=out, progress=False, executor=kernel.execute
+            "Minden",
+            formats=("html", "pdf", "docx"),
+            out=out,
+            progress=False,
+            executor=kernel.execute,
         )
 
 

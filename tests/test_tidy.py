@@ -18,7 +18,13 @@ def _frame(rows: list[dict]) -> pd.DataFrame:
 def _ok_rows() -> list[dict]:
     return [
         {"region": "05566028", "period": "2022-09-30", "measure": "bevoelkerung", "value": 53363.0},
-        {"region": "05566028", "period": "2022-09-30", "measure": "bevoelkerung", "nationality": "ausländisch", "value": 5263.0},
+        {
+            "region": "05566028",
+            "period": "2022-09-30",
+            "measure": "bevoelkerung",
+            "nationality": "ausländisch",
+            "value": 5263.0,
+        },
     ]
 
 
@@ -70,8 +76,20 @@ def test_part_larger_than_total_rejected() -> None:
 def test_sum_of_parts_larger_than_total_rejected() -> None:
     rows = [
         {"region": "05", "period": "2015", "measure": "arbeitslose", "value": 10.0},
-        {"region": "05", "period": "2015", "measure": "arbeitslose", "sex": "männlich", "value": 6.0},
-        {"region": "05", "period": "2015", "measure": "arbeitslose", "sex": "weiblich", "value": 6.0},
+        {
+            "region": "05",
+            "period": "2015",
+            "measure": "arbeitslose",
+            "sex": "männlich",
+            "value": 6.0,
+        },
+        {
+            "region": "05",
+            "period": "2015",
+            "measure": "arbeitslose",
+            "sex": "weiblich",
+            "value": 6.0,
+        },
     ]
     with pytest.raises(ValidationError, match="sex"):
         tidy.validate(_frame(rows))
