@@ -29,6 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from ibislib import fmt  # noqa: E402
 from ibislib import store as store_mod  # noqa: E402
 from ibislib.indicators import (  # noqa: E402
     catalog,
@@ -81,8 +82,8 @@ def main() -> int:
     units = sorted(store["region"].unique())
     gemeinden = [u for u in units if len(u) == 8]
     print(
-        f"Datenspeicher: {len(store):,} Beobachtungen, {len(units):,} Gebietseinheiten "
-        f"({len(gemeinden):,} Gemeinden), {store['period'].nunique()} Zeiträume; geladen in {load_s:.2f} s"
+        f"Datenspeicher: {fmt.number(len(store))} Beobachtungen, {fmt.number(len(units))} Gebietseinheiten "
+        f"({fmt.number(len(gemeinden))} Gemeinden), {store['period'].nunique()} Zeiträume; geladen in {fmt.number(load_s, 2)} s"
     )
     print(f"Katalog: {len(catalog())} Indikatoren; Rechner: {os.cpu_count()} Kerne\n")
 
@@ -134,11 +135,13 @@ def main() -> int:
         f"{loop_cpu:7.2f} s   ({per_unit * 1000:.0f} ms je Einheit)"
     )
     print(
-        f"{f'Basislinie hochgerechnet auf {len(units):,} Einheiten':52s} {loop_all_s:7.0f} s "
+        f"{f'Basislinie hochgerechnet auf {fmt.number(len(units))} Einheiten':52s} {loop_all_s:7.0f} s "
         f"{loop_cpu / len(sample) * len(units):7.0f} s   (Schätzung, nicht gemessen)"
     )
-    print(f"\nVerhältnis Schleife (hochgerechnet) / vektorisiert: {loop_all_s / vec_s:,.0f}×")
-    print(f"Ergebnis: {n_rows:,} Zeilen, davon {n_values:,} mit Wert")
+    print(
+        f"\nVerhältnis Schleife (hochgerechnet) / vektorisiert: {fmt.number(loop_all_s / vec_s)}×"
+    )
+    print(f"Ergebnis: {fmt.number(n_rows)} Zeilen, davon {fmt.number(n_values)} mit Wert")
     print(
         f"Maximaler Arbeitsspeicher (ru_maxrss, Laden + Index + Katalog): {rss_mib:.0f} MiB "
         f"(davon nach dem Laden des Speichers: {rss_load_mib:.0f} MiB)"
