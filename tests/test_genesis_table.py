@@ -445,3 +445,10 @@ def test_trailing_semicolon_on_every_line(tmp_path):
     df = ibislib.read(write(tmp_path, body))
     assert len(df) == 2
     assert one(df, region="DG", period="2015-12-31")["value"] == 5
+
+
+def test_zensus_break_footnote_becomes_the_row_note() -> None:
+    """Figures spanning 2011 must be able to say that the series breaks there."""
+    df = ibislib.read(RAW / "12411-01-01-5_00.csv")
+    assert set(df["note"]) == {"ab dem Berichtsjahr 2011: nach dem Zensus 2011"}
+    assert set(ibislib.read(RAW / "13111-02-02-5_00.csv")["note"]) == {""}

@@ -955,7 +955,26 @@ def read(path: str | Path) -> pd.DataFrame:
     unknown = set(out["flag"].unique()) - set(FLAGS)
     if unknown:  # pragma: no cover - _parse_other only yields known flags
         raise FormatError(f"Unbekanntes Zeichen {sorted(unknown)}", path=path)
-    return finish(out, source=meta.source, table=meta.table or path.stem, note="")
+    return finish(
+        out, source=meta.source, table=meta.table or path.stem, note=series_break(meta.footnotes)
+    )
+
+
+def series_break(footnotes: list[str]) -> str:
+    """The table-wide footnote on a break in the series (Zensus basis), as one short line.
+
+    E.g. 'ab dem Berichtsjahr 2011: nach dem Zensus 2011' – figures spanning that year need it.
+    Land-specific footnotes stay in :func:`metadata`.
+    """
+    for block in footnotes:
+        head, _, body = block.partition("\n")
+        if not re.match(r'^zu\s+"gesamte[r]?\s+Tabelle"', head.strip()):
+            continue
+        first = re.split(r"\n\s*\n", body.strip())[0]
+        line = " ".join(first.split())
+        if "Zensus" in line:
+            return line
+    return ""
 
 
 def _regions(
