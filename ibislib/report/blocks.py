@@ -243,14 +243,12 @@ def comparison_figure(
             label += " (veröffentlicht)"
         names.append(label if same else f"{label}, {fmt.period(r.period)}")
     df = df.assign(label=names)
-    pct = e.unit == "Prozent"
     fig = charts.comparison(
         df,
         "label",
         "value",
         unit_name=names[0],
-        decimals=e.decimals if pct else 0,
-        suffix=" %" if pct else "",
+        **number_style(e),
     )
     when = fmt.period(df["period"].iloc[0]) if same else "jeweils neuester verfügbarer Stand"
     publish.figure(
@@ -266,6 +264,12 @@ def period_range(first: str, last: str) -> str:
     """'2008-12-31', '2015-12-31' -> '2008–2015'; other periods as dates ('30.06.2015')."""
     a, b = charts.period_labels([first, last])
     return f"{a}–{b}"
+
+
+def number_style(e) -> dict:
+    """Chart number style of an indicator: its decimals and ' %' for shares, whole numbers otherwise."""
+    pct = e.unit == "Prozent"
+    return {"decimals": e.decimals if pct else 0, "suffix": " %" if pct else ""}
 
 
 def notes_in_range(df: pd.DataFrame, first: str, last: str) -> str:
@@ -319,15 +323,13 @@ def series_figure(
     last = sorted(periods, key=_period_key)[-1]
     order = {a: i for i, a in enumerate(regions)}
     df = df.assign(_o=df["region"].map(order)).sort_values(["_o", "period"])
-    pct = e.unit == "Prozent"
     fig = charts.lines(
         df,
         "period",
         "value",
         "region_name",
         index_base=first if index else None,
-        decimals=e.decimals if pct else 0,
-        suffix=" %" if pct else "",
+        **number_style(e),
         highlight=own.iloc[0]["region_name"],
     )
     default = f"{e.title} {period_range(first, last)}" + (
@@ -759,7 +761,6 @@ def context_series_figure(
     df = df[df["period"].isin(common)].copy()
     first, last = sorted(common, key=_period_key)[0], sorted(common, key=_period_key)[-1]
     e = entry(indicator_id)
-    pct = e.unit == "Prozent"
     df["region_name"] = [
         region_label(a, n, unit) for a, n in zip(df["region"], df["region_name"], strict=True)
     ]
@@ -768,8 +769,7 @@ def context_series_figure(
         "period",
         "value",
         "region_name",
-        decimals=e.decimals if pct else 0,
-        suffix=" %" if pct else "",
+        **number_style(e),
     )
     publish.figure(
         fig,

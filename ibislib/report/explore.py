@@ -36,15 +36,13 @@ def _draw(
     if sentence:
         display(Markdown(sentence))
     df = blocks.values(iid, list(dict.fromkeys(regions)), period)
-    pct = e.unit == "Prozent"
     if len(df) > 1:
         order = {a: i for i, a in enumerate(regions)}
         df = df.assign(_o=df["region"].map(order)).sort_values("_o")
         fig = charts.comparison(
             df,
             unit_name=unit.name,
-            decimals=e.decimals if pct else 0,
-            suffix=" %" if pct else "",
+            **blocks.number_style(e),
             title=f"{e.title}, {fmt.period(period)}",
         )
         display(fig)
@@ -56,8 +54,7 @@ def _draw(
             "period",
             "value",
             "region_name",
-            decimals=e.decimals if pct else 0,
-            suffix=" %" if pct else "",
+            **blocks.number_style(e),
             highlight=unit.name,
             title=e.title,
         )
