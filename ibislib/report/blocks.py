@@ -145,7 +145,7 @@ def breakdown_sentences(
     period = period or latest_period(df)
     df = df[df["period"] == period]
     if dim == "school_type":
-        df = df.iloc[sorted(range(len(df)), key=lambda i: _school_key(df[dim].iloc[i]))]
+        df = df.iloc[sorted(range(len(df)), key=lambda i: school_key(df[dim].iloc[i]))]
     sentences = []
     for v in list(df[dim])[:limit]:
         s = text.lesehilfe(indicator_id, unit.ags, period, **{dim: v})
@@ -505,25 +505,30 @@ def ensure(shown: list[bool] | bool, indicator_id: str, unit) -> bool:
 
 # ----------------------------------------------------------------------------- special sections
 
+#: Intended order of school types; each entry is a stem that the singular and the plural label
+#: share ("Gymnasi" for Gymnasium and Gymnasien, "Gesamtschul" also for "Integrierte Gesamtschulen").
 SCHOOL_ORDER = [
-    "Grundschule",
-    "Hauptschule",
-    "Realschule",
-    "Sekundarschule",
-    "Gemeinschaftsschule",
-    "Gesamtschule",
-    "Gymnasium",
-    "Förderschule",
-    "Freie Waldorfschule",
+    "Grundschul",
+    "Hauptschul",
+    "Realschul",
+    "Sekundarschul",
+    "Gemeinschaftsschul",
+    "Gesamtschul",
+    "Gymnasi",
+    "Förderschul",
+    "Waldorfschul",
     "Weiterbildungskolleg",
 ]
 
 
-def _school_key(s: str) -> int:
-    for i, name in enumerate(SCHOOL_ORDER):
-        if str(s).lower().startswith(name.lower()):
-            return i
-    return len(SCHOOL_ORDER)
+def school_key(label: str) -> tuple[int, str]:
+    """Sort key for school types: the intended order, then the label itself, so that types not
+    in the list (and labels of equal rank) come out in the same order on every run."""
+    low = str(label).lower()
+    for i, stem in enumerate(SCHOOL_ORDER):
+        if stem.lower() in low:
+            return i, str(label)
+    return len(SCHOOL_ORDER), str(label)
 
 
 def top_districts(indicator_id: str, unit, period: str | None = None, n: int = 4) -> bool:
@@ -586,7 +591,7 @@ def pupils(unit, period: str | None = None) -> pd.DataFrame:
     if period is None:
         period = latest_period(pd.concat([ausl, zwg]))
     ausl, zwg, ri = (d[d["period"] == period] for d in (ausl, zwg, ri))
-    types = sorted(set(ausl["school_type"]) | set(zwg["school_type"]), key=_school_key)
+    types = sorted(set(ausl["school_type"]) | set(zwg["school_type"]), key=school_key)
     out = pd.DataFrame({"Schulform": types})
     a = ausl.set_index("school_type")
     z = zwg.set_index("school_type")
