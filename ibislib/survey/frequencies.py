@@ -83,6 +83,20 @@ def suppress(
     return full
 
 
+def hidden(counts, min_cell: int = MIN_CELL, adds_up: bool = True) -> list[bool]:
+    """Which of several counts to hide: primary (0 < k < min_cell) and, when the counts add up
+    to a total the reader knows (`adds_up`), secondary suppression as in :func:`suppress`."""
+    s = pd.Series([int(k) for k in counts], dtype="int64")
+    if not adds_up:
+        return ((s > 0) & (s < min_cell)).tolist()
+    return suppress(s.to_frame(TOTAL), min_cell)[TOTAL].tolist()
+
+
+def count_text(k: int, is_hidden: bool) -> str:
+    """'1.234', or '•' for a suppressed count."""
+    return SUPPRESSED if is_hidden else fmt.number(k)
+
+
 def frequencies(
     df: pd.DataFrame,
     item: str,
