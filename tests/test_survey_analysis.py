@@ -203,7 +203,9 @@ def test_language_sentence_hides_small_counts():
     assert "Deutsch 300" in text and "Englisch 41" in text
     assert "Französisch 3" not in text and "Leichte Sprache 6" not in text  # 6 guards the 3
     assert "Leichte Sprache und Französisch (aus Datenschutzgründen" in text
-    assert language_text(pd.Series(["*x*"] * 9)) == "\\*x\\* 9"  # a code from data: Markdown-escaped
+    assert (
+        language_text(pd.Series(["*x*"] * 9)) == "\\*x\\* 9"
+    )  # a code from data: Markdown-escaped
 
 
 def test_institution_ratings_are_suppressed():
