@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 IBB = ROOT / "data" / "raw" / "ibbenbueren" / "lieferung_2022.csv"
 SCRIPT = "<script>alert('x')</script>"
 FORMULA = '=HYPERLINK("http://evil.example/","klick")'
+MARKDOWN = "*Püssel*büren [mehr](http://evil.example)"
 
 
 @pytest.fixture
@@ -113,13 +114,15 @@ def hostile_delivery(tmp_path) -> pd.DataFrame:
 
     text = IBB.read_text(encoding="utf-8")
     assert ";Innenstadt;" in text and ";Laggenbeck;" in text
-    text = text.replace(";Innenstadt;", f";{SCRIPT};").replace(
-        ";Laggenbeck;", ';"' + FORMULA.replace('"', '""') + '";'
+    text = (
+        text.replace(";Innenstadt;", f";{SCRIPT};")
+        .replace(";Laggenbeck;", ';"' + FORMULA.replace('"', '""') + '";')
+        .replace(";Püsselbüren;", f";{MARKDOWN};")
     )
     path = tmp_path / "lieferung_2022.csv"
     path.write_text(text, encoding="utf-8")
     df = read(path)
-    assert {SCRIPT, FORMULA} <= set(df["district"])
+    assert {SCRIPT, FORMULA, MARKDOWN} <= set(df["district"])
     return df
 
 
@@ -149,6 +152,8 @@ def test_hostile_district_names_from_a_delivery(hostile_delivery, published, mon
         "&lt;script&gt;alert('x')&lt;/script&gt;" in html
     )
     assert "=HYPERLINK(" in html
+    assert "*Püssel*büren [mehr](http://evil.example)" in html  # Markdown from data: as typed
+    assert "<em>Püssel</em>" not in html
     for svg in tmp_path.glob("*.svg"):
         assert "<script" not in svg.read_text(encoding="utf-8")
     # DOCX from the same HTML (pandoc, as the report does): text runs, no field, no link
