@@ -205,13 +205,17 @@ def format_frame(df: pd.DataFrame, decimals: dict | int | None = None) -> pd.Dat
     return out
 
 
-_GERMAN_NUMBER = re.compile(r"^[+-]?\d{1,3}(\.\d{3})*(,\d+)?(\u202f%)?$|^–$")
+_GERMAN_NUMBER = re.compile(r"^[+-]?\d{1,3}(\.\d{3})*(,\d+)?(\u202f%)?$|^[–•]$")
 
 
 def _looks_numeric(col: pd.Series) -> bool:
-    """Text columns already formatted as German numbers ('53.363', '9,9', '–') align right."""
+    """Text columns already formatted as German numbers ('53.363', '9,9', '–', '•' for a
+    suppressed count) align right."""
     vals = col.astype(str)
-    return bool(len(vals)) and vals.str.match(_GERMAN_NUMBER).all() and (vals != "–").any()
+    vals = vals[vals != ""]  # an empty cell (no percent for 'keine Angabe') does not decide
+    return (
+        bool(len(vals)) and vals.str.match(_GERMAN_NUMBER).all() and (~vals.isin(["–", "•"])).any()
+    )
 
 
 def table_html(df: pd.DataFrame, decimals: dict | int | None = None) -> str:

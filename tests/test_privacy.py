@@ -32,7 +32,7 @@ RAW = ROOT / "data" / "raw"
 MIN_ANSWER = 12
 #: Headers of count columns in survey and workshop tables.
 COUNT_HEADER = re.compile(
-    r"Anzahl|Personen|Punkte|Angebote|Teilnehmende|Befragte|keine Angabe|\(n\)", re.I
+    r"Anzahl|Personen|Punkte|Angebote|Teilnehmende|Befragte|keine Angabe|\(n\)|^n$", re.I
 )
 #: Chapters whose tables are survey or workshop tables (notebook stems start with these).
 SURVEY_CHAPTERS = ("05", "06")

@@ -21,12 +21,12 @@ def rating_table(df: pd.DataFrame, book: Codebook, items: list[str]) -> pd.DataF
         row = {"Frage": book.items[it].question()}
         for cat in tab.index:
             row[cat] = count_text(tab.loc[cat].iloc[0], bool(mask.loc[cat].iloc[0]))
-        row["Institutionen (n)"] = fmt.number(len(df))
+        row["n"] = fmt.number(len(df))
         rows.append(row)
     out = pd.DataFrame(rows)
     # 'keine Angabe' after the scale, then n
-    cols = [c for c in out.columns if c not in (NO_ANSWER, "Institutionen (n)")]
-    return out[[*cols, NO_ANSWER, "Institutionen (n)"]]
+    cols = [c for c in out.columns if c not in (NO_ANSWER, "n")]
+    return out[[*cols, NO_ANSWER, "n"]]
 
 
 def share_text(df: pd.DataFrame, item: str, categories: list[str]) -> str | None:
