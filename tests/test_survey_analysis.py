@@ -195,6 +195,15 @@ def test_hidden_counts_primary_and_secondary():
     assert fq.hidden([7, 3, 9], adds_up=False) == [False, True, False]
 
 
+def test_small_groups_hide_their_size():
+    df = pd.DataFrame({"g": ["a"] * 3 + ["b"] * 30 + ["c"] * 20, "x": ["ja"] * 53})
+    df["x"] = pd.Categorical(df["x"], categories=["ja", "nein"])
+    shown = fq.display_table(fq.frequencies(df, "x", "g")).set_index("Antwort")
+    n = shown.loc["Befragte insgesamt"]
+    assert n["a: Anzahl"] == fq.SUPPRESSED and n["c: Anzahl"] == fq.SUPPRESSED  # 20 guards 3
+    assert n["b: Anzahl"] == "30" and n["insgesamt: Anzahl"] == "53"
+
+
 def test_language_sentence_hides_small_counts():
     from ibislib.survey.chapter import language_text
 
