@@ -35,7 +35,6 @@ across the whole report and builds the lists of figures, tables and sources from
 from __future__ import annotations
 
 import base64
-import html
 import os
 import re
 from dataclasses import dataclass, field
@@ -45,6 +44,7 @@ import pandas as pd
 
 from . import fmt, paths
 from .atomic import atomic_path
+from .escape import html_text, markdown_html, xlsx_text_cells
 
 #: Key under which published outputs carry their metadata in the notebook.
 META_KEY = "ibis"
@@ -166,11 +166,11 @@ def figure(fig, *, name: str, caption: str, source: str) -> None:
     width_cm = fig.get_figwidth() * 2.54
     body = (
         f'<figure class="ibis-figure" id="abb-{stem}">'
-        f'<img src="data:image/png;base64,{png}" alt="{html.escape(caption)}" '
+        f'<img src="data:image/png;base64,{png}" alt="{html_text(caption)}" '
         f'style="width:{width_cm:.1f}cm;max-width:100%">'
         f'<figcaption><span class="ibis-label">Abbildung {_STATE.n_figures}:</span> '
-        f"{html.escape(caption)}</figcaption>"
-        f'<p class="ibis-source">{html.escape(source_line(source))}</p></figure>'
+        f"{html_text(caption)}</figcaption>"
+        f'<p class="ibis-source">{html_text(source_line(source))}</p></figure>'
     )
     meta = {
         "kind": "figure",
@@ -205,13 +205,17 @@ def format_frame(df: pd.DataFrame, decimals: dict | int | None = None) -> pd.Dat
     return out
 
 
-_GERMAN_NUMBER = re.compile(r"^[+-]?\d{1,3}(\.\d{3})*(,\d+)?(\u202f%)?$|^–$")
+_GERMAN_NUMBER = re.compile(r"^[+-]?\d{1,3}(\.\d{3})*(,\d+)?(\u202f%)?$|^[–•]$")
 
 
 def _looks_numeric(col: pd.Series) -> bool:
-    """Text columns already formatted as German numbers ('53.363', '9,9', '–') align right."""
+    """Text columns already formatted as German numbers ('53.363', '9,9', '–', '•' for a
+    suppressed count) align right."""
     vals = col.astype(str)
-    return bool(len(vals)) and vals.str.match(_GERMAN_NUMBER).all() and (vals != "–").any()
+    vals = vals[vals != ""]  # an empty cell (no percent for 'keine Angabe') does not decide
+    return (
+        bool(len(vals)) and vals.str.match(_GERMAN_NUMBER).all() and (~vals.isin(["–", "•"])).any()
+    )
 
 
 def table_html(df: pd.DataFrame, decimals: dict | int | None = None) -> str:
@@ -225,13 +229,13 @@ def table_html(df: pd.DataFrame, decimals: dict | int | None = None) -> str:
         for c in df.columns
     ]
     head = "".join(
-        f'<th class="{"num" if n else "txt"}">{html.escape(str(c))}</th>'
+        f'<th class="{"num" if n else "txt"}">{html_text(str(c))}</th>'
         for c, n in zip(df.columns, numeric, strict=True)
     )
     rows = []
     for rec in shown.itertuples(index=False):
         cells = "".join(
-            f'<td class="{"num" if n else "txt"}">{html.escape(str(v))}</td>'
+            f'<td class="{"num" if n else "txt"}">{html_text(str(v))}</td>'
             for v, n in zip(rec, numeric, strict=True)
         )
         rows.append(f"<tr>{cells}</tr>")
@@ -247,6 +251,7 @@ def _write_xlsx(df: pd.DataFrame, target: Path, caption: str, source: str) -> No
             ws = xw.sheets["Tabelle"]
             ws.cell(row=1, column=1, value=caption)
             ws.cell(row=len(df) + 5, column=1, value=source_line(source))
+            xlsx_text_cells(ws)  # a district '=HYPERLINK(…)' stays text, never a formula
 
 
 def table(
@@ -266,8 +271,8 @@ def table(
     body = (
         f'<div class="ibis-table" id="tab-{stem}">'
         f'<p class="ibis-caption"><span class="ibis-label">Tabelle {_STATE.n_tables}:</span> '
-        f"{html.escape(caption)}</p>{inner}"
-        f'<p class="ibis-source">{html.escape(source_line(source))}</p></div>'
+        f"{html_text(caption)}</p>{inner}"
+        f'<p class="ibis-source">{html_text(source_line(source))}</p></div>'
     )
     meta = {
         "kind": "table",
@@ -281,24 +286,28 @@ def table(
 
 
 def markdown_to_html(markdown: str) -> str:
-    import mistune
-
-    return mistune.html(markdown)
+    """Markdown -> HTML for the report: raw HTML is escaped, links and images are not made
+    (sentences carry names and districts from data; see :mod:`ibislib.escape`)."""
+    return markdown_html(markdown)
 
 
 def text(markdown: str) -> None:
-    """Generated German prose (Markdown; headings allowed) for the report."""
+    """Generated German prose (Markdown; headings allowed) for the report.
+
+    Raw HTML in `markdown` is shown as text, never rendered; values from data inserted into
+    the sentence should go through :func:`ibislib.escape.markdown_text` so they show as typed."""
     if not markdown or not markdown.strip():
         return
     # the gender star (Ausländer*innen) is text, not Markdown emphasis
     markdown = re.sub(r"(?<=\w)\*(?=\w)", r"\\*", markdown)
     body = markdown_to_html(markdown)
-    _display({"text/markdown": markdown, "text/html": body}, {"kind": "text", "html": body})
+    # no text/markdown in the notebook: a viewer would render raw HTML in it
+    _display({"text/plain": markdown, "text/html": body}, {"kind": "text", "html": body})
 
 
 def note(sentence: str) -> None:
     """A 'keine Daten' sentence, shown as a visible note."""
-    body = f'<p class="ibis-note">{html.escape(sentence)}</p>'
+    body = f'<p class="ibis-note">{html_text(sentence)}</p>'
     _display(
         {"text/html": body, "text/plain": sentence},
         {"kind": "note", "html": body, "text": sentence},

@@ -2,6 +2,8 @@
 
 All numbers are formatted by :mod:`ibislib.fmt` (no OS locale): 53.363; 9,9 %; 0,65 %;
 30.09.2022. Every function returns None (or a "no data" sentence) rather than inventing a value.
+The sentences are Markdown prose for the report: names, districts and categories from data are
+inserted through :func:`ibislib.escape.markdown_text`, so they show as typed.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import string
 import pandas as pd
 
 from . import fmt
+from .escape import markdown_text as md
 from .tidy import DIMENSIONS, TOTAL
 
 _LEVEL_NOUN = {"Kreis": "Kreiswert", "Land": "Landeswert", "Deutschland": "Bundeswert"}
@@ -114,16 +117,17 @@ def fill(template: str, row: pd.Series | dict, ind=None) -> str:
     }
     if uses_counts and pd.isna(row["numerator"]):
         return (
-            f"{ind.subject} {in_region(row['region_name'])} lag {zeit(row['period'], capital=False)} "
+            f"{ind.subject} {md(in_region(row['region_name']))} lag {zeit(row['period'], capital=False)} "
             f"bei {format_value(row, ind)} (veröffentlichter Wert)."
         )
     labels = {d: row.get(d, TOTAL) for d in DIMENSIONS}
     labels["age_group"] = age_label(labels["age_group"])
     labels["category"] = category_label(labels["category"])
+    labels = {d: md(v) for d, v in labels.items()}  # a district '*x*' or '<b>' stays text
     values = {
         "title": ind.title,
-        "region_name": row["region_name"],
-        "in_region": in_region(row["region_name"]),
+        "region_name": md(row["region_name"]),
+        "in_region": md(in_region(row["region_name"])),
         "period": fmt.period(row["period"]),
         "zeit": zeit(row["period"]),
         "zeit_klein": zeit(row["period"], capital=False),
@@ -241,4 +245,4 @@ def no_data(topic: str, region_name: str) -> str:
         except Exception:  # noqa: BLE001 - the sentence must not fail for a name lookup
             name = region_name
     article = "den " if _IM.search(str(name).strip()) else ""
-    return f"Für {article}{name} liegen keine Daten zu {topic} vor."
+    return f"Für {article}{name} liegen keine Daten zu {topic} vor."  # plain: publish.note escapes

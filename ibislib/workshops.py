@@ -25,9 +25,10 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from . import paths
+from . import fmt, paths
 from .atomic import atomic_path
 from .errors import DataMissingError, FormatError
+from .escape import xlsx_text_cells
 
 TOP = 5
 
@@ -172,15 +173,25 @@ def ranking(ws: Workshops, top: int = TOP) -> pd.DataFrame:
 
 
 def ranking_table(rank: pd.DataFrame, field: str) -> pd.DataFrame:
-    """German table of one field's ranking for the report."""
+    """German table of one field's ranking for the report. Dot counts under 5 (and their
+    shares) are suppressed like survey counts, with secondary suppression since the shares
+    add up to 100 %: a few dots can be one participant's."""
+    from .survey.frequencies import SUPPRESSED, hidden
+
     sub = rank[rank["handlungsfeld"] == field]
+    hide = hidden(sub["punkte"])
     return pd.DataFrame(
         {
             "Rang": sub["rang"].to_numpy(),
             "Nr.": sub["nr"].to_numpy(),
             "Herausforderung": sub["herausforderung"].to_numpy(),
-            "Punkte": sub["punkte"].to_numpy(),
-            "Anteil (%)": sub["punkte_anteil"].to_numpy(),
+            "Punkte": [
+                SUPPRESSED if h else int(k) for k, h in zip(sub["punkte"], hide, strict=True)
+            ],
+            "Anteil (%)": [
+                SUPPRESSED if h else fmt.number(v, 1)
+                for v, h in zip(sub["punkte_anteil"], hide, strict=True)
+            ],
             "Top 5": ["✓" if t else "" for t in sub["top"]],
         }
     )
@@ -280,4 +291,5 @@ def write_xlsx(
                         c.alignment = Alignment(wrap_text=True, vertical="top")
                 if source:
                     ws.cell(row=ws.max_row + 2, column=1, value=f"Quelle: {source}")
+                xlsx_text_cells(ws)  # entries like '=HYPERLINK(…)' or '- Punkt' stay text
     return target

@@ -32,3 +32,32 @@ def test_spreadsheet_frame_covers_cells_labels_and_categoricals():
     assert out["c"].tolist() == ["'@x", "y"]
     assert list(out.index) == ["'+i", "j"]
     assert df.iloc[0, 0] == "=1+1"  # the input is not changed
+
+
+def test_markdown_text_escapes_only_markdown_syntax():
+    assert escape.markdown_text("Ibbenbüren-Dickenberg (Nord), 5. Bezirk") == (
+        "Ibbenbüren-Dickenberg (Nord), 5. Bezirk"
+    )
+    assert escape.markdown_text("*a* _b_ [c](d) <e> `f` #g |h ~i &j !k \\l") == (
+        "\\*a\\* \\_b\\_ \\[c\\](d) \\<e\\> \\`f\\` \\#g \\|h \\~i \\&j \\!k \\\\l"
+    )
+    assert escape.markdown_text(None) == ""
+    assert escape.markdown_text("a\n\n## b") == "a \\#\\# b"  # a value never starts a block
+
+
+def test_markdown_html_escapes_raw_html_and_renders_prose():
+    out = escape.markdown_html("## Titel\n\nText mit <b>x</b> und *Betonung*.")
+    assert "<h2>Titel</h2>" in out and "<em>Betonung</em>" in out
+    assert "&lt;b&gt;x&lt;/b&gt;" in out
+
+
+def test_xlsx_text_cells_turn_formulas_into_text():
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(['=HYPERLINK("http://x","x")', "-Sprachkurse", "@a", "+b", "ok", -3])
+    assert ws["A1"].data_type == "f"  # what openpyxl does with text starting with '='
+    assert escape.xlsx_text_cells(ws) == 4
+    assert [c.data_type for c in ws[1]] == ["s", "s", "s", "s", "s", "n"]
+    assert ws["A1"].value == '=HYPERLINK("http://x","x")' and ws["A1"].quotePrefix

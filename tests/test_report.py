@@ -29,10 +29,7 @@ def _text(path: Path) -> str:
     return re.sub(r"[ \t\r\n]+", " ", html.unescape(s))  # keep the narrow space before %
 
 
-@pytest.fixture(scope="session")
-def ibb(tmp_path_factory) -> ReportResult:
-    out = tmp_path_factory.mktemp("report") / "05566028"
-    return build_report("05566028", formats=("html", "pdf", "docx"), out=out, progress=False)
+# the Ibbenbüren report (`ibb`) is built in conftest.py: the privacy scan reads it too
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,6 @@
 """ibislib.survey: frequencies with suppression, compare() against the published Abbildung 11,
-Likert charts, weighting, open-answer coding and the scrubber, institution survey."""
+Likert charts, weighting, open-answer coding (themes only, at least 5 persons), institution
+survey with suppressed ratings."""
 
 from __future__ import annotations
 
@@ -176,37 +177,69 @@ def test_theme_coding_catches_compounds_and_multiple_codes():
     assert f.iloc[-1]["Thema"] == "nicht zuordenbar"
 
 
-@pytest.mark.parametrize(
-    ("raw", "gone"),
-    [
-        ("Mein Name ist Aylin Demir, Mail aylin.demir@example.org", ["Aylin", "Demir", "@"]),
-        ("Rückruf 05451 9876543 bitte", ["9876543"]),
-        ("Kontakt +49 170 1234567", ["1234567"]),
-        ("Ich wohne in der Musterstraße 12 und helfe gern", ["Musterstraße", "12"]),
-        ("wohne Am Beispielweg 3a.", ["Beispielweg"]),
-        ("Frau Kowalski aus der Lindenallee 7", ["Kowalski", "Lindenallee"]),
-        ("Viele Grüße, Jonas Beckmann", ["Jonas", "Beckmann"]),
-    ],
-)
-def test_scrubber_removes_personal_data(raw, gone):
-    out = open_answers.scrub(raw)
-    for g in gone:
-        assert g not in out
-    assert "entfernt]" in out
+def test_only_themes_named_by_five_persons_are_publishable():
+    s = pd.Series(["Sprachkurse"] * 7 + ["Offenheit"] * 4 + ["weiß nicht"] * 5)
+    f = open_answers.theme_frequencies(open_answers.code_answers(s))
+    shown = open_answers.publishable(f)
+    assert shown["Personen"].min() >= 5
+    assert "nicht zuordenbar" in set(shown["Thema"])  # 5 persons: shown
+    assert len(shown) < len(f[f["Personen"] > 0])  # the theme of the 4 is left out
+    assert shown.attrs["n"] == 16
+    assert not hasattr(open_answers, "quotes")  # no quotes, scrubbed or not
 
 
-def test_scrubber_keeps_ordinary_text():
-    t = "Anerkennung von Abschlüssen seit 2015 und 3 Sprachkurse für Frauen in der Schule."
-    assert open_answers.scrub(t) == t
+def test_hidden_counts_primary_and_secondary():
+    assert fq.hidden([300, 41, 3, 20]) == [False, False, True, True]  # 20 guards the 3
+    assert fq.hidden([300, 41, 3, 2]) == [False, False, True, True]
+    assert fq.hidden([300, 41, 0, 20]) == [False] * 4  # a zero is no person
+    assert fq.hidden([7, 3, 9], adds_up=False) == [False, True, False]
 
 
-def test_quotes_are_scrubbed():
-    df, _ = example("05566028")
-    c = open_answers.code_answers(df["bedeutung"])
-    q = open_answers.quotes(df["bedeutung"], c)
-    text = " ".join(q.iloc[:, 1])
-    assert "@" not in text and "Musterstraße" not in text
-    assert len(q) <= 6
+def test_small_groups_hide_their_size():
+    df = pd.DataFrame({"g": ["a"] * 3 + ["b"] * 30 + ["c"] * 20, "x": ["ja"] * 53})
+    df["x"] = pd.Categorical(df["x"], categories=["ja", "nein"])
+    shown = fq.display_table(fq.frequencies(df, "x", "g")).set_index("Antwort")
+    n = shown.loc["Befragte insgesamt"]
+    assert n["a: Anzahl"] == fq.SUPPRESSED and n["c: Anzahl"] == fq.SUPPRESSED  # 20 guards 3
+    assert n["b: Anzahl"] == "30" and n["insgesamt: Anzahl"] == "53"
+
+
+def test_language_sentence_hides_small_counts():
+    from ibislib.survey.chapter import language_text
+
+    s = pd.Series(["de"] * 300 + ["en"] * 41 + ["fr"] * 3 + ["ls"] * 6)
+    text = language_text(s)
+    assert "Deutsch 300" in text and "Englisch 41" in text
+    assert "Französisch 3" not in text and "Leichte Sprache 6" not in text  # 6 guards the 3
+    assert "Leichte Sprache und Französisch (aus Datenschutzgründen" in text
+    assert (
+        language_text(pd.Series(["*x*"] * 9)) == "\\*x\\* 9"
+    )  # a code from data: Markdown-escaped
+
+
+def test_institution_ratings_are_suppressed():
+    from ibislib.survey.institutions import rating_table
+
+    inst, book = example("05566028", "institutionen")
+    items = book.battery("bewertung")
+    tab = rating_table(inst, book, items)
+    cells = tab.drop(columns=["Frage", "n"])
+    shown = [v for v in cells.to_numpy().ravel() if v != fq.SUPPRESSED]
+    assert all(int(v.replace(".", "")) == 0 or int(v.replace(".", "")) >= 5 for v in shown)
+    # the published table had 1, 4, 1, 1 and "keine Angabe 3": now suppressed
+    assert (cells == fq.SUPPRESSED).to_numpy().sum() >= 2
+    # no row has exactly one hidden cell (it could be recovered from n)
+    assert ((cells == fq.SUPPRESSED).sum(axis=1) != 1).all()
+    assert list(tab.columns)[-2:] == ["keine Angabe", "n"]
+
+
+def test_share_sentence_refuses_small_counts():
+    from ibislib.survey.institutions import share_text
+
+    df = pd.DataFrame({"x": pd.Categorical(["ja"] * 12 + ["nein"] * 3 + [None] * 6)})
+    assert share_text(df, "x", ["ja"]) is None  # 3 "nein" could be recovered
+    df = pd.DataFrame({"x": pd.Categorical(["ja"] * 12 + ["nein"] * 8 + [None] * 6)})
+    assert share_text(df, "x", ["ja"]) == "60\u202f% (12 von 20)"
 
 
 def test_institution_target_groups():

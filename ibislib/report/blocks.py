@@ -13,6 +13,7 @@ import re
 import pandas as pd
 
 from .. import charts, fmt, publish
+from ..escape import markdown_text as md
 from ..tidy import DIMENSIONS, TOTAL
 
 COMPARE_LEVELS = ("gemeinde", "kreis", "land", "bund")
@@ -182,8 +183,8 @@ def listing_sentence(
     e = entry(indicator_id)
     pct = e.unit == "Prozent" and use == "value"
     nums = [fmt.percent(v, e.decimals) if pct else fmt.number(v) for v in df[use]]
-    items = [f"{lab}: {n}" for lab, n in zip(labels, nums, strict=True)]
-    sentence = f"{intro.format(zeit=_zeit(period), region_name=unit.name)} {'; '.join(items)}."
+    items = [f"{md(lab)}: {n}" for lab, n in zip(labels, nums, strict=True)]
+    sentence = f"{intro.format(zeit=_zeit(period), region_name=md(unit.name))} {'; '.join(items)}."
     if total:
         sentence += " " + total
     publish.text(sentence)
@@ -541,18 +542,18 @@ def top_districts(indicator_id: str, unit, period: str | None = None, n: int = 4
     e = entry(indicator_id)
     pct = e.unit == "Prozent"
     items = [
-        f"{r.district} ({fmt.percent(r.value, e.decimals) if pct else fmt.number(r.value)})"
+        f"{md(r.district)} ({fmt.percent(r.value, e.decimals) if pct else fmt.number(r.value)})"
         for r in df.itertuples()
     ]
     listing = ", ".join(items[:-1]) + f" und {items[-1]}" if len(items) > 1 else items[0]
     what = "den höchsten Ausländeranteil haben" if pct else "die meisten Ausländer*innen leben in"
     if pct:
         publish.text(
-            f"Zum Stichtag {fmt.period(period)} haben in {unit.name} die Stadtteile {listing} {what}."
+            f"Zum Stichtag {fmt.period(period)} haben in {md(unit.name)} die Stadtteile {listing} {what}."
         )
     else:
         publish.text(
-            f"Zum Stichtag {fmt.period(period)} leben in {unit.name} die meisten Ausländer*innen "
+            f"Zum Stichtag {fmt.period(period)} leben in {md(unit.name)} die meisten Ausländer*innen "
             f"in den Stadtteilen {listing}."
         )
     return True

@@ -15,9 +15,13 @@ def _draw(
     ids_titles: dict[str, str], iid: str, municipality: str, period: str | None, others: str
 ) -> None:
     import matplotlib.pyplot as plt
-    from IPython.display import Markdown, display
+    from IPython.display import HTML, display
 
     from .. import text
+    from ..escape import html_text, markdown_html
+
+    def prose(md: str) -> HTML:  # names and districts from data: raw HTML shown, never run
+        return HTML(markdown_html(md))
 
     unit = blocks.unit_of(municipality)
     e = blocks.entry(iid)
@@ -26,15 +30,15 @@ def _draw(
         try:
             regions.append(blocks.unit_of(extra).ags)
         except Exception as exc:  # unknown name: say so, draw the rest
-            display(Markdown(f"*{exc}*"))
+            display(HTML(f"<p><em>{html_text(exc)}</em></p>"))
     own = blocks.values(iid, unit.ags)
     if own.empty:
-        display(Markdown(text.no_data(e.topic or e.title, unit.name)))
+        display(prose(text.no_data(e.topic or e.title, unit.name)))
         return
     period = period if period in set(own["period"]) else blocks.latest_period(own)
     sentence = text.lesehilfe(iid, unit.ags, period)
     if sentence:
-        display(Markdown(sentence))
+        display(prose(sentence))
     df = blocks.values(iid, list(dict.fromkeys(regions)), period)
     if len(df) > 1:
         order = {a: i for i, a in enumerate(regions)}

@@ -2,7 +2,10 @@
 
 The notebooks stay thin: each cell calls one function here, which publishes figures, tables
 and generated German text through :mod:`ibislib.publish`. Only aggregates leave this module:
-no respondent rows, no raw free text (quotes are scrubbed), cells under 5 suppressed.
+no respondent rows, no free text (open answers only as coded themes named by at least 5
+persons), every count under 5 suppressed in tables and sentences (primary and secondary).
+Text from data (labels, names) put into Markdown sentences goes through
+:func:`ibislib.escape.markdown_text`.
 Every figure and table cites the survey's source line; synthetic data say so in it.
 """
 
@@ -14,6 +17,7 @@ import pandas as pd
 
 from .. import fmt, publish
 from ..errors import DataMissingError
+from ..escape import markdown_text as md
 from . import compare as cmp
 from . import frequencies as fq
 from . import likert, open_answers
@@ -103,20 +107,21 @@ def sample(ctx: Context) -> None:
         return
     n = len(df)
     groups = df[GROUP].value_counts()
-    langs = df["language"].value_counts()
-    lang_names = {"de": "Deutsch", "en": "Englisch", "fr": "Französisch", "ls": "Leichte Sprache"}
-    lang_text = ", ".join(f"{lang_names.get(k, k)} {fmt.number(v)}" for k, v in langs.items())
     mig = list(df[GROUP].cat.categories)[0]
     k_mig = int(groups.get(mig, 0))
     abroad = int((df["geburtsland"] == "im Ausland").sum()) if "geburtsland" in df else None
     text = (
-        f"An der Online-Befragung der Einwohner*innen haben {fmt.number(n)} Personen teilgenommen; "
-        f"{fmt.number(k_mig)} von ihnen ({fmt.percent(100 * k_mig / n, 0)}) haben nach eigener "
-        f"Angabe einen Einwanderungs- bzw. Schutzsuchendenhintergrund."
+        f"An der Online-Befragung der Einwohner*innen haben {fmt.number(n)} Personen teilgenommen"
     )
-    if abroad is not None and abroad >= fq.MIN_CELL:
+    if not any(fq.hidden([k_mig, n - k_mig])):
+        text += (
+            f"; {fmt.number(k_mig)} von ihnen ({fmt.percent(100 * k_mig / n, 0)}) haben nach "
+            f"eigener Angabe einen Einwanderungs- bzw. Schutzsuchendenhintergrund"
+        )
+    text += "."
+    if abroad is not None and not any(fq.hidden([abroad, n - abroad])):
         text += f" {fmt.number(abroad)} Teilnehmende sind im Ausland geboren."
-    text += f" Genutzte Fragebogensprachen: {lang_text}."
+    text += f" Genutzte Fragebogensprachen: {language_text(df['language'])}."
     publish.text("## Einwohner*innenbefragung\n\n### Wer hat teilgenommen?\n\n" + text)
     for item, caption in (("geschlecht", "Geschlecht"), ("alter", "Alter")):
         if item not in df:
@@ -129,6 +134,37 @@ def sample(ctx: Context) -> None:
             source=_source(book),
         )
     publish.text("EH = Einwanderungs- bzw. Schutzsuchendenhintergrund. " + fq.SUPPRESSION_NOTE)
+
+
+LANGUAGES = {"de": "Deutsch", "en": "Englisch", "fr": "Französisch", "ls": "Leichte Sprache"}
+
+
+def language_text(languages: pd.Series) -> str:
+    """'Deutsch 300, Englisch 41; Französisch und Leichte Sprache nicht einzeln ausgewiesen …':
+    the languages add up to n, so counts under 5 are suppressed (primary and secondary)."""
+    langs = languages.value_counts()
+    names = [md(LANGUAGES.get(k, k)) for k in langs.index]
+    hide = fq.hidden(langs.to_numpy())
+    shown = [f"{nm} {fmt.number(v)}" for nm, v, h in zip(names, langs, hide, strict=True) if not h]
+    secret = [nm for nm, h in zip(names, hide, strict=True) if h]
+    out = ", ".join(shown)
+    if secret:
+        joined = secret[0] if len(secret) == 1 else ", ".join(secret[:-1]) + " und " + secret[-1]
+        out += ("; " if out else "") + (
+            f"{joined} (aus Datenschutzgründen nicht einzeln ausgewiesen, "
+            "da weniger als 5 Befragte oder Sekundärsperrung)"
+        )
+    return out
+
+
+def _small_cells(res: cmp.CompareResult) -> bool:
+    """A group's agreeing or other respondents number 1–4: its share would reveal them."""
+    for g in res.groups:
+        n = int(res.n[g])
+        k = round(res.share_agree[g] * n / 100)
+        if any(fq.hidden([k, n - k], adds_up=False)):
+            return True
+    return False
 
 
 def attitudes(ctx: Context, battery: str = "klima") -> None:
@@ -164,8 +200,16 @@ def attitudes(ctx: Context, battery: str = "klima") -> None:
         fig = likert.diverging(pct, agree=book.agree_labels(it))
         publish.figure(fig, name=f"likert_{it}", caption=labels[it], source=_source(book))
         res = cmp.compare(df, it, GROUP, question=labels[it])
+        if _small_cells(res):
+            publish.text(
+                "Ein Gruppenvergleich wird hier nicht ausgewiesen: In einer Gruppe stimmen weniger "
+                "als 5 Befragte zu oder nicht zu (Datenschutz)."
+            )
+            continue
         publish.text(res.sentence(SHORT))
         rows.append(res.compact(("mit EH", "ohne EH")))
+    if not rows:
+        return
     table = pd.DataFrame(rows)
     publish.table(
         table,
@@ -184,6 +228,8 @@ def attitudes(ctx: Context, battery: str = "klima") -> None:
 
 
 def open_answers_section(ctx: Context, item: str = "bedeutung") -> None:
+    """Open answers as coded themes with the number of persons naming them (as the concept's
+    chapter 3.2 does): only themes named by at least 5 persons, never an answer's wording."""
     df, book = ctx.residents, ctx.book
     if df is None or item not in df:
         return
@@ -191,36 +237,40 @@ def open_answers_section(ctx: Context, item: str = "bedeutung") -> None:
     coded = open_answers.code_answers(df[item], themes)
     freq = open_answers.theme_frequencies(coded, themes)
     n = freq.attrs["n"]
-    top = freq.iloc[0]
-    publish.text(
-        f"### {themes.question}\n\n{fmt.number(n)} Befragte haben die offene Frage „{themes.question}“ "
+    question = md(themes.question)
+    if n < fq.MIN_CELL:
+        publish.text(
+            f"### {question}\n\nDie offene Frage „{question}“ haben weniger als 5 Befragte "
+            "beantwortet; die Antworten werden aus Datenschutzgründen nicht ausgewertet."
+        )
+        return
+    shown = open_answers.publishable(freq)
+    few = len(freq) - len(shown) - int((freq["Personen"] == 0).sum())
+    text = (
+        f"### {question}\n\n{fmt.number(n)} Befragte haben die offene Frage „{question}“ "
         f"beantwortet. Die Antworten wurden mit einem Wörterbuch von Wortstämmen "
-        f"(Version {themes.version}) Themen zugeordnet; eine Antwort kann mehrere Themen enthalten. "
-        f"Am häufigsten genannt wurde „{top['Thema']}“ ({fmt.number(top['Personen'])} Personen, "
-        f"{fmt.percent(top['Anteil (%)'], 0)})."
+        f"(Version {md(themes.version)}) Themen zugeordnet; eine Antwort kann mehrere Themen "
+        f"enthalten. Ausgewiesen werden nur Themen, die mindestens 5 Personen genannt haben; "
+        f"einzelne Antworten werden nicht veröffentlicht."
     )
-    shown = freq.copy()
-    small = (shown["Personen"] > 0) & (shown["Personen"] < fq.MIN_CELL)
-    shown["Personen"] = [
-        fq.SUPPRESSED if s else fmt.number(v) for v, s in zip(shown["Personen"], small, strict=True)
-    ]
-    shown["Anteil (%)"] = [
-        fq.SUPPRESSED if s else fmt.number(v, 1)
-        for v, s in zip(freq["Anteil (%)"], small, strict=True)
-    ]
-    publish.table(
-        shown,
-        name="offene_antworten_themen",
-        caption=f"Themen der Antworten auf „{themes.question}“ (Mehrfachzuordnung)",
-        source=_source(book),
-    )
-    q = open_answers.quotes(df[item], coded)
-    if len(q):
+    if len(shown):
+        top = shown.iloc[0]
+        text += (
+            f" Am häufigsten genannt wurde „{md(top['Thema'])}“ "
+            f"({fmt.number(top['Personen'])} Personen, {fmt.percent(top['Anteil (%)'], 0)})."
+        )
+    if few == 1:
+        text += " Ein weiteres Thema wurde von weniger als 5 Personen genannt."
+    elif few > 1:
+        text += f" {fmt.number(few)} weitere Themen wurden von je weniger als 5 Personen genannt."
+    publish.text(text)
+    if len(shown):
         publish.table(
-            q,
-            name="offene_antworten_zitate",
-            caption="Beispiele (anonymisiert: Namen, Adressen, E-Mail-Adressen und Telefonnummern entfernt)",
+            shown,
+            name="offene_antworten_themen",
+            caption=f"Themen der Antworten auf „{themes.question}“ (Mehrfachzuordnung)",
             source=_source(book),
+            decimals={"Personen": 0, "Anteil (%)": 1},
         )
 
 
@@ -290,15 +340,39 @@ def institutions(ctx: Context) -> None:
         ob = ctx.offers_book
         tg = target_groups(ctx.offers, ob)
         sp = specific_offers(ctx.offers, ob, [c for c in ob.items if c.startswith("speziell_")])
-        parts = [f"{fmt.percent(r['Anteil (%)'], 0)} {r['Angebot']}" for _, r in sp.iterrows()]
+        n_offers = len(ctx.offers)
+        # an offer either is or is not for a group: both counts must be at least 5
+        parts = [
+            f"{fmt.percent(r['Anteil (%)'], 0)} {md(r['Angebot'])}"
+            for _, r in sp.iterrows()
+            if not any(fq.hidden([r["Angebote"], n_offers - r["Angebote"]], adds_up=False))
+        ]
+        text = f"Die Institutionen nannten {fmt.number(n_offers)} Angebote."
+        if parts:
+            text += " Davon richten sich " + " und ".join(parts) + "."
+        tg_hidden = fq.hidden(tg["Angebote"], adds_up=False)  # multiple response: no sum
         least = tg.iloc[-1]
-        publish.text(
-            f"Die Institutionen nannten {fmt.number(len(ctx.offers))} Angebote. Davon richten sich "
-            + " und ".join(parts)
-            + f". Die wenigsten Angebote gibt es für {least['Zielgruppe']} ({fmt.number(least['Angebote'])})."
-        )
+        if tg_hidden[-1]:
+            text += (
+                f" Die wenigsten Angebote gibt es für {md(least['Zielgruppe'])} (weniger als 5)."
+            )
+        else:
+            text += (
+                f" Die wenigsten Angebote gibt es für {md(least['Zielgruppe'])} "
+                f"({fmt.number(least['Angebote'])})."
+            )
+        publish.text(text)
+        shown_tg = tg.copy()
+        shown_tg["Angebote"] = [
+            fq.count_text(k, h) for k, h in zip(tg["Angebote"], tg_hidden, strict=True)
+        ]
+        share_col = "Anteil an allen Angeboten (%)"
+        shown_tg[share_col] = [
+            fq.SUPPRESSED if h else fmt.number(v, 0)
+            for v, h in zip(tg[share_col], tg_hidden, strict=True)
+        ]
         publish.table(
-            tg,
+            shown_tg,
             name="angebote_zielgruppen",
             caption="Angebote der Institutionen nach Zielgruppe (Mehrfachnennung)",
             source=_source(ob),
@@ -320,9 +394,14 @@ def institutions(ctx: Context) -> None:
         caption="Bewertungen der Institutionen (Anzahl)",
         source=_source(book),
     )
+    publish.text(fq.SUPPRESSION_NOTE)
     if "vernetzung_ausbau" in inst:
+        share = share_text(inst, "vernetzung_ausbau", ["ja"])
         publish.text(
-            f"{share_text(inst, 'vernetzung_ausbau', ['ja'])} der Institutionen, die sich dazu äußerten, planen eine Ausweitung ihrer Vernetzung."
+            f"{share} der Institutionen, die sich dazu äußerten, planen eine Ausweitung ihrer Vernetzung."
+            if share
+            else "Wie viele Institutionen eine Ausweitung ihrer Vernetzung planen, wird wegen "
+            "geringer Fallzahlen (weniger als 5) nicht ausgewiesen."
         )
 
 
@@ -344,7 +423,8 @@ def workshop_prioritisation(ctx: Context) -> None:
     publish.text(
         "## Priorisierung in den Workshops\n\nIn der ersten Workshopphase haben die Teilnehmenden "
         "die Herausforderungen je Handlungsfeld mit Klebepunkten priorisiert. Die fünf "
-        "Herausforderungen mit den meisten Punkten sind markiert."
+        "Herausforderungen mit den meisten Punkten sind markiert. Punktzahlen unter 5 sind "
+        "aus Datenschutzgründen nicht ausgewiesen (•; mit Sekundärsperrung)."
         + (
             " Die Punktzahlen sind synthetisch (die echten Zahlen sind nicht veröffentlicht)."
             if ws.synthetic_dots
@@ -354,10 +434,11 @@ def workshop_prioritisation(ctx: Context) -> None:
     for field_name in dict.fromkeys(rank["handlungsfeld"]):
         tab = w.ranking_table(rank, field_name)
         n_people = int(rank.loc[rank["handlungsfeld"] == field_name, "teilnehmende"].iloc[0])
+        people = f" ({fmt.number(n_people)} Teilnehmende)" if n_people >= fq.MIN_CELL else ""
         publish.table(
             tab,
             name=f"priorisierung_{field_name}",
-            caption=f"Priorisierung im Handlungsfeld „{field_name}“ ({fmt.number(n_people)} Teilnehmende)",
+            caption=f"Priorisierung im Handlungsfeld „{field_name}“{people}",
             source=src,
             decimals={"Anteil (%)": 1},
         )
@@ -365,7 +446,7 @@ def workshop_prioritisation(ctx: Context) -> None:
     if skipped:
         publish.text(
             "Nicht in Workshops behandelt: "
-            + ", ".join(f"„{s}“" for s in skipped)
+            + ", ".join(f"„{md(s)}“" for s in skipped)
             + " (an Politik und Verwaltung weitergegeben)."
         )
 

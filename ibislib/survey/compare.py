@@ -26,6 +26,7 @@ import pandas as pd
 from scipy import stats
 
 from .. import fmt
+from ..escape import markdown_text as md
 
 SEED = 20221004
 N_RESAMPLES = 9999
@@ -99,9 +100,10 @@ class CompareResult:
         """German sentence with n, shares, difference and its interval."""
         g1, g2 = self.groups
         s = short or {}
-        a1, a2 = s.get(g1, g1), s.get(g2, g2)
+        # labels come from the codebook (data): Markdown-escaped, the sentence is report prose
+        a1, a2 = md(s.get(g1, g1)), md(s.get(g2, g2))
         lo, hi = self.diff_ci_pp
-        agree = " oder ".join(f"„{lab}“" for lab in self.agree_labels)
+        agree = " oder ".join(f"„{md(lab)}“" for lab in self.agree_labels)
         base = (
             f"Mit {agree} antworteten {fmt.percent(self.share_agree[g1])} der Befragten {a1} "
             f"(n = {fmt.number(self.n[g1])}) und {fmt.percent(self.share_agree[g2])} der Befragten "

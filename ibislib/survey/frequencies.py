@@ -83,6 +83,20 @@ def suppress(
     return full
 
 
+def hidden(counts, min_cell: int = MIN_CELL, adds_up: bool = True) -> list[bool]:
+    """Which of several counts to hide: primary (0 < k < min_cell) and, when the counts add up
+    to a total the reader knows (`adds_up`), secondary suppression as in :func:`suppress`."""
+    s = pd.Series([int(k) for k in counts], dtype="int64")
+    if not adds_up:
+        return ((s > 0) & (s < min_cell)).tolist()
+    return suppress(s.to_frame(TOTAL), min_cell)[TOTAL].tolist()
+
+
+def count_text(k: int, is_hidden: bool) -> str:
+    """'1.234', or '•' for a suppressed count."""
+    return SUPPRESSED if is_hidden else fmt.number(k)
+
+
 def frequencies(
     df: pd.DataFrame,
     item: str,
@@ -140,6 +154,14 @@ def display_table(
     cats = list(dict.fromkeys(freq["category"]))
     table = pd.DataFrame(index=[*cats, "Befragte insgesamt"])
     table.index.name = "Antwort"
+    sizes = {
+        g: int(freq.loc[freq["group"] == g, "n_valid"].iloc[0])
+        + int(freq.loc[freq["group"] == g, "n_missing"].iloc[0])
+        for g in groups
+    }
+    # a group of 1–4 respondents is not shown by its size either (groups add up: secondary)
+    inner = [g for g in groups if g != TOTAL]
+    small_group = dict(zip(inner, hidden([sizes[g] for g in inner]), strict=True))
     for g in groups:
         sub = freq[freq["group"] == g].set_index("category")
         name = (labels or {}).get(g, g)
@@ -153,8 +175,7 @@ def display_table(
             else:
                 ns.append(fmt.number(r["count"]))
                 ps.append("" if c == NO_ANSWER else fmt.number(r["percent"], percent_decimals))
-        n_total = int(sub["n_valid"].iloc[0] + sub["n_missing"].iloc[0])
-        table[n_col] = [*ns, fmt.number(n_total)]
+        table[n_col] = [*ns, count_text(sizes[g], small_group.get(g, False))]
         table[p_col] = [*ps, ""]
     return table.reset_index()
 

@@ -7,26 +7,36 @@ import pandas as pd
 
 from .. import fmt
 from .codebook import Codebook
-from .frequencies import multiple_response
+from .frequencies import MIN_CELL, NO_ANSWER, count_text, counts, multiple_response, suppress
 
 
 def rating_table(df: pd.DataFrame, book: Codebook, items: list[str]) -> pd.DataFrame:
-    """Counts per rating category (scale order) for several items, with n and missing."""
+    """Counts per rating category (scale order) and 'keine Angabe' for several items, with the
+    number of institutions; cells under 5 suppressed (primary and secondary, per item:
+    the counts of an item add up to n). All cells are text."""
     rows = []
     for it in items:
-        s = df[it]
-        cnt = s.value_counts().reindex(s.cat.categories, fill_value=0)
+        tab = counts(df, it)
+        mask = suppress(tab)
         row = {"Frage": book.items[it].question()}
-        row.update({c: int(v) for c, v in cnt.items()})
-        row["gültige Antworten (n)"] = int(s.notna().sum())
-        row["keine Angabe"] = int(s.isna().sum())
+        for cat in tab.index:
+            row[cat] = count_text(tab.loc[cat].iloc[0], bool(mask.loc[cat].iloc[0]))
+        row["n"] = fmt.number(len(df))
         rows.append(row)
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    # 'keine Angabe' after the scale, then n
+    cols = [c for c in out.columns if c not in (NO_ANSWER, "n")]
+    return out[[*cols, NO_ANSWER, "n"]]
 
 
-def share_text(df: pd.DataFrame, item: str, categories: list[str]) -> str:
+def share_text(df: pd.DataFrame, item: str, categories: list[str]) -> str | None:
+    """'40 % (8 von 20)' of those who answered, or None when a count under 5 (the named
+    categories, the others or 'keine Angabe') would be shown or could be recovered."""
     s = df[item].dropna()
     k = int(s.astype(object).isin(categories).sum())
+    parts = [k, len(s) - k, int(df[item].isna().sum())]
+    if not len(s) or any(0 < x < MIN_CELL for x in parts):
+        return None
     return f"{fmt.percent(100 * k / len(s), 0)} ({fmt.number(k)} von {fmt.number(len(s))})"
 
 
