@@ -514,16 +514,48 @@ class RegionRegistry:
         return r.land if r.land in self._by_ags else None
 
     def parents(self, ags: str) -> list[str]:
-        """Kreis, Land and "DG" above a unit (whichever exist): '05566028' -> ['05566', '05', 'DG']."""
+        """The comparison levels above a unit: Kreis, Land and "DG" (whichever exist and are a
+        different territory): '05566028' -> ['05566', '05', 'DG'].
+
+        A parent that holds no other Gemeinde than the unit is the same territory (the Kreis of
+        a kreisfreie Stadt, Berlin's and Hamburg's Land) and is left out, so a unit is never
+        compared with itself; the Regierungsbezirk takes the Kreis's place where one exists:
+        Münster '05515000' -> ['055', '05', 'DG'], Berlin '11000000' -> ['DG'].
+        """
         r = self._require(ags)
         out: list[str] = []
         if r.level in ("gemeinde", "gemeindeverband") and r.kreis in self._by_ags:
-            out.append(r.kreis)
+            if self._gemeinden_in(r.kreis) > 1:
+                out.append(r.kreis)
+            else:
+                out.extend(self._rb_of(r))
+        elif r.level == "kreis" and r.is_kreisfrei:
+            out.extend(self._rb_of(r))
         if r.level not in ("land", "bund") and r.land in self._by_ags:
-            out.append(r.land)
+            if r.level == "kreis" and len(self.kreise(r.land)) > 1:
+                out.append(r.land)
+            elif r.level != "kreis" and self._gemeinden_in(r.land) > 1:
+                out.append(r.land)
         if r.level != "bund":
             out.append(GERMANY)
         return out
+
+    def _rb_of(self, r: Region) -> list[str]:
+        rb = r.ags[:3]
+        return [rb] if rb in self._by_ags and self._by_ags[rb].level == "rb" else []
+
+    def _gemeinden_in(self, parent: str) -> int:
+        """Number of Gemeinden in a Kreis or Land (cached: the registry does not change)."""
+        counts = getattr(self, "_gem_counts", None)
+        if counts is None:
+            counts = {}
+            for g in self._by_ags.values():
+                if g.level == "gemeinde":
+                    for key in {g.kreis, g.land}:
+                        if key:
+                            counts[key] = counts.get(key, 0) + 1
+            self._gem_counts = counts
+        return counts.get(parent, 0)
 
     def municipalities(
         self,

@@ -104,12 +104,11 @@ def has_data(indicator_id: str, region: str, period: str | None = None) -> bool:
 
 
 def comparison_regions(unit) -> list[str]:
-    """The unit, its Kreis, its Land and Deutschland (only those that differ from the unit)."""
-    out = [unit.ags]
-    for ags in (getattr(unit, "kreis", ""), getattr(unit, "land", ""), "DG"):
-        if ags and ags not in out:
-            out.append(ags)
-    return out
+    """The unit and the levels it is compared with (Kreis or Regierungsbezirk, Land,
+    Deutschland; never a parent that is the same territory, see ``RegionRegistry.parents``)."""
+    from ..regions import registry
+
+    return [unit.ags, *registry().parents(unit.ags)]
 
 
 # ----------------------------------------------------------------------------- text blocks
