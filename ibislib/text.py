@@ -17,7 +17,12 @@ from . import fmt
 from .escape import markdown_text as md
 from .tidy import DIMENSIONS, TOTAL
 
-_LEVEL_NOUN = {"Kreis": "Kreiswert", "Land": "Landeswert", "Deutschland": "Bundeswert"}
+_LEVEL_NOUN = {
+    "Kreis": "Kreiswert",
+    "Regierungsbezirk": "Wert des Regierungsbezirks",
+    "Land": "Landeswert",
+    "Deutschland": "Bundeswert",
+}
 
 
 def zeit(period: str, capital: bool = True) -> str:

@@ -205,7 +205,7 @@ def no_data(topic: str, unit) -> None:
 # ----------------------------------------------------------------------------- figures
 
 
-LEVEL_ORDER = {"Gemeinde": 0, "Kreis": 1, "Land": 2, "Deutschland": 3}
+LEVEL_ORDER = {"Gemeinde": 0, "Kreis": 1, "Regierungsbezirk": 1, "Land": 2, "Deutschland": 3}
 
 
 def comparison_figure(
