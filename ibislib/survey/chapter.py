@@ -131,6 +131,18 @@ def sample(ctx: Context) -> None:
     publish.text("EH = Einwanderungs- bzw. Schutzsuchendenhintergrund. " + fq.SUPPRESSION_NOTE)
 
 
+def likert_data(pct: pd.DataFrame, row: str = "Gruppe") -> pd.DataFrame:
+    """A Likert chart's data table: shares (%) per row and answer, the row's n; shares of cells
+    under 5 respondents (and secondary suppressions) are left empty, as in the tables."""
+    counts = pct.attrs["counts"]
+    hidden = fq.suppress(counts.T).T.reindex(index=pct.index, columns=pct.columns, fill_value=False)
+    out = pct.mask(hidden.to_numpy())
+    out.columns = [f"{c} (%)" for c in out.columns]
+    out.insert(0, "Befragte (n)", [int(pct.attrs["n"].get(i, 0)) for i in pct.index])
+    out.index = pd.Index([str(i) for i in pct.index], name=row)
+    return out.reset_index()
+
+
 def attitudes(ctx: Context, battery: str = "klima") -> None:
     """Likert items by group (charts like Abbildung 11/13), tests and intervals."""
     df, book = ctx.residents, ctx.book
@@ -146,14 +158,15 @@ def attitudes(ctx: Context, battery: str = "klima") -> None:
         "weniger als 5 Befragten beruhen, sind nicht beschriftet."
     )
     labels = {c: book.items[c].question() for c in items}
-    fig = likert.diverging(
-        likert.battery_shares(df, items, labels), agree=book.agree_labels(items[0])
-    )
+    shares = likert.battery_shares(df, items, labels)
+    fig = likert.diverging(shares, agree=book.agree_labels(items[0]))
     publish.figure(
         fig,
         name=f"likert_{battery}",
         caption="Zustimmung zu Aussagen über das Zusammenleben in der Stadt",
         source=_source(book),
+        data=likert_data(shares, "Aussage"),
+        data_decimals=1,
     )
     rows = []
     for it in items:
@@ -162,7 +175,14 @@ def attitudes(ctx: Context, battery: str = "klima") -> None:
         pct.attrs["n"] = {SHORT.get(k, k): v for k, v in pct.attrs["n"].items()}
         pct.attrs["counts"].index = pct.index
         fig = likert.diverging(pct, agree=book.agree_labels(it))
-        publish.figure(fig, name=f"likert_{it}", caption=labels[it], source=_source(book))
+        publish.figure(
+            fig,
+            name=f"likert_{it}",
+            caption=labels[it],
+            source=_source(book),
+            data=likert_data(pct),
+            data_decimals=1,
+        )
         res = cmp.compare(df, it, GROUP, question=labels[it])
         publish.text(res.sentence(SHORT))
         rows.append(res.compact(("mit EH", "ohne EH")))
@@ -312,7 +332,12 @@ def institutions(ctx: Context) -> None:
         pct.attrs["counts"].index = pct.index
         fig = likert.diverging(pct, agree=book.agree_labels(it))
         publish.figure(
-            fig, name=f"institutionen_{it}", caption=book.items[it].question(), source=_source(book)
+            fig,
+            name=f"institutionen_{it}",
+            caption=book.items[it].question(),
+            source=_source(book),
+            data=likert_data(pct),
+            data_decimals=1,
         )
     publish.table(
         rating_table(inst, book, items),
