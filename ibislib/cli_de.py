@@ -22,6 +22,10 @@ TYPES = {
     "path": "Pfad",
     "uuid": "UUID",
     "datetime": "Datum",
+    "date": "Datum",
+    "number": "Zahl",
+    "string": "Text",
+    "str": "Text",
 }
 
 #: (pattern, replacement) applied in order to every message the parser produces.
@@ -42,6 +46,9 @@ PATTERNS: list[tuple[str, str]] = [
     (r"^Invalid value for (.+?): ", r"Ungültiger Wert für \1: "),
     (r"^Invalid value: ", "Ungültiger Wert: "),
     (r"(?:Value )?(.+?) is not a valid (\w+)\.", None),  # type names: see _valid
+    # Typer 0.2x converts values with pydantic, whose messages come through as they are
+    (r"Input should be a valid (\w+)(?:, [^.;]*)?", None),  # see _valid_input
+    (r"Input should be (.+?)(?: or (.+))?$", None),  # see _choice
     (r"(.+?) is not one of (.+)\.", r"\1 ist keiner der möglichen Werte \2."),
     (r"^(File|Directory|Path) (.+?) does not exist\.", None),  # see _exists
     (r"(.+?) is not readable\.", r"\1 ist nicht lesbar."),
@@ -78,9 +85,18 @@ RICH_CONSTANTS = {
     "RICH_HELP": "Hilfe: [blue]'{command_path} {help_option}'[/]",
 }
 HELP_OPTION = "Diese Hilfe anzeigen und beenden."
+METAVARS = {"[OPTIONS]": "[OPTIONEN]", "COMMAND [ARGS]...": "BEFEHL [ARGUMENTE]..."}
 USAGE = "Aufruf: "
 
 _installed = False
+
+
+def _valid_input(m: re.Match) -> str:
+    return f"erwartet wird eine {TYPES.get(m.group(1).lower(), m.group(1))}"
+
+
+def _choice(m: re.Match) -> str:
+    return f"möglich ist {m.group(1)}" + (f" oder {m.group(2)}" if m.group(2) else "")
 
 
 def _valid(m: re.Match) -> str:
@@ -97,7 +113,14 @@ def translate(message: str) -> str:
     out = message
     for pattern, repl in PATTERNS:
         if repl is None:
-            func = _exists if "exist" in pattern else _valid
+            if "exist" in pattern:
+                func = _exists
+            elif pattern.startswith("Input should be a valid"):
+                func = _valid_input
+            elif pattern.startswith("Input should be"):
+                func = _choice
+            else:
+                func = _valid
             out = re.sub(pattern, func, out)
         else:
             out = re.sub(pattern, repl, out)
@@ -126,8 +149,8 @@ def install() -> None:
 
     for cls in vars(exc).values():
         if isinstance(cls, type) and issubclass(cls, exc.ClickException):
-            if "format_message" in vars(cls):
-                orig = vars(cls)["format_message"]
+            if "format_message" in vars(cls) or cls is exc.ClickException:
+                orig = cls.format_message
                 cls.format_message = lambda self, _orig=orig: translate(_orig(self))
 
     def show_click(self, file=None) -> None:  # plain (non-rich) output
@@ -153,6 +176,8 @@ def install() -> None:
     orig_usage = formatting.HelpFormatter.write_usage
 
     def write_usage(self, prog, args="", prefix=None):
+        for en, de in METAVARS.items():
+            args = args.replace(en, de)
         return orig_usage(self, prog, args, USAGE if prefix is None else prefix)
 
     formatting.HelpFormatter.write_usage = write_usage
