@@ -42,7 +42,10 @@ PATTERNS: list[tuple[str, str]] = [
     (r"^Option (.+?) requires an argument\.", r"Option \1 braucht einen Wert."),
     (r"^Option (.+?) requires (\d+) arguments\.", r"Option \1 braucht \2 Werte."),
     (r"^Option (.+?) does not take a value\.", r"Option \1 nimmt keinen Wert an."),
-    (r"^Got unexpected extra arguments? \((.*)\)", r"Unerwartete zusätzliche Angabe (\1)"),
+    (
+        r"^Got unexpected extra argument(?:s|\(s\))? \((.*)\)",
+        r"Unerwartete zusätzliche Angabe (\1)",
+    ),
     (r"^Invalid value for (.+?): ", r"Ungültiger Wert für \1: "),
     (r"^Invalid value: ", "Ungültiger Wert: "),
     (r"(?:Value )?(.+?) is not a valid (\w+)\.", None),  # type names: see _valid
@@ -154,12 +157,14 @@ def install() -> None:
                 cls.format_message = lambda self, _orig=orig: translate(_orig(self))
 
     def show_click(self, file=None) -> None:  # plain (non-rich) output
-        from typer._click.utils import echo, get_text_stderr
+        from typer._click._compat import get_text_stderr
+        from typer._click.utils import echo
 
         echo(f"Fehler: {self.format_message()}", file=file or get_text_stderr())
 
     def show_usage(self, file=None) -> None:
-        from typer._click.utils import echo, get_text_stderr
+        from typer._click._compat import get_text_stderr
+        from typer._click.utils import echo
 
         file = file or get_text_stderr()
         if self.ctx is not None:
