@@ -282,7 +282,7 @@ def assemble(
     result.html = (
         '<!DOCTYPE html><html lang="de"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{_esc(title)}</title><style>{css()}</style></head><body>"
+        f"<title>Integrationsmonitoring {_esc(title)}</title><style>{css()}</style></head><body>"
         f"{title_html}{toc_html}{lists_html}{''.join(body)}{sources_html}{appendix_html}"
         f'<p class="footer-note">Erstellt mit ibis {__version__} am {fmt.date(dt.date.today())}. '
         "Abbildungen und Tabellen liegen zusätzlich als Dateien (PNG, SVG, PDF, XLSX) im Ordner "
