@@ -131,15 +131,15 @@ def sample(ctx: Context) -> None:
     publish.text("EH = Einwanderungs- bzw. Schutzsuchendenhintergrund. " + fq.SUPPRESSION_NOTE)
 
 
-def likert_data(pct: pd.DataFrame, row: str = "Gruppe") -> pd.DataFrame:
-    """A Likert chart's data table: shares (%) per row and answer, the row's n; shares of cells
-    under 5 respondents (and secondary suppressions) are left empty, as in the tables."""
+def likert_data(pct: pd.DataFrame) -> pd.DataFrame:
+    """A Likert chart's data table: one row per answer, one column of shares (%) per group or
+    item with its n in the header; shares of cells under 5 respondents (and secondary
+    suppressions) are left empty, as in the tables."""
     counts = pct.attrs["counts"]
     hidden = fq.suppress(counts.T).T.reindex(index=pct.index, columns=pct.columns, fill_value=False)
-    out = pct.mask(hidden.to_numpy())
-    out.columns = [f"{c} (%)" for c in out.columns]
-    out.insert(0, "Befragte (n)", [int(pct.attrs["n"].get(i, 0)) for i in pct.index])
-    out.index = pd.Index([str(i) for i in pct.index], name=row)
+    out = pct.mask(hidden.to_numpy()).T
+    out.columns = [f"{c} (%; n = {int(pct.attrs['n'].get(c, 0))})" for c in out.columns]
+    out.index = pd.Index([str(i) for i in out.index], name="Antwort")
     return out.reset_index()
 
 
@@ -165,7 +165,7 @@ def attitudes(ctx: Context, battery: str = "klima") -> None:
         name=f"likert_{battery}",
         caption="Zustimmung zu Aussagen über das Zusammenleben in der Stadt",
         source=_source(book),
-        data=likert_data(shares, "Aussage"),
+        data=likert_data(shares),
         data_decimals=1,
     )
     rows = []
