@@ -143,8 +143,7 @@ def indicators_cmd(
 ) -> None:
     """Indikatoren einer Gemeinde oder eines Kreises ausgeben (CSV auf stdout).
 
-    Die CSV ist für Excel und LibreOffice gemacht: Semikolon, Dezimalkomma, gerundete Werte,
-    deutsche Spaltennamen, UTF-8 mit BOM.
+    Die CSV ist für Excel und LibreOffice gemacht: Semikolon, Dezimalkomma, gerundete Werte, deutsche Spaltennamen, UTF-8 mit BOM.
     """
     from .indicators.export import run_cli
 

@@ -89,6 +89,16 @@ RICH_CONSTANTS = {
 }
 HELP_OPTION = "Diese Hilfe anzeigen und beenden."
 METAVARS = {"[OPTIONS]": "[OPTIONEN]", "COMMAND [ARGS]...": "BEFEHL [ARGUMENTE]..."}
+#: value types in the help table ('--out <path>'); a flag ('<bool>') takes no value: no type
+TYPE_LABELS = {
+    "<str>": "<Text>",
+    "<int>": "<Zahl>",
+    "<float>": "<Zahl>",
+    "<path>": "<Pfad>",
+    "<file>": "<Datei>",
+    "<directory>": "<Ordner>",
+    "<bool>": "",
+}
 USAGE = "Aufruf: "
 
 _installed = False
@@ -196,3 +206,11 @@ def install() -> None:
         return opt
 
     ccore.Command.get_help_option = get_help_option
+
+    orig_type = typer.core._TyperParameter.display_type
+
+    def display_type(self, ctx) -> str:
+        shown = orig_type(self, ctx)
+        return TYPE_LABELS.get(shown, shown)
+
+    typer.core._TyperParameter.display_type = display_type

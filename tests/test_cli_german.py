@@ -34,6 +34,9 @@ ENGLISH = (
     "Input should be",
     "[default:",
     "[required]",
+    "<str>",
+    "<bool>",
+    "<path>",
 )
 
 
