@@ -8,7 +8,10 @@ from typing import Annotated
 
 import typer
 
+from . import cli_de
 from .errors import IbisError
+
+cli_de.install()  # the parser's own texts (usage errors, help headings) in German
 
 app = typer.Typer(
     help="ibis – Werkbank für kommunales Integrationsmonitoring.",
@@ -130,11 +133,21 @@ def indicators_cmd(
     format: Annotated[str, typer.Option("--format", help="csv, xlsx oder md")] = "csv",
     all_: Annotated[bool, typer.Option("--all", help="Alle Gebietseinheiten im Speicher")] = False,
     out: Annotated[Path | None, typer.Option("--out", help="Datei (für xlsx nötig)")] = None,
+    maschinenlesbar: Annotated[
+        bool,
+        typer.Option(
+            "--maschinenlesbar",
+            help="CSV für Programme: tidy, volle Genauigkeit, englische Spaltennamen, Komma",
+        ),
+    ] = False,
 ) -> None:
-    """Indikatoren einer Gemeinde oder eines Kreises ausgeben (CSV auf stdout)."""
+    """Indikatoren einer Gemeinde oder eines Kreises ausgeben (CSV auf stdout).
+
+    Die CSV ist für Excel und LibreOffice gemacht: Semikolon, Dezimalkomma, gerundete Werte, deutsche Spaltennamen, UTF-8 mit BOM.
+    """
     from .indicators.export import run_cli
 
-    raise typer.Exit(run_cli(municipality, period, ids, format, all_, out))
+    raise typer.Exit(run_cli(municipality, period, ids, format, all_, out, maschinenlesbar))
 
 
 @app.command("report")
@@ -144,11 +157,20 @@ def report_cmd(
     formats: Annotated[str, typer.Option("--formats", help="html,pdf,docx")] = "html,pdf,docx",
     out: Annotated[Path | None, typer.Option("--out", help="Zielordner")] = None,
     chapters: Annotated[str | None, typer.Option("--chapters", help="z. B. 01,03")] = None,
+    ohne_datentabellen: Annotated[
+        bool,
+        typer.Option(
+            "--ohne-datentabellen",
+            help="Keine Datentabellen zu den Abbildungen (HTML: unter der Abbildung, PDF: Anhang)",
+        ),
+    ] = False,
 ) -> None:
     """Kapitel-Notebooks ausführen und den Bericht (HTML, PDF, DOCX) bauen."""
     from .report.build import run_cli
 
-    raise typer.Exit(run_cli(municipality, period, formats, out, chapters))
+    raise typer.Exit(
+        run_cli(municipality, period, formats, out, chapters, data_tables=not ohne_datentabellen)
+    )
 
 
 @app.command("batch")

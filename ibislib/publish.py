@@ -16,9 +16,10 @@ API::
         # Resets the figure/table counters (safe to call again in a warm kernel).
 
     publish.figure(fig, name="bev_entwicklung", caption="Bevölkerungsentwicklung 2008–2015",
-                   source="IT.NRW, eigene Berechnungen")
+                   source="IT.NRW, eigene Berechnungen", data=df)
         # saves <chapter>_<name>.png (300 dpi), .svg and .pdf, shows a <figure> with
-        # "Abbildung N: caption" and "Quelle: source", closes the figure.
+        # "Abbildung N: caption" and "Quelle: source", closes the figure. `data` (the shown
+        # values) becomes the figure's data table and the summary in its alt text.
 
     publish.table(df, name="ausl_stadtteile", caption="Ausländer*innen nach Stadtteil",
                   source="Stadt Ibbenbüren", decimals={"Anteil (%)": 1})
@@ -152,8 +153,66 @@ def _display(bundle: dict, meta: dict) -> None:
     display(bundle, raw=True, metadata={META_KEY: meta})
 
 
-def figure(fig, *, name: str, caption: str, source: str) -> None:
-    """Save `fig` as PNG (300 dpi), SVG and PDF and show it with number, caption and source."""
+def summarize(df: pd.DataFrame, decimals: dict | int | None = None) -> str:
+    """One German sentence on a figure's data (for alt texts): how many values and where the
+    highest and lowest are, e.g. 'Wert (%): 4 Werte von 9,9 (Ibbenbüren) bis 15,1 (Deutschland).'"""
+    if df is None or df.empty:
+        return ""
+    if not isinstance(df.index, pd.RangeIndex) or df.index.name is not None:
+        df = df.reset_index()
+    num = [
+        c
+        for c in df.columns
+        if pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])
+    ]
+    if not num:
+        return ""
+    labels = [c for c in df.columns if c not in num]
+    row_label = (
+        df[labels[0]].astype(str) if labels else pd.Series(range(1, len(df) + 1)).astype(str)
+    )
+    cells = df[num].stack(future_stack=True).dropna() if len(num) > 1 else df[num[0]].dropna()
+    if cells.empty:
+        return ""
+
+    def where(key) -> str:
+        return f"{row_label[key[0]]}, {key[1]}" if isinstance(key, tuple) else row_label[key]
+
+    d = max(_decimals_for(c, df[c], decimals) for c in num)
+    hi, lo = cells.idxmax(), cells.idxmin()
+    what = num[0] if len(num) == 1 else f"{len(num)} Reihen ({', '.join(map(str, num))})"
+    return (
+        f"{what}: {len(cells)} Werte von {fmt.number(cells[lo], d)} ({where(lo)}) "
+        f"bis {fmt.number(cells[hi], d)} ({where(hi)})."
+    )
+
+
+def _records(df: pd.DataFrame) -> dict:
+    """A frame as JSON-safe notebook metadata (columns and rows; NaN -> None)."""
+    if not isinstance(df.index, pd.RangeIndex) or df.index.name is not None:
+        df = df.reset_index()
+    rows = [
+        [None if pd.isna(v) else (v.item() if hasattr(v, "item") else v) for v in rec]
+        for rec in df.astype(object).itertuples(index=False)
+    ]
+    return {"columns": [str(c) for c in df.columns], "rows": rows}
+
+
+def figure(
+    fig,
+    *,
+    name: str,
+    caption: str,
+    source: str,
+    data: pd.DataFrame | None = None,
+    data_decimals: dict | int | None = None,
+) -> None:
+    """Save `fig` as PNG (300 dpi), SVG and PDF and show it with number, caption and source.
+
+    `data` is the table the figure shows (label column(s) and values, already aggregated and
+    suppressed): the report puts it below the figure (HTML), into the appendix (PDF) and
+    summarises it in the image's alternative text.
+    """
     import matplotlib.pyplot as plt
 
     from .figures import save
@@ -164,9 +223,12 @@ def figure(fig, *, name: str, caption: str, source: str) -> None:
     _STATE.n_figures += 1
     png = base64.b64encode(files["png"].read_bytes()).decode("ascii")
     width_cm = fig.get_figwidth() * 2.54
+    has_data = data is not None and not data.empty
+    summary = summarize(data, data_decimals) if has_data else ""
+    alt = f"{caption}. {summary}" if summary else caption
     body = (
         f'<figure class="ibis-figure" id="abb-{stem}">'
-        f'<img src="data:image/png;base64,{png}" alt="{html_text(caption)}" '
+        f'<img src="data:image/png;base64,{png}" alt="{html_text(alt)}" '
         f'style="width:{width_cm:.1f}cm;max-width:100%">'
         f'<figcaption><span class="ibis-label">Abbildung {_STATE.n_figures}:</span> '
         f"{html_text(caption)}</figcaption>"
@@ -180,6 +242,10 @@ def figure(fig, *, name: str, caption: str, source: str) -> None:
         "width_cm": round(width_cm, 2),
         "files": {ext: p.name for ext, p in files.items()},
     }
+    if has_data:
+        meta["data"] = _records(data)
+        meta["data_html"] = table_html(data, data_decimals)
+        meta["summary"] = summary
     _display({"text/html": body, "text/plain": f"Abbildung {_STATE.n_figures}: {caption}"}, meta)
 
 
@@ -229,7 +295,7 @@ def table_html(df: pd.DataFrame, decimals: dict | int | None = None) -> str:
         for c in df.columns
     ]
     head = "".join(
-        f'<th class="{"num" if n else "txt"}">{html_text(str(c))}</th>'
+        f'<th scope="col" class="{"num" if n else "txt"}">{html_text(str(c))}</th>'
         for c, n in zip(df.columns, numeric, strict=True)
     )
     rows = []

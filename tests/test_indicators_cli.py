@@ -33,8 +33,17 @@ def use_store(monkeypatch, store):
 
 
 def test_csv_to_stdout_by_name():
+    # the tidy CSV for programs (the default CSV is for people: tests/test_export.py)
     result = CliRunner().invoke(
-        app, ["indicators", "--municipality", "Ibbenbüren", "--ids", "ausl_anteil,sgb2_ausl_anteil"]
+        app,
+        [
+            "indicators",
+            "--municipality",
+            "Ibbenbüren",
+            "--ids",
+            "ausl_anteil,sgb2_ausl_anteil",
+            "--maschinenlesbar",
+        ],
     )
     assert result.exit_code == 0, result.output
     df = pd.read_csv(io.StringIO(result.stdout), dtype={"region": str, "period": str})
@@ -59,12 +68,13 @@ def test_xlsx_needs_out_and_is_written(tmp_path):
     assert export.run_cli("05566028", None, "einbuergerungsquote", "xlsx", False, out) == 0
     sheets = pd.read_excel(out, sheet_name=None)
     assert set(sheets) == {"Indikatoren", "Metadaten"}
-    assert sheets["Indikatoren"]["Wert"].iloc[0] == pytest.approx(34 / 5263 * 100)
+    # a real Excel percentage (format 0.00 %): the share, not percent points
+    assert sheets["Indikatoren"]["Wert"].iloc[0] == pytest.approx(34 / 5263)
     assert not list(tmp_path.glob(".ibb.xlsx*"))  # no temporary file left behind
 
 
 def test_all_units_and_errors(capsys):
-    assert export.run_cli(None, None, "ausl_anteil", "csv", True, None) == 0
+    assert export.run_cli(None, None, "ausl_anteil", "csv", True, None, machine=True) == 0
     df = pd.read_csv(io.StringIO(capsys.readouterr().out), dtype={"region": str})
     assert set(df["region"]) == {"05566028"}  # every unit in this store
     with pytest.raises(IbisError, match="--municipality"):

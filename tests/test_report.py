@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from ibislib.report.build import ReportResult, build_report
+from ibislib.report.build import ReportResult
 
 pytestmark = pytest.mark.slow
 
@@ -29,24 +29,7 @@ def _text(path: Path) -> str:
     return re.sub(r"[ \t\r\n]+", " ", html.unescape(s))  # keep the narrow space before %
 
 
-# the Ibbenbüren report (`ibb`) is built in conftest.py: the privacy scan reads it too
-
-
-@pytest.fixture(scope="session")
-def minden(tmp_path_factory) -> ReportResult:
-    """Minden (official data only), through the executor seam with the batch runner's warm
-    kernel: one kernel for all chapters, as `ibis batch` uses it."""
-    from ibislib.batch.kernel import WarmKernel
-
-    out = tmp_path_factory.mktemp("report") / "minden"
-    with WarmKernel() as kernel:
-        return build_report(
-            "Minden",
-            formats=("html", "pdf", "docx"),
-            out=out,
-            progress=False,
-            executor=kernel.execute,
-        )
+# the reports `ibb` and `minden` are built once per session in tests/conftest.py
 
 
 def _own_failures(res: ReportResult) -> dict[str, str]:
@@ -171,3 +154,22 @@ def test_manifest_records_inputs_parameters_versions(ibb):
     for key in ("ibislib", "python", "pandas", "matplotlib", "papermill", "weasyprint", "pandoc"):
         assert m["versions"][key]
     assert m["figures"] >= 10
+
+
+def test_every_figure_has_alt_text_and_an_expandable_data_table(ibb):
+    raw = ibb.files["html"].read_text(encoding="utf-8")
+    figures = re.findall(
+        r'<figure class="ibis-figure".*?</figure>\s*(<details.*?</details>)?', raw, re.S
+    )
+    assert len(figures) >= 10
+    alts = re.findall(r'<figure class="ibis-figure"[^>]*><img [^>]*alt="([^"]*)"', raw)
+    assert len(alts) == len(figures)
+    for alt in alts:
+        assert " Werte von " in html.unescape(alt), alt  # caption plus a data summary
+    details = re.findall(
+        r'<details class="ibis-data-table"><summary>Datentabelle zu Abbildung (\d+)</summary>'
+        r"<table class=\"ibis-data\"><thead><tr>(.*?)</tr>",
+        raw,
+    )
+    assert [int(n) for n, _ in details] == list(range(1, len(figures) + 1))
+    assert all('<th scope="col"' in head for _, head in details)

@@ -59,7 +59,13 @@ def fake_executor(input_nb: Path, output_nb: Path, parameters: dict, cwd: Path) 
     )
     fig, ax = plt.subplots()
     ax.bar(["a", "b"], [1, 2])
-    publish.figure(fig, name="balken", caption=f"Balken {input_nb.stem}", source="IT.NRW")
+    publish.figure(
+        fig,
+        name="balken",
+        caption=f"Balken {input_nb.stem}",
+        source="IT.NRW",
+        data=pd.DataFrame({"Gruppe": ["a", "b"], "Anzahl": [1, 2]}),
+    )
     publish.table(
         pd.DataFrame({"Jahr": ["2021"], "Anzahl": [53363]}),
         name="t",
@@ -156,3 +162,45 @@ def test_relative_out_dir_is_resolved(nb_dir, tmp_path, monkeypatch):
     assert res.out_dir.is_absolute()
     assert (tmp_path / "reports" / "x" / "figures" / "01_balken.png").exists()
     assert len(res.figures) == 1
+
+
+def test_data_tables_flag_and_accessible_formats(nb_dir, tmp_path, monkeypatch):
+    """`ibis report --ohne-datentabellen` leaves out the figures' data tables; with them the HTML
+    has a <details> table per figure, the PDF an appendix; alt texts reach PDF and DOCX."""
+    from typer.testing import CliRunner
+
+    from ibislib.cli import app
+
+    monkeypatch.setattr(build, "papermill_executor", fake_executor)
+    monkeypatch.setattr(build.paths, "notebooks_dir", lambda: nb_dir)
+    args = ["report", "-m", "05566028", "--chapters", "01,03", "--formats", "html,pdf,docx"]
+    res = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "mit")])
+    assert res.exit_code == 0, res.output
+    html = (tmp_path / "mit" / "index.html").read_text(encoding="utf-8")
+    assert html.count('<details class="ibis-data-table">') == 2
+    assert 'alt="Balken 01_demografie. Anzahl: 2 Werte von 1 (a) bis 2 (b)."' in html
+    pdf = next((tmp_path / "mit").glob("*.pdf"))
+    from pypdf import PdfReader
+
+    text = "\n".join(p.extract_text() for p in PdfReader(str(pdf)).pages)
+    assert "Datentabellen zu den Abbildungen" in text
+    import docx
+
+    d = docx.Document(str(next((tmp_path / "mit").glob("*.docx"))))
+    descr = [
+        el.get("descr")
+        for el in d.element.body.iter(
+            "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}docPr"
+        )
+    ]
+    assert descr == [
+        "Balken 01_demografie. Anzahl: 2 Werte von 1 (a) bis 2 (b).",
+        "Balken 03_arbeit. Anzahl: 2 Werte von 1 (a) bis 2 (b).",
+    ]
+    res = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "ohne"), "--ohne-datentabellen"])
+    assert res.exit_code == 0, res.output
+    html = (tmp_path / "ohne" / "index.html").read_text(encoding="utf-8")
+    assert "<details" not in html
+    pdf = next((tmp_path / "ohne").glob("*.pdf"))
+    text = "\n".join(p.extract_text() for p in PdfReader(str(pdf)).pages)
+    assert "Datentabellen zu den Abbildungen" not in text

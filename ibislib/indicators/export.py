@@ -1,7 +1,14 @@
-"""`ibis indicators`: one unit's (or every unit's) indicators as CSV, Markdown or Excel."""
+"""`ibis indicators`: one unit's (or every unit's) indicators as CSV, Markdown or Excel.
+
+CSV and Excel are made for German spreadsheet users (';' and decimal comma, rounded values,
+German headers, UTF-8 with BOM; real number and date formats in Excel). The tidy CSV for
+programs (English ids, full precision) is ``--maschinenlesbar``. Every text cell from data goes
+through :func:`ibislib.escape.spreadsheet_cell` (formula injection).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from pathlib import Path
 
@@ -9,13 +16,14 @@ import pandas as pd
 
 from .. import fmt
 from ..errors import IbisError
+from ..escape import spreadsheet_cell, spreadsheet_frame
 from ..tidy import DIMENSIONS, TOTAL
 from .catalog import catalog
 from .engine import OUT_COLUMNS, compute, load_store, prepare, resolve_region
 
 FORMATS = ("csv", "xlsx", "md")
 
-#: German headers for the Markdown and Excel tables (CSV keeps the documented column names).
+#: German headers for the people's CSV, Markdown and Excel (the machine CSV keeps the documented names).
 GERMAN_HEADERS = {
     "indicator_id": "Indikator-ID",
     "title": "Indikator",
@@ -100,34 +108,179 @@ def to_markdown(df: pd.DataFrame) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _numerator_style(ind) -> tuple[str, int]:
+    """Unit and decimals of numerator/denominator: counts, or shares for 'relative' indicators."""
+    return ("Prozent", 1) if ind.kind == "relative" else ("Anzahl", 0)
+
+
+def _used_dims(df: pd.DataFrame) -> list[str]:
+    return [d for d in DIMENSIONS if (df[d] != TOTAL).any()]
+
+
+def _decimal(x, decimals: int) -> str:
+    """9.8626 -> '9,9' (rounded, decimal comma, no thousands separator: spreadsheets read it
+    as a number); NaN -> ''."""
+    if x is None or pd.isna(x):
+        return ""
+    v = round(float(x), decimals)
+    if v == 0:
+        v = 0.0  # no '-0,0'
+    return f"{v:.{decimals}f}".replace(".", ",")
+
+
+def people_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """The table for people: German headers, periods as dates, values rounded to the
+    indicator's decimals as text with a decimal comma, the unit in its own column."""
+    cat = catalog()
+    dims = _used_dims(df)
+    rows = []
+    for r in df.to_dict("records"):
+        ind = cat[r["indicator_id"]]
+        part_unit, part_dec = _numerator_style(ind)
+        row = {
+            "Indikator": ind.title,
+            "Indikator-ID": r["indicator_id"],
+            "AGS": r["region"],
+            "Gebiet": r["region_name"],
+            "Zeitraum": fmt.period(r["period"]),
+            **{GERMAN_HEADERS[d]: r[d] for d in dims},
+            "Wert": _decimal(r["value"], ind.decimals),
+            "Einheit": "%" if ind.unit == "Prozent" else ind.unit,
+            "Zähler": _decimal(r["numerator"], part_dec),
+            "Nenner": _decimal(r["denominator"], part_dec),
+            "Stichtag Nenner": fmt.period(r["denominator_period"])
+            if r["denominator_period"] and not pd.isna(r["denominator_period"])
+            else "",
+            "Zeichen": r["flag"] or "",
+            "Hinweis": r["note"] or "",
+        }
+        rows.append(row)
+    cols = [
+        "Indikator",
+        "Indikator-ID",
+        "AGS",
+        "Gebiet",
+        "Zeitraum",
+        *(GERMAN_HEADERS[d] for d in dims),
+        "Wert",
+        "Einheit",
+        "Zähler",
+        "Nenner",
+        "Stichtag Nenner",
+        "Zeichen",
+        "Hinweis",
+    ]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def to_csv_people(df: pd.DataFrame) -> str:
+    """CSV as German Excel and LibreOffice open it: ';' separated, decimal comma, rounded
+    values, German headers. Text cells are formula-safe; the caller writes it with a BOM."""
+    return spreadsheet_frame(people_frame(df)).to_csv(index=False, sep=";", lineterminator="\r\n")
+
+
+def to_csv_machine(df: pd.DataFrame) -> str:
+    """Tidy CSV for programs: documented English column names, full precision, ISO periods."""
+    return spreadsheet_frame(df).to_csv(index=False)
+
+
+def _excel_date(period) -> object:
+    """'2022-09-30' -> a real date; years and school years ('2021', '2021/22') stay text."""
+    s = "" if period is None or pd.isna(period) else str(period)
+    if len(s) == 10 and s[4] == "-" and s[7] == "-":
+        return dt.date.fromisoformat(s)
+    return s
+
+
+def _number_format(unit: str, decimals: int) -> str:
+    """Excel number formats (shown as 53.363 / 9,9 % in a German Excel)."""
+    frac = "." + "0" * decimals if decimals > 0 else ""
+    if unit == "Prozent":
+        return f"0{frac} %"
+    return f"#,##0{frac}"
+
+
+def _fit_columns(ws, max_width: int = 60) -> None:
+    for col in ws.columns:
+        longest = max((len(str(c.value)) for c in col if c.value is not None), default=8)
+        ws.column_dimensions[col[0].column_letter].width = min(max(longest + 2, 8), max_width)
+
+
 def write_xlsx(df: pd.DataFrame, out: Path) -> None:
-    """Excel with German headers, one sheet of values and one of indicator metadata, atomically."""
+    """Excel with German headers, real numbers (percent and thousands formats per indicator),
+    real dates, frozen header rows and fitted columns; one sheet of values and one of
+    indicator metadata; written atomically."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
     from ..atomic import atomic_path
 
     cat = catalog()
-    data = df.assign(title=df["indicator_id"].map(lambda i: cat[i].title))
-    data = data[["indicator_id", "title", *OUT_COLUMNS[1:]]].rename(columns=GERMAN_HEADERS)
-    meta = pd.DataFrame(
-        [
-            {
-                "Indikator-ID": i.id,
-                "Indikator": i.title,
-                "Definition": i.definition,
-                "Einheit": i.unit,
-                "Quelle": i.source,
-                "Tabellen": ", ".join(i.tables),
-                "Konzept": i.concept,
-                "Dimension": i.dimension,
-                "Hinweise": i.notes,
-            }
-            for i in cat.values()
-            if i.id in set(df["indicator_id"])
-        ]
-    )
+    dims = _used_dims(df)
+    cols = ["indicator_id", "title", "region", "region_name", "period", *dims]
+    cols += ["value", "unit", "numerator", "denominator", "denominator_period", "flag", "note"]
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Indikatoren"
+    ws.append([GERMAN_HEADERS[c] for c in cols])
+    for r in df.to_dict("records"):
+        ind = cat[r["indicator_id"]]
+        part_unit, part_dec = _numerator_style(ind)
+        cells = []
+        for c in cols:
+            v = ind.title if c == "title" else ind.unit if c == "unit" else r.get(c)
+            if c in ("period", "denominator_period"):
+                v = _excel_date(v)
+            elif c in ("value", "numerator", "denominator"):
+                v = None if v is None or pd.isna(v) else float(v)
+                unit = ind.unit if c == "value" else part_unit
+                if v is not None and unit == "Prozent":
+                    v = v / 100  # Excel percent format multiplies by 100
+            elif v is None or (not isinstance(v, str) and pd.isna(v)):
+                v = None
+            cells.append(spreadsheet_cell(v))
+        ws.append(cells)
+        row = ws.max_row
+        for c, cell in zip(cols, ws[row], strict=True):
+            if c == "value":
+                cell.number_format = _number_format(ind.unit, ind.decimals)
+            elif c in ("numerator", "denominator"):
+                cell.number_format = _number_format(part_unit, part_dec)
+            elif isinstance(cell.value, dt.date):
+                cell.number_format = "DD.MM.YYYY"
+    meta_cols = ["Indikator-ID", "Indikator", "Definition", "Einheit", "Nachkommastellen"]
+    meta_cols += ["Quelle", "Tabellen", "Konzept", "Dimension", "Hinweise"]
+    ms = wb.create_sheet("Metadaten")
+    ms.append(meta_cols)
+    for i in cat.values():
+        if i.id in set(df["indicator_id"]):
+            ms.append(
+                [
+                    spreadsheet_cell(v)
+                    for v in (
+                        i.id,
+                        i.title,
+                        i.definition,
+                        i.unit,
+                        i.decimals,
+                        i.source,
+                        ", ".join(i.tables),
+                        i.concept,
+                        i.dimension,
+                        i.notes,
+                    )
+                ]
+            )
+    for sheet in (ws, ms):
+        sheet.freeze_panes = "A2"
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        _fit_columns(sheet)
+    for row in ms.iter_rows(min_row=2):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
     with atomic_path(out, suffix=".xlsx") as tmp:
-        with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
-            data.to_excel(xw, sheet_name="Indikatoren", index=False)
-            meta.to_excel(xw, sheet_name="Metadaten", index=False)
+        wb.save(tmp)
 
 
 def run_cli(
@@ -137,8 +290,12 @@ def run_cli(
     fmt_: str,
     all_: bool,
     out: Path | None,
+    machine: bool = False,
 ) -> int:
-    """Entry point of ``ibis indicators``; returns the exit code. Errors raise IbisError."""
+    """Entry point of ``ibis indicators``; returns the exit code. Errors raise IbisError.
+
+    CSV is for people (German Excel) unless `machine`: then tidy, full precision, English ids.
+    """
     fmt_ = (fmt_ or "csv").lower()
     if fmt_ not in FORMATS:
         raise IbisError(f"Unbekanntes Format '{fmt_}'", hint="Möglich sind csv, xlsx und md.")
@@ -151,12 +308,19 @@ def run_cli(
         return 0
     if fmt_ == "md":
         text = to_markdown(df)
+    elif machine:
+        text = to_csv_machine(df)
     else:
-        text = df.to_csv(index=False)
+        text = to_csv_people(df)
+    bom = fmt_ == "csv" and not machine  # Excel reads UTF-8 only with a byte order mark
     if out:
         from ..atomic import write_text
 
-        write_text(out, text)
+        write_text(out, text, encoding="utf-8-sig" if bom else "utf-8")
+    elif bom and hasattr(sys.stdout, "buffer"):
+        sys.stdout.flush()  # bytes: the BOM and umlauts are UTF-8 whatever the console uses
+        sys.stdout.buffer.write(("\ufeff" + text).encode("utf-8"))
+        sys.stdout.buffer.flush()
     else:
         sys.stdout.write(text)
     return 0

@@ -1,9 +1,13 @@
 """Assemble chapters into one report HTML: title page, contents, lists of figures, tables and
 sources, chapters with figures and tables numbered across the whole report.
 
-``mode="html"`` (index.html) uses SVG figures (sharp on screen, text editable); ``mode="pdf"``
-uses the 300-dpi PNGs (WeasyPrint embeds them as images at 16 cm); ``mode="docx"`` uses PNG figures and puts
-the source line outside the ``<figure>`` so pandoc keeps it.
+``mode="html"`` (index.html) uses SVG figures (sharp on screen, text editable) with each
+figure's data table in an expandable ``<details>`` below it; ``mode="pdf"`` uses the 300-dpi PNGs
+(WeasyPrint embeds them as images at 16 cm) and puts the data tables into the appendix
+"Datentabellen zu den Abbildungen" (``data_tables=False`` leaves them out); ``mode="docx"`` uses
+PNG figures, source lines and captions in the Word styles of the house style, no hand-made
+numbers or lists (:mod:`ibislib.report.docx_style` makes Word fields of them).
+Every image has an alternative text: its caption plus a one-sentence summary of its data.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from pathlib import Path
 from .. import __version__, fmt
 from ..publish import slugify, source_line
 from .collect import Chapter
+from .docx_style import DATA_TABLES
 
 _H2 = re.compile(r"<h2>(.*?)</h2>", re.S)
 _HEADINGS = re.compile(r"<(/?)h([1-5])(\s[^>]*)?>")
@@ -30,6 +35,7 @@ class Listed:
     caption: str
     anchor: str
     chapter: str
+    alt: str = ""
 
 
 @dataclass
@@ -75,6 +81,28 @@ def _demote(body: str, by: int = 0) -> str:
     return _HEADINGS.sub(repl, body)
 
 
+def alt_text(meta: dict) -> str:
+    """Caption plus the one-sentence data summary publish.figure recorded."""
+    caption = meta.get("caption", "").strip()
+    summary = meta.get("summary", "").strip()
+    return f"{caption.rstrip('.')}. {summary}" if summary else caption
+
+
+def _data_details(meta: dict, n: int) -> str:
+    if not meta.get("data_html"):
+        return ""
+    return (
+        f'<details class="ibis-data-table"><summary>Datentabelle zu Abbildung {n}</summary>'
+        f"{meta['data_html']}</details>"
+    )
+
+
+def _docx_table_html(inner: str, caption: str) -> str:
+    """A table for pandoc: caption as <caption> (Word 'Table Caption'), numbers right-aligned."""
+    inner = re.sub(r"<table([^>]*)>", rf"<table\1><caption>{caption}</caption>", inner, count=1)
+    return re.sub(r'class="num"', 'class="num" align="right"', inner)
+
+
 def _figure(meta: dict, n: int, figures_dir: Path, rel: str, mode: str) -> str:
     files = meta.get("files", {})
     ext = "svg" if mode == "html" and "svg" in files else "png"
@@ -84,22 +112,28 @@ def _figure(meta: dict, n: int, figures_dir: Path, rel: str, mode: str) -> str:
     caption = _esc(meta.get("caption", ""))
     src = _esc(source_line(meta.get("source", "")))
     anchor = f"abb-{n}"
-    img = f'<img src="{rel}/{_esc(name)}" alt="{caption}" style="width:{width:.2f}cm">'
+    img = f'<img src="{rel}/{_esc(name)}" alt="{_esc(alt_text(meta))}" style="width:{width:.2f}cm">'
     label = f'<span class="ibis-label">Abbildung {n}:</span> {caption}'
     if mode == "docx":
         return (
             f'<figure id="{anchor}">{img}<figcaption>Abbildung {n}: {caption}</figcaption></figure>'
-            f'<p class="ibis-source">{src}</p>'
+            f'<div data-custom-style="Quelle"><p>{src}</p></div>'
         )
     return (
         f'<figure class="ibis-figure" id="{anchor}">{img}<figcaption>{label}</figcaption>'
         f'<p class="ibis-source">{src}</p></figure>'
+        + (_data_details(meta, n) if mode == "html" else "")
     )
 
 
-def _table(meta: dict, n: int) -> str:
+def _table(meta: dict, n: int, mode: str = "html") -> str:
     caption = _esc(meta.get("caption", ""))
     src = _esc(source_line(meta.get("source", "")))
+    if mode == "docx":
+        return (
+            _docx_table_html(meta.get("html", ""), f"Tabelle {n}: {caption}")
+            + f'<div data-custom-style="Quelle"><p>{src}</p></div>'
+        )
     return (
         f'<div class="ibis-table" id="tab-{n}">'
         f'<p class="ibis-caption"><span class="ibis-label">Tabelle {n}:</span> {caption}</p>'
@@ -125,13 +159,16 @@ def assemble(
     figures_dir: Path,
     figures_rel: str = "figures",
     mode: str = "html",
+    data_tables: bool = True,
 ) -> Assembly:
-    """Build the report HTML document from collected chapters."""
+    """Build the report HTML document from collected chapters (`data_tables`: the figures'
+    data below each figure in HTML, as an appendix in the PDF)."""
     result = Assembly(html="")
     sources: dict[str, None] = {}
     toc: list[str] = []
     body: list[str] = []
     fig_n = tab_n = 0
+    appendix: list[str] = []
     for ci, ch in enumerate(chapters, start=1):
         parts: list[str] = []
         sub = 0
@@ -141,13 +178,23 @@ def assemble(
         for item in ch.items:
             if item.kind == "figure":
                 fig_n += 1
-                parts.append(_figure(item.meta, fig_n, figures_dir, figures_rel, mode))
+                meta = item.meta if data_tables else {**item.meta, "data_html": ""}
+                parts.append(_figure(meta, fig_n, figures_dir, figures_rel, mode))
                 short = item.meta.get("caption", "").split(" – Hinweis:")[0]  # list: one line
-                result.figures.append(Listed(fig_n, short, f"abb-{fig_n}", ch.title))
+                result.figures.append(
+                    Listed(fig_n, short, f"abb-{fig_n}", ch.title, alt_text(item.meta))
+                )
+                if mode == "pdf" and meta.get("data_html"):
+                    appendix.append(
+                        f'<div class="ibis-table ibis-appendix-table" id="daten-abb-{fig_n}">'
+                        f'<h2><a href="#abb-{fig_n}">Abbildung {fig_n}</a>: {_esc(short)}</h2>'
+                        f"{meta['data_html']}"
+                        f'<p class="ibis-source">{_esc(source_line(item.meta.get("source", "")))}</p></div>'
+                    )
                 sources.setdefault(source_line(item.meta.get("source", "")), None)
             elif item.kind == "table":
                 tab_n += 1
-                parts.append(_table(item.meta, tab_n))
+                parts.append(_table(item.meta, tab_n, mode))
                 result.tables.append(
                     Listed(tab_n, item.meta.get("caption", ""), f"tab-{tab_n}", ch.title)
                 )
@@ -163,12 +210,15 @@ def assemble(
                     toc.append(
                         f'<li class="sub"><a href="#{anchor}">{ci}.{sub}&#x2002;{_esc(html.unescape(label))}</a></li>'
                     )
+                    if mode == "docx":  # Word numbers its headings itself (house style)
+                        return f'<h2 id="{anchor}">{m.group(1)}</h2>'
                     return f'<h2 id="{anchor}">{ci}.{sub}&#x2002;{m.group(1)}</h2>'
 
                 text = _H2.sub(number_h2, text)
                 parts.append(text)
+        number = "" if mode == "docx" else f'<span class="num">{ci}</span>&#x2002;'
         body.append(
-            f'<section class="chapter" id="{ch.anchor}"><h1><span class="num">{ci}</span>&#x2002;{_esc(ch.title)}</h1>'
+            f'<section class="chapter" id="{ch.anchor}"><h1>{number}{_esc(ch.title)}</h1>'
             + "\n".join(parts)
             + "</section>"
         )
@@ -210,13 +260,19 @@ def assemble(
         f'<h1>{_esc(title)}</h1><div class="subtitle">{_esc(subtitle)}</div>'
         f'<div class="meta">{metas}</div></header>'
     )
+    appendix_html = ""
+    if appendix:
+        appendix_html = (
+            f'<section class="chapter appendix" id="datentabellen"><h1>{DATA_TABLES}</h1>'
+            "<p>Die Werte, die die Abbildungen zeigen, als Tabellen (für Screenreader und zum "
+            "Nachschlagen genauer Zahlen).</p>" + "".join(appendix) + "</section>"
+        )
+        toc.append(f'<li><a href="#datentabellen">{DATA_TABLES}</a></li>')
     if mode == "docx":
+        # the title comes from pandoc metadata; contents and lists are Word fields (docx_style)
         doc = (
-            f"<p>{_esc(subtitle)}</p>{metas}"  # the title comes from pandoc metadata
+            f'<div data-custom-style="Titelangaben"><p>{_esc(subtitle)}</p>{metas}</div>'
             + "\n".join(body)
-            + '<section class="lists">'
-            + "".join(lists)
-            + "</section>"
             + sources_html
         )
         result.html = f'<html lang="de"><head><meta charset="utf-8"><title>{_esc(title)}</title></head><body>{doc}</body></html>'
@@ -226,8 +282,8 @@ def assemble(
     result.html = (
         '<!DOCTYPE html><html lang="de"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{_esc(title)}</title><style>{css()}</style></head><body>"
-        f"{title_html}{toc_html}{lists_html}{''.join(body)}{sources_html}"
+        f"<title>Integrationsmonitoring {_esc(title)}</title><style>{css()}</style></head><body>"
+        f"{title_html}{toc_html}{lists_html}{''.join(body)}{sources_html}{appendix_html}"
         f'<p class="footer-note">Erstellt mit ibis {__version__} am {fmt.date(dt.date.today())}. '
         "Abbildungen und Tabellen liegen zusätzlich als Dateien (PNG, SVG, PDF, XLSX) im Ordner "
         f"<code>{_esc(figures_rel)}/</code>.</p></body></html>"

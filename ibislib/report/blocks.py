@@ -256,6 +256,8 @@ def comparison_figure(
         name=name or f"{indicator_id}_vergleich",
         caption=caption or f"{e.title}: {unit.name} im Vergleich, {when}",
         source=source_of(indicator_id, df),
+        data=df[["label", "value"]].rename(columns={"label": "Gebiet", "value": value_header(e)}),
+        data_decimals=number_style(e)["decimals"],
     )
     return True
 
@@ -270,6 +272,20 @@ def number_style(e) -> dict:
     """Chart number style of an indicator: its decimals and ' %' for shares, whole numbers otherwise."""
     pct = e.unit == "Prozent"
     return {"decimals": e.decimals if pct else 0, "suffix": " %" if pct else ""}
+
+
+def value_header(e) -> str:
+    """Column header of an indicator's values in a figure's data table: 'Ausländeranteil (%)'."""
+    return f"{e.title} (%)" if e.unit == "Prozent" else e.title
+
+
+def series_data(df: pd.DataFrame, e) -> pd.DataFrame:
+    """A line chart's data table: one row per period (as readers write it), one column per region."""
+    wide = df.pivot_table(index="period", columns="region_name", values="value", sort=False)
+    wide = wide.loc[sorted(wide.index, key=_period_key)]
+    wide.index = pd.Index([fmt.period(p) for p in wide.index], name="Zeitraum")
+    wide.columns = [str(c) for c in wide.columns]
+    return wide.reset_index()
 
 
 def notes_in_range(df: pd.DataFrame, first: str, last: str) -> str:
@@ -343,6 +359,8 @@ def series_figure(
         name=name or f"{indicator_id}_zeitreihe",
         caption=caption or default,
         source=source_of(indicator_id, df),
+        data=series_data(df, e),
+        data_decimals=number_style(e)["decimals"],
     )
     return True
 
@@ -392,8 +410,28 @@ def breakdown_figure(
         name=name or f"{indicator_id}_{dim}",
         caption=caption or f"{e.title}, {unit.name}, {fmt.period(period)}",
         source=source_of(indicator_id, df),
+        data=pd.DataFrame(
+            {
+                DIM_HEADERS.get(dim, dim): [
+                    charts.age_label(v) if dim == "age_group" else _category_label(v)
+                    for v in df[dim]
+                ],
+                (value_header(e) if use == "value" else "Anzahl"): df["value"].to_numpy(),
+            }
+        ),
+        data_decimals=dec,
     )
     return True
+
+
+DIM_HEADERS = {
+    "district": "Stadtteil",
+    "age_group": "Altersgruppe",
+    "school_type": "Schulform",
+    "category": "Kategorie",
+    "sex": "Geschlecht",
+    "nationality": "Staatsangehörigkeit",
+}
 
 
 def _category_label(v: str) -> str:
@@ -576,7 +614,16 @@ def profile_figure(
     if len(rows) < 2:
         return False
     fig = charts.bar(pd.DataFrame(rows), "label", "value", decimals=1, suffix=" %", horizontal=True)
-    publish.figure(fig, name=name, caption=caption, source=publish.join_sources(sources))
+    publish.figure(
+        fig,
+        name=name,
+        caption=caption,
+        source=publish.join_sources(sources),
+        data=pd.DataFrame(rows).rename(
+            columns={"label": "Bereich", "value": "Ausländeranteil (%)"}
+        ),
+        data_decimals=1,
+    )
     return True
 
 
@@ -654,6 +701,8 @@ def pupils_figure(unit, period: str | None = None) -> bool:
         name="schueler_schulform_anzahl",
         caption=f"Schüler*innen nach Schulform und Nationalität, {where}, Schuljahr {fmt.period(df.attrs['period'])}",
         source=source_of("schueler_ausl_anteil"),
+        data=df[["Schulform", *cols]],
+        data_decimals=0,
     )
     return True
 
@@ -697,6 +746,8 @@ def school_shares_figure(unit, period: str | None = None) -> bool:
         name="schueler_schulform_anteile",
         caption=f"Anteil ausländischer Schüler*innen und Schüler*innen mit Zuwanderungsgeschichte nach Schulform, {unit.name}, Schuljahr {fmt.period(df.attrs['period'])}",
         source=publish.join_sources(src),
+        data=df[["Schulform", *cols]],
+        data_decimals=1,
     )
     return True
 
@@ -787,5 +838,7 @@ def context_series_figure(
             else ""
         ),
         source=source_of(indicator_id, df),
+        data=series_data(df, e),
+        data_decimals=number_style(e)["decimals"],
     )
     return True

@@ -171,11 +171,13 @@ def build_report(
     executor: Executor | None = None,
     progress: bool = True,
     notebooks_dir: Path | None = None,
+    data_tables: bool = True,
 ) -> ReportResult:
     """Execute the chapters for one unit and write the report atomically into `out`.
 
     index.html is always written (PDF and DOCX are made from it); `formats` adds pdf/docx.
     `notebooks_dir` (default notebooks/) is where the chapter notebooks are looked up.
+    `data_tables`: each figure's data below it (HTML) and in an appendix (PDF).
     """
     started = time.perf_counter()
     bad = [f for f in formats if f not in FORMATS]
@@ -241,7 +243,12 @@ def build_report(
             meta_lines.append(f"Land: {unit.land}")
         meta_lines += [f"Stand: {fmt.date(dt.date.today())}", f"erstellt mit ibis {__version__}"]
         doc = assemble(
-            collected, title=title, subtitle=subtitle, meta_lines=meta_lines, figures_dir=fig_dir
+            collected,
+            title=title,
+            subtitle=subtitle,
+            meta_lines=meta_lines,
+            figures_dir=fig_dir,
+            data_tables=data_tables,
         )
         write_text(tmp / "index.html", doc.html)
         files["html"] = out / "index.html"
@@ -257,6 +264,7 @@ def build_report(
                     meta_lines=meta_lines,
                     figures_dir=fig_dir,
                     mode="pdf",
+                    data_tables=data_tables,
                 )
                 to_pdf(pdf_doc.html, tmp, tmp / f"{stem}.pdf")
                 files["pdf"] = out / f"{stem}.pdf"
@@ -279,6 +287,8 @@ def build_report(
                     tmp,
                     tmp / f"{stem}.docx",
                     title=f"Integrationsmonitoring {title}",
+                    alt_texts=[f.alt for f in docx_doc.figures],
+                    captions=[f.caption for f in docx_doc.figures],
                 )
                 files["docx"] = out / f"{stem}.docx"
             except Exception as exc:
@@ -334,11 +344,12 @@ def run_cli(
     formats: str,
     out: Path | None,
     chapters: str | None,
+    data_tables: bool = True,
 ) -> int:
     """`ibis report`: build, print where the report is, exit 1 if a chapter failed."""
     fmts = tuple(f.strip().lower() for f in formats.split(",") if f.strip())
     chs = [c.strip() for c in chapters.split(",")] if chapters else None
-    res = build_report(municipality, period, fmts, out, chs, progress=True)
+    res = build_report(municipality, period, fmts, out, chs, progress=True, data_tables=data_tables)
     print(f"Bericht: {res.files['html']}", file=sys.stderr)
     for kind in ("pdf", "docx"):
         if kind in res.files:

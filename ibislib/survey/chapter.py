@@ -167,6 +167,18 @@ def _small_cells(res: cmp.CompareResult) -> bool:
     return False
 
 
+def likert_data(pct: pd.DataFrame) -> pd.DataFrame:
+    """A Likert chart's data table: one row per answer, one column of shares (%) per group or
+    item with its n in the header; shares of cells under 5 respondents (and secondary
+    suppressions) are left empty, as in the tables."""
+    counts = pct.attrs["counts"]
+    hidden = fq.suppress(counts.T).T.reindex(index=pct.index, columns=pct.columns, fill_value=False)
+    out = pct.mask(hidden.to_numpy()).T
+    out.columns = [f"{c} (%; n = {int(pct.attrs['n'].get(c, 0))})" for c in out.columns]
+    out.index = pd.Index([str(i) for i in out.index], name="Antwort")
+    return out.reset_index()
+
+
 def attitudes(ctx: Context, battery: str = "klima") -> None:
     """Likert items by group (charts like Abbildung 11/13), tests and intervals."""
     df, book = ctx.residents, ctx.book
@@ -182,14 +194,15 @@ def attitudes(ctx: Context, battery: str = "klima") -> None:
         "weniger als 5 Befragten beruhen, sind nicht beschriftet."
     )
     labels = {c: book.items[c].question() for c in items}
-    fig = likert.diverging(
-        likert.battery_shares(df, items, labels), agree=book.agree_labels(items[0])
-    )
+    shares = likert.battery_shares(df, items, labels)
+    fig = likert.diverging(shares, agree=book.agree_labels(items[0]))
     publish.figure(
         fig,
         name=f"likert_{battery}",
         caption="Zustimmung zu Aussagen über das Zusammenleben in der Stadt",
         source=_source(book),
+        data=likert_data(shares),
+        data_decimals=1,
     )
     rows = []
     for it in items:
@@ -198,7 +211,14 @@ def attitudes(ctx: Context, battery: str = "klima") -> None:
         pct.attrs["n"] = {SHORT.get(k, k): v for k, v in pct.attrs["n"].items()}
         pct.attrs["counts"].index = pct.index
         fig = likert.diverging(pct, agree=book.agree_labels(it))
-        publish.figure(fig, name=f"likert_{it}", caption=labels[it], source=_source(book))
+        publish.figure(
+            fig,
+            name=f"likert_{it}",
+            caption=labels[it],
+            source=_source(book),
+            data=likert_data(pct),
+            data_decimals=1,
+        )
         res = cmp.compare(df, it, GROUP, question=labels[it])
         if _small_cells(res):
             publish.text(
@@ -386,7 +406,12 @@ def institutions(ctx: Context) -> None:
         pct.attrs["counts"].index = pct.index
         fig = likert.diverging(pct, agree=book.agree_labels(it))
         publish.figure(
-            fig, name=f"institutionen_{it}", caption=book.items[it].question(), source=_source(book)
+            fig,
+            name=f"institutionen_{it}",
+            caption=book.items[it].question(),
+            source=_source(book),
+            data=likert_data(pct),
+            data_decimals=1,
         )
     publish.table(
         rating_table(inst, book, items),
