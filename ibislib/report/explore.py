@@ -335,7 +335,8 @@ class Explorer:
             description="Kennzahl",
             layout=w.Layout(width="32em"),
         )
-        self.per_w = w.Dropdown(options=[("neuester", None)], value=None, description="Stichtag")
+        # "" is "neuester" (a None value would show as no selection)
+        self.per_w = w.Dropdown(options=[("neuester", "")], value="", description="Stichtag")
         self.since_w = w.Dropdown(options=[], description="Reihe ab")
         self.cmp_w = w.Text(
             value="",
@@ -348,6 +349,7 @@ class Explorer:
             description="Ansicht exportieren",
             icon="download",
             tooltip="Abbildungen (PNG, SVG, PDF) und Tabelle (XLSX) nach figures/ schreiben",
+            layout=w.Layout(width="auto"),
         )
         self.suggest = w.HBox([])
         self.status = w.HTML()
@@ -443,8 +445,8 @@ class Explorer:
             ags = self._resolve()
             v = view(self.ind_w.value, ags) if ags else None
             periods = v.periods if v else []
-            self.per_w.options = [("neuester", None)] + [(fmt.period(p), p) for p in periods[::-1]]
-            self.per_w.value = self._period if self._period in periods else None
+            self.per_w.options = [("neuester", "")] + [(fmt.period(p), p) for p in periods[::-1]]
+            self.per_w.value = self._period if self._period in periods else ""
             self._period = None  # the notebook's period applies to the first view only
             years = v.years if v else []
             self.since_w.options = [(str(y), y) for y in years]
@@ -458,7 +460,13 @@ class Explorer:
         if ags is None:
             return
         try:
-            v = view(self.ind_w.value, ags, self.per_w.value, self.cmp_w.value, self.since_w.value)
+            v = view(
+                self.ind_w.value,
+                ags,
+                self.per_w.value or None,
+                self.cmp_w.value,
+                self.since_w.value,
+            )
         except Exception as exc:  # one bad value must not kill the controls
             self.status.value = (
                 f'<p style="color:#a00">Fehler: {html_text(getattr(exc, "message", exc))}</p>'
