@@ -60,7 +60,16 @@ def start(notebook: Path | None = None, port: int = 0) -> tuple[subprocess.Popen
         start_new_session=True,
     )
     url = f"http://{HOST}:{port}/"
-    deadline = time.monotonic() + 90
+    try:
+        _wait_ready(proc, url, log)
+    except BaseException:  # Ctrl+C or no answer while starting: leave nothing behind
+        stop(proc)
+        raise
+    return proc, url
+
+
+def _wait_ready(proc: subprocess.Popen, url: str, log, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             log.seek(0)
@@ -69,13 +78,14 @@ def start(notebook: Path | None = None, port: int = 0) -> tuple[subprocess.Popen
                 f"Voilà ist beim Start beendet worden (Code {proc.returncode})",
                 hint=err.strip().splitlines()[-1] if err.strip() else "Port belegt? --port wählen.",
             )
-        try:
-            with urllib.request.urlopen(url + "api/kernelspecs", timeout=2):
-                return proc, url
+        try:  # any HTTP answer means the server is up (GET / would already run the notebook)
+            with urllib.request.urlopen(url + "favicon.ico", timeout=2):
+                return
+        except urllib.error.HTTPError:
+            return
         except (urllib.error.URLError, OSError):
             time.sleep(0.3)
-    stop(proc)
-    raise IbisError("Voilà antwortet nicht", hint=f"Nach 90 s keine Antwort von {url}")
+    raise IbisError("Voilà antwortet nicht", hint=f"Nach {timeout:.0f} s keine Antwort von {url}")
 
 
 def stop(proc: subprocess.Popen, timeout: float = 10) -> None:
@@ -98,9 +108,18 @@ def stop(proc: subprocess.Popen, timeout: float = 10) -> None:
         pass
 
 
+def _interrupt(_sig, _frame) -> None:
+    raise KeyboardInterrupt
+
+
 def run_cli(port: int = 0, notebook: Path | None = None) -> int:
+    # SIGTERM (kill, a closing terminal, systemd) stops as cleanly as Ctrl+C
+    signal.signal(signal.SIGTERM, _interrupt)
     print("Explorer wird gestartet …", file=sys.stderr, flush=True)
-    proc, url = start(notebook, port)
+    try:
+        proc, url = start(notebook, port)
+    except KeyboardInterrupt:
+        return 130
     print(f"Explorer läuft: {url}  (im Browser öffnen; Strg+C beendet)", flush=True)
     try:
         while proc.poll() is None:

@@ -325,7 +325,8 @@ def test_voila_app(browser, notebooks, shots, tmp_path):
     try:
         browser.get(url)
         _wait(browser, lambda d: len(_images(d)) >= 1, what="app chart")
-        assert browser.find_elements(By.CSS_SELECTOR, ".jp-InputArea, .cm-editor") == []
+        code = browser.find_elements(By.CSS_SELECTOR, ".jp-CodeCell .jp-InputArea, .cm-editor")
+        assert [e.text for e in code if e.is_displayed() and e.text.strip()] == []
         text = browser.find_element(By.TAG_NAME, "body").text
         assert "municipality =" not in text and "import " not in text  # no code visible
         assert "Ibbenbüren" in text
@@ -335,7 +336,9 @@ def test_voila_app(browser, notebooks, shots, tmp_path):
         _choose(browser, "Kennzahl", "Ausländeranteil")
         _wait(browser, lambda d: _images(d) not in ([], before), what="new chart")
         browser.save_screenshot(str(shots / "voila_explorer_ausl.png"))
-        assert js_errors(browser, ("favicon",)) == []
+        # Voilà's own lab template links Font Awesome from a CDN (unreachable offline; the icons
+        # are bundled as well): a failed stylesheet load, not a script error
+        assert js_errors(browser, ("favicon", "cdn.jsdelivr.net/npm/@fortawesome")) == []
     finally:
         _stop(proc)
 
