@@ -59,6 +59,7 @@ class View:
     sentence: str = ""
     source: str = ""
     messages: list[str] = field(default_factory=list)
+    notes: str = ""  # source footnotes for the shown years (series breaks, territories)
     decimals: int = 1
     suffix: str = ""
     index_base: str | None = None  # counts: time series as index (this period = 100)
@@ -203,6 +204,9 @@ def view(
     table.columns.name = None
     v.table = table
     v.source = blocks.source_of(indicator_id, ser)
+    if len(ser):
+        ps = sorted(ser["period"])
+        v.notes = blocks.notes_in_range(ser, ps[0], ps[-1])
     return v
 
 
@@ -290,17 +294,16 @@ def export(v: View, out_dir: Path | None = None) -> list[Path]:
     if v.period:
         stem += f"_{publish.slugify(v.period)}"
     written: list[Path] = []
+    import matplotlib.pyplot as plt
+
     for name, fig in figures_of(v).items():
         files = save(fig, out_dir / f"{stem}_{name}")
-        import matplotlib.pyplot as plt
-
         plt.close(fig)
         written += list(files.values())
     if v.table is not None and not v.table.empty:
         target = out_dir / f"{stem}_tabelle.xlsx"
-        publish._write_xlsx(
-            spreadsheet_frame(v.table), target, v.caption_series or v.title, v.source
-        )
+        source = v.source + (f". Hinweis: {v.notes}" if v.notes else "")
+        publish._write_xlsx(spreadsheet_frame(v.table), target, v.caption_series or v.title, source)
         written.append(target)
     return written
 
@@ -308,8 +311,15 @@ def export(v: View, out_dir: Path | None = None) -> list[Path]:
 # ----------------------------------------------------------------------------- widgets
 
 
+_TABLE_CSS = (
+    "<style>.ibis-data td.num, .ibis-data th.num {text-align: right;"
+    " font-variant-numeric: tabular-nums} .ibis-data th {text-align: left}</style>"
+)
+
+
 def _html_table(df: pd.DataFrame) -> str:
-    return publish.table_html(df)
+    """German-formatted table (numbers right-aligned in JupyterLab, Notebook and Voilà)."""
+    return _TABLE_CSS + publish.table_html(df)
 
 
 class Explorer:
@@ -480,6 +490,8 @@ class Explorer:
         ):
             img.value = png(figs[key]) if key in figs else b""
             img.layout.display = "" if key in figs else "none"
+            if img.value:  # natural size (Voilà would stretch it), never wider than the page
+                img.layout.width = f"{int.from_bytes(img.value[16:20], 'big')}px"
             cap.value = f"<p><b>{html_text(text)}</b></p>" if key in figs else ""
         msgs = "".join(f"<p><em>{html_text(m)}</em></p>" for m in v.messages)
         self.status.value = msgs
@@ -490,7 +502,9 @@ class Explorer:
             else ""
         )
         self.source.value = (
-            f'<p style="color:#555">{html_text(publish.source_line(v.source))}</p>'
+            f'<p style="color:#555">{html_text(publish.source_line(v.source))}'
+            + (f"<br>Hinweis: {html_text(v.notes)}" if v.notes else "")
+            + "</p>"
             if v.source
             else ""
         )
