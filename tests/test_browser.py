@@ -83,6 +83,17 @@ def browser(tmp_path_factory):
     driver.quit()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_page(request):
+    """Each test starts on a blank page with an empty console log (closing the previous page
+    logs its own websocket endings; they belong to no test)."""
+    if "browser" in request.fixturenames:
+        driver = request.getfixturevalue("browser")
+        driver.get("about:blank")
+        driver.get_log("browser")
+    yield
+
+
 def js_errors(driver, ignore: tuple[str, ...] = ()) -> list[str]:
     """SEVERE console entries since the last call (the log is drained by reading it)."""
     return [
@@ -127,6 +138,7 @@ def _jupyter_env(tmp: Path) -> dict:
     ):
         env[var] = str(tmp / sub)
     env["IBIS_ROOT"] = str(ROOT)  # the notebooks are served from a copy; data stay here
+    env["IBIS_OUT_DIR"] = str(tmp / "figures")  # chapter figures of the test, not figures/
     return env
 
 
