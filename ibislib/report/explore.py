@@ -383,7 +383,7 @@ class Explorer:
                 w.HBox([self.unit_w, self.ind_w]),
                 self.suggest,
                 w.HBox([self.per_w, self.since_w, self.cmp_w]),
-                self.export_b,
+                w.HBox([self.export_b]),
                 self.status,
                 self.keys,
                 self.heading,
