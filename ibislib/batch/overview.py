@@ -77,7 +77,7 @@ body { font-family: "DejaVu Sans", Arial, sans-serif; margin: 1.5em; color: #222
 table { border-collapse: collapse; font-size: 0.85em; }
 th, td { border-bottom: 1px solid #ddd; padding: 0.3em 0.5em; vertical-align: top; }
 th { cursor: pointer; background: #f3f3f3; text-align: left; user-select: none;
-     max-width: 11em; font-weight: 600; hyphens: auto; overflow-wrap: anywhere; }
+     min-width: 4.5em; max-width: 11em; font-weight: 600; hyphens: auto; overflow-wrap: anywhere; }
 th[data-dir="asc"]::after { content: " ▲"; } th[data-dir="desc"]::after { content: " ▼"; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 td.name { min-width: 9em; }
