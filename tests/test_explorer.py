@@ -104,6 +104,20 @@ def test_widgets_offer_close_matches_and_redraw(monkeypatch):
     assert "Emsdetten" in set(app.view.comparison["label"])
 
 
+def test_export_button_writes_into_figures(monkeypatch, tmp_path):
+    pytest.importorskip("ipywidgets")
+    monkeypatch.setattr("IPython.display.display", lambda *a, **k: None)
+    monkeypatch.setattr("ibislib.paths.figures_dir", lambda: tmp_path / "figures")
+    from ibislib.indicators import catalog
+
+    app = x.Explorer(list(catalog()), "05566028")
+    app.export_b.click()
+    written = sorted(p.name for p in (tmp_path / "figures" / "05566028").iterdir())
+    assert any(n.endswith("_zeitreihe.pdf") for n in written)
+    assert any(n.endswith("_tabelle.xlsx") for n in written)
+    assert "Gespeichert in" in app.status.value and "Quelle:" in app.status.value
+
+
 def test_figures_import_keeps_the_inline_backend():
     """Importing ibislib must not force Agg: in a kernel, figures would show as text only."""
     code = (
