@@ -199,7 +199,25 @@ def batch_cmd(
     )
 
 
+@app.command("explore")
+def explore_cmd(
+    port: Annotated[int, typer.Option("--port", help="Port auf localhost (0: ein freier)")] = 0,
+    notebook: Annotated[
+        Path | None, typer.Option("--notebook", help="Notebook (Standard: 00_explorer)")
+    ] = None,
+) -> None:
+    """Den Explorer als App im Browser starten (Voilà, ohne Code); Strg+C beendet ihn."""
+    from .explore_app import run_cli
+
+    raise typer.Exit(run_cli(port, notebook))
+
+
 def main() -> None:
+    # headless by default: the ibis command and the report/batch kernels it starts never draw
+    # on screen (JupyterLab and `ibis explore` keep their own inline backend)
+    import os
+
+    os.environ.setdefault("MPLBACKEND", "Agg")
     try:
         app()
     except IbisError as exc:

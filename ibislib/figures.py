@@ -1,18 +1,22 @@
 """House style for figures: colour-blind-safe palette, German number formats, A4 sizes,
-embedded fonts, and saving every figure as PNG (300 dpi), SVG and PDF."""
+embedded fonts, and saving every figure as PNG (300 dpi), SVG and PDF.
+
+No backend is chosen here: in JupyterLab, classic Notebook, VS Code and Voilà the kernel's inline
+backend must stay, or figures show only as "<Figure size … with 1 Axes>". Headless runs get Agg
+from ``MPLBACKEND=Agg``, which the ``ibis`` command sets for itself and the kernels it starts
+(report, batch), or from matplotlib's own fallback when there is no display.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import matplotlib
+import matplotlib.pyplot as plt
+from matplotlib.ticker import FuncFormatter
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
-
-from . import fmt  # noqa: E402
-from .atomic import atomic_path  # noqa: E402
+from . import fmt
+from .atomic import atomic_path
 
 CM = 1 / 2.54
 TEXT_WIDTH = 16 * CM  # A4 text width

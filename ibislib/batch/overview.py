@@ -1,21 +1,25 @@
 """The overview page of a batch: ``<out>/index.html`` plus ``uebersicht.csv`` / ``.xlsx``.
 
 One row per municipality with key indicators (German number formats), a link to its report,
-and — for failed ones — the error. Columns sort on a click on the header (a few lines of
-plain JavaScript, no internet needed). The page is rewritten only when its content changed.
+and — for failed ones — the error; one total row per Kreis (the Kreis's own values). Columns
+sort on a click on the header (numbers as numbers, names by German collation), a filter box
+narrows the rows (a few lines of plain JavaScript, no internet needed). Every text from data
+is escaped (HTML) or kept from becoming a formula (CSV/XLSX), see :mod:`ibislib.escape`.
+The page is rewritten only when its content changed.
 """
 
 from __future__ import annotations
 
-import html
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 import pandas as pd
 
 from .. import fmt
 from ..atomic import atomic_path, write_text
+from ..escape import html_text, spreadsheet_frame
 
 if TYPE_CHECKING:
     from .runner import BatchResult
@@ -33,35 +37,56 @@ KEY_INDICATORS = [
 STATUS_LABEL = {"done": "fertig", "skipped": "fertig", "failed": "fehlgeschlagen"}
 
 _SCRIPT = """
-document.querySelectorAll('th[data-col]').forEach(function (th) {
-  th.addEventListener('click', function () {
-    var table = th.closest('table'), body = table.tBodies[0], col = +th.dataset.col;
-    var asc = th.dataset.dir !== 'asc';
-    table.querySelectorAll('th').forEach(function (h) { delete h.dataset.dir; });
-    th.dataset.dir = asc ? 'asc' : 'desc';
-    var rows = Array.prototype.slice.call(body.rows);
-    rows.sort(function (a, b) {
-      var x = a.cells[col].dataset.sort, y = b.cells[col].dataset.sort;
-      var nx = parseFloat(x), ny = parseFloat(y), r;
-      if (x === '' && y !== '') return 1;
-      if (y === '' && x !== '') return -1;
-      r = (!isNaN(nx) && !isNaN(ny)) ? nx - ny : x.localeCompare(y, 'de');
-      return asc ? r : -r;
+(function () {
+  var table = document.getElementById('uebersicht'), body = table.tBodies[0];
+  var collator = new Intl.Collator('de', {numeric: true, sensitivity: 'base'});
+  table.querySelectorAll('th[data-col]').forEach(function (th) {
+    th.addEventListener('click', function () {
+      var col = +th.dataset.col, type = th.dataset.type, asc = th.dataset.dir !== 'asc';
+      table.querySelectorAll('th').forEach(function (h) { delete h.dataset.dir; });
+      th.dataset.dir = asc ? 'asc' : 'desc';
+      var rows = Array.prototype.slice.call(body.rows);
+      rows.sort(function (a, b) {
+        var x = a.cells[col].dataset.sort, y = b.cells[col].dataset.sort, r;
+        if (x === '' && y !== '') return 1;  // empty cells last, in both directions
+        if (y === '' && x !== '') return -1;
+        r = type === 'num' ? parseFloat(x) - parseFloat(y) : collator.compare(x, y);
+        return asc ? r : -r;
+      });
+      rows.forEach(function (r) { body.appendChild(r); });
     });
-    rows.forEach(function (r) { body.appendChild(r); });
   });
-});
+  var box = document.getElementById('filter'), count = document.getElementById('count');
+  function norm(s) { return s.toLocaleLowerCase('de').normalize('NFD').replace(/[\\u0300-\\u036f]/g, ''); }
+  box.addEventListener('input', function () {
+    var q = norm(box.value.trim()), shown = 0;
+    Array.prototype.forEach.call(body.rows, function (r) {
+      var hit = !q || norm(r.textContent).indexOf(q) !== -1;
+      r.hidden = !hit;
+      if (hit) shown++;
+    });
+    count.textContent = shown + ' von ' + body.rows.length + ' angezeigt';
+  });
+})();
 """
 
 _CSS = """
-body { font-family: "DejaVu Sans", Arial, sans-serif; margin: 2em; color: #222; }
-table { border-collapse: collapse; font-size: 0.9em; }
-th, td { border-bottom: 1px solid #ddd; padding: 0.3em 0.6em; }
-th { cursor: pointer; background: #f3f3f3; text-align: left; user-select: none; }
+body { font-family: "DejaVu Sans", Arial, sans-serif; margin: 1.5em; color: #222;
+       max-width: 100%; box-sizing: border-box; }
+.scroll { overflow-x: auto; max-width: 100%; }
+table { border-collapse: collapse; font-size: 0.85em; }
+th, td { border-bottom: 1px solid #ddd; padding: 0.3em 0.5em; vertical-align: top; }
+th { cursor: pointer; background: #f3f3f3; text-align: left; user-select: none;
+     min-width: 4.5em; max-width: 11em; font-weight: 600; hyphens: auto; overflow-wrap: anywhere; }
 th[data-dir="asc"]::after { content: " ▲"; } th[data-dir="desc"]::after { content: " ▼"; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.name { min-width: 9em; }
 tr.failed td { background: #fde8e8; }
-.error { color: #a00; font-size: 0.85em; }
+tfoot td { border-top: 2px solid #888; font-weight: 600; background: #fafafa; }
+.error { color: #a00; font-size: 0.85em; max-width: 24em; overflow-wrap: anywhere; }
+.tools { margin: 0.8em 0; }
+#filter { font-size: 1em; padding: 0.2em 0.4em; width: 20em; max-width: 100%; }
+#count { color: #555; margin-left: 0.6em; }
 .source { color: #555; font-size: 0.85em; margin-top: 1em; }
 """
 
@@ -144,7 +169,8 @@ def write_overview(out: Path, result: BatchResult) -> Path:
     reg = registry()
     names = {a: reg.name_of(a, default="") for a in ags}
     known = [a for a in ags if names[a]]
-    values, meta, sources = indicator_frame(known)
+    kreise = list(dict.fromkeys(k for a in known if (k := _kreis_of(reg, a))))
+    values, meta, sources = indicator_frame(known + [k for k in kreise if k not in known])
     table = pd.DataFrame(
         {
             "AGS": ags,
@@ -159,55 +185,92 @@ def write_overview(out: Path, result: BatchResult) -> Path:
     for col in values.columns:
         table[col] = [values[col].get(a) if a in values.index else float("nan") for a in ags]
     table["Fehler"] = [result.outcomes[a].error or "" for a in ags]
-    # downloads: numbers rounded as shown, unit and period in the column name
-    export = table.copy()
+    totals = pd.DataFrame(
+        {
+            "AGS": kreise,
+            "Gemeinde": [_kreis_name(reg, k) for k in kreise],
+            "Status": "Kreis insgesamt",
+            "Stand": "",
+        }
+    )
+    for col in values.columns:
+        totals[col] = [values[col].get(k) if k in values.index else float("nan") for k in kreise]
+    totals["Fehler"] = ""
+    # downloads: numbers rounded as shown, unit and period in the column name, the Kreis rows
+    # last; text from data (names, list entries) never becomes a formula
+    export = pd.concat([table, totals], ignore_index=True)
     for col in values.columns:
         m = meta[col]
         unit = "%" if m["unit"] in ("%", "Prozent") else m["unit"]
         export[col] = export[col].round(m["decimals"])
         export = export.rename(columns={col: f"{col} ({unit}, {m['period']})"})
+    export = spreadsheet_frame(export)
     with atomic_path(out / "uebersicht.csv") as tmp:
         export.to_csv(tmp, sep=";", decimal=",", index=False, encoding="utf-8-sig")
     with atomic_path(out / "uebersicht.xlsx", suffix=".xlsx") as tmp:
         export.to_excel(tmp, index=False, sheet_name="Übersicht")
-    write_text(page, _html(table, list(values.columns), meta, sources, result))
+    write_text(page, _html(table, totals, list(values.columns), meta, sources, result))
     write_text(state_file, state)
     return page
 
 
-def _html(table, cols, meta, sources, result) -> str:
-    heads = ["AGS", "Gemeinde", "Status", "Stand"] + [
-        f"{c} ({meta[c]['period']})" if meta[c].get("period") else c for c in cols
+def _kreis_of(reg, ags: str) -> str:
+    try:
+        return reg.resolve(ags).kreis or ""
+    except Exception:  # unknown unit: no Kreis row for it
+        return ""
+
+
+def _kreis_name(reg, kreis: str) -> str:
+    try:
+        r = reg.resolve(kreis)
+        return r.full_name or r.name
+    except Exception:
+        return kreis
+
+
+def _row(r: pd.Series, cols, meta, *, link: bool, cls: str = "") -> str:
+    ags, name = html_text(r["AGS"]), html_text(r["Gemeinde"])
+    shown_name = (
+        f'<a href="{html_text(quote(str(r["AGS"])))}/index.html">{name}</a>' if link else name
+    )
+    stand = str(r["Stand"])
+    cells = [
+        f'<td data-sort="{ags}">{ags}</td>',
+        f'<td class="name" data-sort="{name}">{shown_name}</td>',
+        f'<td data-sort="{html_text(r["Status"])}">{html_text(r["Status"])}'
+        + (f'<div class="error">{html_text(r["Fehler"])}</div>' if r["Fehler"] else "")
+        + "</td>",
+        f'<td data-sort="{html_text(stand[6:] + stand[3:5] + stand[:2])}">{html_text(stand)}</td>',
     ]
-    th = "".join(f'<th data-col="{i}">{html.escape(h)}</th>' for i, h in enumerate(heads))
+    for c in cols:
+        v = r[c]
+        sort = "" if pd.isna(v) else repr(float(v))
+        shown = _fmt_value(v, meta[c]["decimals"], meta[c]["unit"])
+        cells.append(f'<td class="num" data-sort="{sort}">{shown}</td>')
+    return f"<tr{cls}>{''.join(cells)}</tr>"
+
+
+def _html(table, totals, cols, meta, sources, result) -> str:
+    heads = [("AGS", "text"), ("Gemeinde", "text"), ("Status", "text"), ("Stand", "text")] + [
+        (f"{c} ({meta[c]['period']})" if meta[c].get("period") else c, "num") for c in cols
+    ]
+    th = "".join(
+        f'<th data-col="{i}" data-type="{t}">{html_text(h)}</th>' for i, (h, t) in enumerate(heads)
+    )
     rows = []
     for _, r in table.iterrows():
-        ags = r["AGS"]
-        status = result.outcomes[ags].status
-        has_report = (result.out / ags / "index.html").is_file()
-        name = html.escape(r["Gemeinde"])
-        link = f'<a href="{ags}/index.html">{name}</a>' if has_report else name
-        cells = [
-            f'<td data-sort="{ags}">{ags}</td>',
-            f'<td data-sort="{name}">{link}</td>',
-            f'<td data-sort="{html.escape(r["Status"])}">{html.escape(r["Status"])}'
-            + (f'<div class="error">{html.escape(r["Fehler"])}</div>' if r["Fehler"] else "")
-            + "</td>",
-            f'<td data-sort="{html.escape(r["Stand"][6:] + r["Stand"][3:5] + r["Stand"][:2])}">'
-            f"{html.escape(r['Stand'])}</td>",
-        ]
-        for c in cols:
-            v = r[c]
-            sort = "" if pd.isna(v) else repr(float(v))
-            shown = _fmt_value(v, meta[c]["decimals"], meta[c]["unit"])
-            cells.append(f'<td class="num" data-sort="{sort}">{shown}</td>')
+        status = result.outcomes[r["AGS"]].status
+        has_report = (result.out / str(r["AGS"]) / "index.html").is_file()
         cls = ' class="failed"' if status == "failed" else ""
-        rows.append(f"<tr{cls}>{''.join(cells)}</tr>")
+        rows.append(_row(r, cols, meta, link=has_report, cls=cls))
+    foot = [_row(r, cols, meta, link=False) for _, r in totals.iterrows()]
     n = len(table)
     ok = sum(1 for o in result.outcomes.values() if o.status != "failed")
     src = "; ".join(sources) or "Statistische Ämter des Bundes und der Länder"
     return f"""<!DOCTYPE html>
 <html lang="de"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Integrationsmonitoring – Übersicht ({fmt.number(n)} Gemeinden)</title>
 <style>{_CSS}</style></head><body>
 <h1>Integrationsmonitoring – Übersicht</h1>
@@ -215,11 +278,17 @@ def _html(table, cols, meta, sources, result) -> str:
 {fmt.number(n - ok)} fehlgeschlagen.
 Spaltenköpfe anklicken zum Sortieren. Download:
 <a href="uebersicht.csv">CSV</a> · <a href="uebersicht.xlsx">XLSX</a></p>
-<table><thead><tr>{th}</tr></thead><tbody>
+<p class="tools"><label for="filter">Filter:</label>
+<input type="search" id="filter" placeholder="Name, AGS oder Status" autocomplete="off">
+<span id="count">{fmt.number(n)} von {fmt.number(n)} angezeigt</span></p>
+<div class="scroll"><table id="uebersicht"><thead><tr>{th}</tr></thead><tbody>
 {chr(10).join(rows)}
-</tbody></table>
-<p class="source">Quelle: {html.escape(src)}, eigene Berechnungen (jeweils letzter verfügbarer
-Stand). Datenlizenz Deutschland – Namensnennung – Version 2.0.</p>
+</tbody><tfoot>
+{chr(10).join(foot)}
+</tfoot></table></div>
+<p class="source">Quelle: {html_text(src)}, eigene Berechnungen (jeweils letzter verfügbarer
+Stand; Kreiszeilen: Werte des Kreises insgesamt, nicht nur der gezeigten Gemeinden).
+Datenlizenz Deutschland – Namensnennung – Version 2.0.</p>
 <script>{_SCRIPT}</script>
 </body></html>
 """
