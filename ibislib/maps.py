@@ -180,9 +180,17 @@ def read_boundaries(
     return out
 
 
+#: Bump when the preparation below changes (invalidates the GeoParquet cache).
+PREP_VERSION = 1
+
+
 @lru_cache(maxsize=8)
 def _vg5000(folder: str, level: str):
-    """VG5000 layer in MAP_CRS: one row per AGS (land parts only), simplified; with km²."""
+    """VG5000 layer in MAP_CRS: one row per AGS (land parts only), simplified; with km².
+
+    Prepared once per process; the result is also kept as GeoParquet in data/processed/
+    (keyed by the shapefile's size and time), so a new kernel reads it in a fraction of the time.
+    """
     import geopandas as gpd
 
     f = Path(folder) / f"VG5000_{_LAYERS[level]}.shp"
@@ -192,6 +200,30 @@ def _vg5000(folder: str, level: str):
             path=f,
             hint="Die BKG-Verwaltungsgrenzen VG5000 gehören nach data/raw/geo_bkg_vg5000/.",
         )
+    st = f.stat()
+    key = f"{PREP_VERSION}-{SIMPLIFY_M}-{st.st_size}-{st.st_mtime_ns}"
+    cache = paths.processed_dir() / f"grenzen_vg5000_{level}_{key}.parquet"
+    if cache.exists():
+        try:
+            return gpd.read_parquet(cache)
+        except Exception:  # noqa: BLE001 - a broken cache is rebuilt
+            pass
+    gdf = _prepare_vg5000(f, level)
+    try:
+        from .atomic import atomic_path
+
+        for old in paths.processed_dir().glob(f"grenzen_vg5000_{level}_*.parquet"):
+            old.unlink(missing_ok=True)  # our own older caches only
+        with atomic_path(cache, suffix=".parquet") as tmp:
+            gdf.to_parquet(tmp)
+    except OSError:
+        pass
+    return gdf
+
+
+def _prepare_vg5000(f: Path, level: str):
+    import geopandas as gpd
+
     gdf = read_boundaries(f, key="AGS", name="GEN", repair=True)
     raw = gpd.read_file(f, engine="pyogrio", columns=["GF", "BEZ"], ignore_geometry=True)
     gdf["bez"] = raw["BEZ"].astype(str).to_numpy()

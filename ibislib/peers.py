@@ -353,7 +353,7 @@ def method_note(level: str = "gemeinde", k: int = K) -> str:
     )
     inputs = "; ".join(f"{what}: Stand {when} ({src})" for what, when, src in f.inputs)
     lines = [
-        f"**Vergleichsring.** Zu jeder {'Gemeinde' if level == 'gemeinde' else 'Einheit'} "
+        f"**Vergleichsring.** Zu {'jeder Gemeinde' if level == 'gemeinde' else 'jedem Kreis'} "
         f"bestimmt ibis die {k} ähnlichsten {many} desselben Landesteils (West: Länder "
         "Schleswig-Holstein bis Saarland; Ost: Berlin und die Länder Brandenburg bis Thüringen), "
         f"nach einem festen, für alle {many} gleichen Verfahren: Merkmale sind "
