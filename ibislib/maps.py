@@ -553,35 +553,38 @@ def _caption_where(unit, level: str) -> str:
     return f"Kreise und kreisfreie Städte in {land.name if land else 'Land'}"
 
 
-def map_figure(
+def _levels(unit, level: str | None) -> list[str]:
+    if level is not None:
+        return [level]
+    if unit.level == "gemeinde" and not unit.is_kreisfrei:
+        return ["gemeinde", "kreis"]
+    return ["kreis"]
+
+
+def figure_for(
     indicator_id: str,
     unit,
     period: str | None = None,
     *,
     level: str | None = None,
     scheme: str = "quantile",
-    publish_note: bool = True,
-) -> bool:
-    """Publish a map of one indicator for the unit's surroundings; True when drawn.
+):
+    """The map for the unit's surroundings without publishing it (for the explorer):
+    returns (Figure or None, level, period, values frame, reasons why other levels gave no map).
 
     ``level`` None picks the regional comparison that applies: the Gemeinden of the Kreis for
     a kreisangehörige Gemeinde (falling back to the Kreise of the Land when fewer than
     :data:`MIN_UNITS` Gemeinden hold data), the Kreise of the Land for a kreisfreie Stadt or a
-    Kreis. When no map can be drawn, a note says why (``publish_note``).
+    Kreis. ``unit`` may be a Region, an AGS or a name.
     """
-    from . import publish
+    from .regions import registry
     from .report import blocks
 
+    if isinstance(unit, str):
+        unit = registry().resolve(unit)
     e = blocks.entry(indicator_id)
-    if level is None:
-        if unit.level == "gemeinde" and not unit.is_kreisfrei:
-            levels = ["gemeinde", "kreis"]
-        else:
-            levels = ["kreis"]
-    else:
-        levels = [level]
     reasons = []
-    for lv in levels:
+    for lv in _levels(unit, level):
         gdf, per, at = map_data(indicator_id, unit, lv, period)
         if per is None:
             reasons.append(f"{_caption_where(unit, lv)}: keine Werte")
@@ -602,22 +605,43 @@ def map_figure(
         except NoMap as exc:
             reasons.append(f"{_caption_where(unit, lv)}: {exc.problem}")
             continue
-        src = blocks.source_of(indicator_id, at if len(at) else None)
-        publish.figure(
-            fig,
-            name=f"{indicator_id}_karte_{lv}",
-            caption=f"{e.title}, {_caption_where(unit, lv)}, {fmt.period(per)} "
-            f"(Klassen: {SCHEMES[scheme]}; schraffiert: keine Daten)",
-            source=publish.join_sources([src, f"Geometrien: {BKG_COPYRIGHT}, VG5000 (01.01.2021)"]),
-        )
-        return True
-    if publish_note and reasons:
-        publish.note(
-            f"Keine Karte zu „{e.title}“: "
-            + "; ".join(reasons)
-            + f". Eine Karte wird erst ab {MIN_UNITS} Gebieten mit Werten gezeichnet."
-        )
-    return False
+        return fig, lv, per, at, reasons
+    return None, None, None, pd.DataFrame(), reasons
+
+
+def map_figure(
+    indicator_id: str,
+    unit,
+    period: str | None = None,
+    *,
+    level: str | None = None,
+    scheme: str = "quantile",
+    publish_note: bool = True,
+) -> bool:
+    """Publish the map of :func:`figure_for` (numbered, captioned, with sources); True when
+    drawn. When no map can be drawn, a note says why (``publish_note``)."""
+    from . import publish
+    from .report import blocks
+
+    e = blocks.entry(indicator_id)
+    fig, lv, per, at, reasons = figure_for(indicator_id, unit, period, level=level, scheme=scheme)
+    if fig is None:
+        if publish_note and reasons:
+            publish.note(
+                f"Keine Karte zu „{e.title}“: "
+                + "; ".join(reasons)
+                + f". Eine Karte wird erst ab {MIN_UNITS} Gebieten mit Werten gezeichnet."
+            )
+        return False
+    src = blocks.source_of(indicator_id, at if len(at) else None)
+    publish.figure(
+        fig,
+        name=f"{indicator_id}_karte_{lv}",
+        caption=f"{e.title}, {_caption_where(unit, lv)}, {fmt.period(per)} "
+        f"(Klassen: {SCHEMES[scheme]}; schraffiert: keine Daten; Gebietsstand 01.01.2021)",
+        source=publish.join_sources([src, f"Geometrien: {BKG_COPYRIGHT}, VG5000"]),
+    )
+    return True
 
 
 def district_map(
@@ -664,13 +688,3 @@ def district_map(
         ),
     )
     return True
-
-
-def maps(indicator_ids: list[str], unit, period: str | None = None) -> bool:
-    """The chapter's map cell: one map per indicator (surroundings, then Stadtteile)."""
-    shown = False
-    for iid in indicator_ids:
-        shown |= map_figure(iid, unit, period)
-        if iid.endswith("_stadtteil") or district_file(unit.ags) is not None:
-            shown |= district_map(iid, unit, period)
-    return shown

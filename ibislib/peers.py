@@ -440,8 +440,16 @@ def ring_sentence(indicator_id: str, unit, period: str | None = None, k: int = K
 # --------------------------------------------------------------------------- notebook blocks
 
 
-def comparison(indicator_ids: list[str], unit, period: str | None = None, k: int = K) -> bool:
-    """The chapter's ring cell: one sentence per indicator and a table (unit, rank, median)."""
+def comparison(
+    indicator_ids: list[str],
+    unit,
+    period: str | None = None,
+    k: int = K,
+    *,
+    heading: str = "Im Vergleich mit ähnlichen Kommunen (Vergleichsring)",
+) -> bool:
+    """The chapter's ring cell: a heading, one sentence per indicator and a table (unit,
+    rank, ring median, range); a note when no ring member has values at the unit's Stichtag."""
     from . import publish
     from .report.blocks import entry, source_of
 
@@ -473,7 +481,15 @@ def comparison(indicator_ids: list[str], unit, period: str | None = None, k: int
             }
         )
         sources.append(source_of(iid))
+    level = level_of_unit(unit)
+    head = f"## {heading}\n\n" if heading else ""
     if not rows:
+        titles = ", ".join(entry(i).title for i in indicator_ids)
+        publish.text(
+            head + f"Für die {k} vergleichbaren {LEVEL_NOUN[level][0]} von {unit.name} liegen zu "
+            f"{titles} keine Werte desselben Stichtags vor (mindestens 3 nötig); "
+            "die Mitglieder des Vergleichsrings stehen im Methodenhinweis."
+        )
         return False
     lead = ""
     if getattr(unit, "is_kreisfrei", False):
@@ -481,12 +497,12 @@ def comparison(indicator_ids: list[str], unit, period: str | None = None, k: int
             f"{unit.name} ist kreisfrei und hat keinen Kreis als Vergleich; an seine Stelle "
             "treten der Vergleichsring und das Land. "
         )
-    publish.text(lead + " ".join(sentences))
+    publish.text(head + lead + " ".join(sentences))
     publish.table(
         pd.DataFrame(rows),
         name="vergleichsring",
         caption=f"{unit.name} im Vergleichsring ({k} ähnliche "
-        f"{LEVEL_NOUN[level_of_unit(unit)][0]}; Rang 1 = höchster Wert)",
+        f"{LEVEL_NOUN[level][0]}; Rang 1 = höchster Wert)",
         source=publish.join_sources(sources + ["Vergleichsring: eigene Berechnungen"]),
     )
     return True
