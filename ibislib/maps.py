@@ -426,9 +426,11 @@ def choropleth(
         label_all = len(gdf) <= 30
     halo = [pe.withStroke(linewidth=2.2, foreground="white")]
     points = geoms.representative_point()
-    for pt, name, is_hl in zip(points, gdf[label], mask, strict=True):
+    dark = {c for c in colors[-2:]} if len(colors) >= 4 else {colors[-1]}
+    for pt, name, is_hl, fc in zip(points, gdf[label], mask, face, strict=True):
         if not (is_hl or label_all):
             continue
+        on_dark = fc in dark and not is_hl
         ax.annotate(
             str(name),
             (pt.x, pt.y),
@@ -436,7 +438,7 @@ def choropleth(
             va="center",
             fontsize=7.5 if is_hl else 5.5,
             fontweight="bold" if is_hl else "normal",
-            color="black" if is_hl else "#333333",
+            color="white" if on_dark else ("black" if is_hl else "#333333"),
             path_effects=halo if is_hl else None,  # a halo per label costs ~10 ms in 3 formats
             zorder=5,
         )

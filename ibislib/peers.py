@@ -474,7 +474,7 @@ def comparison(
                 "Kennzahl": f"{e.title} ({'%' if e.unit == 'Prozent' else e.unit})",
                 "Stand": fmt.period(per),
                 unit.name: fmt.number(own, e.decimals),
-                "Rang": f"{rank} von {len(have) + 1}",
+                "Rang": f"{rank}\u00a0von\u00a0{len(have) + 1}",
                 "Median Ring": fmt.number(float(np.median(have["value"])), e.decimals),
                 "Minimum": fmt.number(float(have["value"].min()), e.decimals),
                 "Maximum": fmt.number(float(have["value"].max()), e.decimals),
@@ -503,7 +503,7 @@ def comparison(
         name="vergleichsring",
         caption=f"{unit.name} im Vergleichsring ({k} ähnliche "
         f"{LEVEL_NOUN[level][0]}; Rang 1 = höchster Wert)",
-        source=publish.join_sources(sources + ["Vergleichsring: eigene Berechnungen"]),
+        source=publish.join_sources(sources + ["eigene Berechnungen"]),
     )
     return True
 
@@ -532,10 +532,10 @@ def appendix(unit, k: int = K) -> bool:
 
 
 def members_table(members: pd.DataFrame) -> pd.DataFrame:
-    """German column names; the unit's own row marked 'Bezugseinheit'."""
+    """German column names; the unit's own row first, marked 'Bezug'."""
     t = pd.DataFrame(
         {
-            "Rang": ["Bezugseinheit" if r == 0 else str(r) for r in members["rang"]],
+            "Rang": ["Bezug" if r == 0 else str(r) for r in members["rang"]],
             "AGS": members["ags"],
             "Name": members["name"],
             "Land": members["land"],
