@@ -324,20 +324,21 @@ def classify(values, scheme: str = "quantile", k: int = MAX_CLASSES, decimals: i
         raise NoMap("Keine Werte für eine Klasseneinteilung")
     distinct = np.unique(np.round(v, decimals))
     k = max(1, min(k, MAX_CLASSES, len(distinct)))
-    if k == 1:
-        bins = [float(v.max())]
-    elif scheme == "natural":
-        bins = list(mapclassify.FisherJenks(v, k=k).bins)
-    elif scheme == "quantile":
-        import warnings
-
-        with warnings.catch_warnings():  # ties: mapclassify merges classes and warns
-            warnings.simplefilter("ignore")
-            bins = list(mapclassify.Quantiles(v, k=k).bins)
-    else:
+    if scheme not in SCHEMES:
         raise IbisError(
             f"Unbekannte Klasseneinteilung '{scheme}'", hint="Möglich: quantile, natural."
         )
+    import warnings
+
+    # ties: mapclassify merges classes and warns; without numba FisherJenks warns (it is exact)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if k == 1:
+            bins = [float(v.max())]
+        elif scheme == "natural":
+            bins = list(mapclassify.FisherJenks(v, k=k).bins)
+        else:
+            bins = list(mapclassify.Quantiles(v, k=k).bins)
     # round limits up to the shown precision (the top limit keeps the maximum inside)
     step = 10.0**-decimals
     rounded = [np.ceil(b / step - 1e-9) * step for b in bins]
@@ -488,6 +489,20 @@ def _frame_values(iid: str, regions: list[str], period: str | None):
     return blocks.totals(df)
 
 
+#: Source symbols that mean "no number to show": suppressed, secret, too uncertain, n/a.
+HIDDEN_FLAGS = ("*", ".", "/", "x")
+
+
+def map_values(at: pd.DataFrame, key: str = "region") -> pd.Series:
+    """Values per unit for a map: NaN where the value is missing or carries a hiding symbol
+    ('*' suppressed, '.' secret, '/' too uncertain, 'x' not applicable), whatever the
+    value column says; the first row per unit."""
+    flag = at["flag"].fillna("").astype(str) if "flag" in at else pd.Series("", index=at.index)
+    clean = pd.to_numeric(at["value"], errors="coerce").where(~flag.isin(HIDDEN_FLAGS))
+    vals = pd.Series(clean.to_numpy(dtype=float), index=at[key].astype(str).to_numpy())
+    return vals[~vals.index.duplicated()]
+
+
 def map_data(
     indicator_id: str, unit, level: str, period: str | None = None
 ) -> tuple[object, str | None, pd.DataFrame]:
@@ -528,12 +543,7 @@ def map_data(
         else:
             period = latest_period(pool)
     at = df[df["period"] == period]
-    # a cell with a symbol ('*', '.') is "keine Daten", whatever the value column says
-    flag = at["flag"].fillna("").astype(str) if "flag" in at else pd.Series("", index=at.index)
-    clean = at["value"].where(~flag.isin(["*", ".", "/", "x"]))
-    vals = pd.Series(clean.to_numpy(), index=at["region"].to_numpy())
-    vals = vals[~vals.index.duplicated()]
-    gdf["value"] = gdf["ags"].map(vals).astype(float)
+    gdf["value"] = gdf["ags"].map(map_values(at)).astype(float)
     names = {
         r.ags: (r.full_name if level == "kreis" else r.name)
         for r in (reg.get(a) for a in gdf["ags"])
@@ -660,12 +670,11 @@ def district_map(
     e = blocks.entry(indicator_id)
     gdf = districts(path)
     df = blocks.values(indicator_id, unit.ags, period, keep=("district",))
-    if not df.empty:
-        per = period or blocks.latest_period(df)
-        df = df[df["period"] == per]
-    else:
-        per = period
-    vals = df.drop_duplicates("district").set_index("district")["value"] if len(df) else {}
+    if df.empty:
+        return False  # no district values for this indicator: nothing to say here
+    per = period or blocks.latest_period(df)
+    df = df[df["period"] == per]
+    vals = map_values(df, key="district") if len(df) else {}
     gdf["value"] = gdf["district"].map(vals).astype(float)
     try:
         fig = choropleth(
