@@ -248,7 +248,7 @@ def area_km2(level: str) -> pd.Series:
     return pd.Series(gdf["flaeche_km2"].to_numpy(), index=gdf["ags"].to_numpy(), name="km2")
 
 
-DISTRICT_FILES = ("stadtteile.geojson", "stadtteile.json", "stadtteile.shp", "stadtteile.gpkg")
+DISTRICT_FILES = ("stadtteile.geojson", "stadtteile.shp", "stadtteile.gpkg")
 DISTRICT_KEYS = ("stadtteil", "name", "bezeichnung")
 
 

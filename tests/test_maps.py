@@ -230,6 +230,9 @@ def test_district_boundaries_from_a_delivery(tmp_path, capsys):
         [_feature(n, 7.70 + 0.011 * i, 52.27) for i, n in enumerate(DISTRICTS)],
     )
     assert maps.district_file("05566028", raw=raw) == f
+    from ibislib import store
+
+    assert f not in store._candidates(raw)  # boundaries are not observation data
     gdf = maps.districts(f)
     assert list(gdf["district"]) == DISTRICTS and gdf.crs.to_epsg() == 25832
     unit = registry().resolve("Ibbenbüren")
