@@ -559,10 +559,12 @@ def _caption_where(unit, level: str) -> str:
     reg = registry()
     if level == "gemeinde":
         k = reg.get(unit.ags if unit.level == "kreis" else unit.kreis)
-        kname = k.full_name if k else "des Kreises"
-        return f"Gemeinden im {kname}" if kname.startswith("Kreis") else f"Gemeinden: {kname}"
+        from .text import in_region
+
+        return f"Gemeinden {in_region(k.full_name)}" if k else "Gemeinden des Kreises"
     land = reg.get(unit.land)
-    return f"Kreise und kreisfreie Städte in {land.name if land else 'Land'}"
+    name = land.name if land else "Land"
+    return f"Kreise und kreisfreie Städte {'im' if name == 'Saarland' else 'in'} {name}"
 
 
 def _levels(unit, level: str | None) -> list[str]:
@@ -631,11 +633,19 @@ def map_figure(
     publish_note: bool = True,
 ) -> bool:
     """Publish the map of :func:`figure_for` (numbered, captioned, with sources); True when
-    drawn. When no map can be drawn, a note says why (``publish_note``)."""
+    drawn. For a Kreis both maps are published: its Gemeinden (when at least
+    :data:`MIN_UNITS` hold data) and the Kreise of its Land. When no map can be drawn, a note
+    says why (``publish_note``)."""
     from . import publish
     from .report import blocks
 
     e = blocks.entry(indicator_id)
+    if level is None and getattr(unit, "level", "") == "kreis":
+        # a Kreis sees both: its Gemeinden (where they hold data) and the Kreise of its Land
+        inner = map_figure(
+            indicator_id, unit, period, level="gemeinde", scheme=scheme, publish_note=False
+        )
+        return map_figure(indicator_id, unit, period, level="kreis", scheme=scheme) or inner
     fig, lv, per, at, reasons = figure_for(indicator_id, unit, period, level=level, scheme=scheme)
     if fig is None:
         if publish_note and reasons:
