@@ -484,11 +484,12 @@ def comparison(
     level = level_of_unit(unit)
     head = f"## {heading}\n\n" if heading else ""
     if not rows:
-        titles = ", ".join(entry(i).title for i in indicator_ids)
+        titles = "; ".join(entry(i).title for i in indicator_ids)
         publish.text(
-            head + f"Für die {k} vergleichbaren {LEVEL_NOUN[level][0]} von {unit.name} liegen zu "
-            f"{titles} keine Werte desselben Stichtags vor (mindestens 3 nötig); "
-            "die Mitglieder des Vergleichsrings stehen im Methodenhinweis."
+            head + f"Für die {k} vergleichbaren {LEVEL_NOUN[level][0]} von {unit.name} liegen "
+            f"keine Werte desselben Stichtags vor (Kennzahlen: {titles}; für einen Rang sind "
+            "mindestens 3 Werte nötig). Die Mitglieder des Vergleichsrings stehen im "
+            "Methodenhinweis."
         )
         return False
     lead = ""
