@@ -661,7 +661,7 @@ def map_figure(
         name=f"{indicator_id}_karte_{lv}",
         caption=f"{e.title}, {_caption_where(unit, lv)}, {fmt.period(per)} "
         f"(Klassen: {SCHEMES[scheme]}; schraffiert: keine Daten; Gebietsstand 01.01.2021)",
-        source=publish.join_sources([src, f"Geometrien: {BKG_COPYRIGHT}, VG5000"]),
+        source=publish.join_sources([src, f"{BKG_COPYRIGHT}, VG5000"]),
     )
     return True
 
