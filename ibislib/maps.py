@@ -599,7 +599,11 @@ def figure_for(
     e = blocks.entry(indicator_id)
     reasons = []
     for lv in _levels(unit, level):
-        gdf, per, at = map_data(indicator_id, unit, lv, period)
+        try:
+            gdf, per, at = map_data(indicator_id, unit, lv, period)
+        except NoMap as exc:  # no boundaries shipped: say so instead of failing the chapter
+            reasons.append(exc.problem)
+            continue
         if per is None:
             reasons.append(f"{_caption_where(unit, lv)}: keine Werte")
             continue
