@@ -545,7 +545,7 @@ def map_data(
     at = df[df["period"] == period]
     gdf["value"] = gdf["ags"].map(map_values(at)).astype(float)
     names = {
-        r.ags: (r.full_name if level == "kreis" else r.name)
+        r.ags: (r.full_name if level == "kreis" and not r.is_kreisfrei else r.name)
         for r in (reg.get(a) for a in gdf["ags"])
         if r
     }
