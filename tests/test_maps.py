@@ -291,3 +291,19 @@ def test_bad_boundary_file_invalid_geometry(tmp_path):
     # the official VG5000 route repairs instead of refusing
     fixed = maps.read_boundaries(f, key="stadtteil", repair=True)
     assert fixed.geometry.is_valid.all()
+
+
+def test_a_kreis_gets_its_gemeinden_and_the_kreise_of_its_land(tmp_path):
+    from ibislib.regions import registry
+
+    unit = registry().resolve("Ilm-Kreis")
+    publish.configure(out_dir=tmp_path, chapter="99", municipality=unit.ags)
+    assert maps.map_figure("arbeitslose_ausl_anteil", unit)
+    names = sorted(p.stem for p in tmp_path.glob("*.png"))
+    assert names == [
+        "99_arbeitslose_ausl_anteil_karte_gemeinde",
+        "99_arbeitslose_ausl_anteil_karte_kreis",
+    ]
+    gdf, period, _ = maps.map_data("arbeitslose_ausl_anteil", unit, "kreis")
+    assert len(gdf) == 23 and gdf["ags"].str.startswith("16").all()  # Thüringen, VG5000 2021
+    assert gdf["value"].notna().sum() >= 3 and period == "2016"
