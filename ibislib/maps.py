@@ -544,12 +544,12 @@ def map_data(
             period = latest_period(pool)
     at = df[df["period"] == period]
     gdf["value"] = gdf["ags"].map(map_values(at)).astype(float)
-    names = {
-        r.ags: (r.full_name if level == "kreis" and not r.is_kreisfrei else r.name)
-        for r in (reg.get(a) for a in gdf["ags"])
-        if r
-    }
+    # short names on the map ("Gotha"); the unit itself by its full name ("Kreis Steinfurt")
+    names = {r.ags: r.name for r in (reg.get(a) for a in gdf["ags"]) if r}
     gdf["name"] = gdf["ags"].map(names).fillna(gdf["name"])
+    own_unit = reg.get(own_ags) if own_ags else None
+    if level == "kreis" and own_unit is not None and not own_unit.is_kreisfrei:
+        gdf.loc[gdf["ags"] == own_ags, "name"] = own_unit.full_name
     return gdf, period, at
 
 

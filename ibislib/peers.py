@@ -41,6 +41,12 @@ MIN_COVERAGE = 0.5
 #: Plural of the level: (nominative/accusative, dative).
 LEVEL_NOUN = {"gemeinde": ("Gemeinden", "Gemeinden"), "kreis": ("Kreise", "Kreisen")}
 _KREISFREI = {"Kreisfreie Stadt", "Stadtkreis"}
+#: Official two-letter abbreviations of the Länder (tables stay narrow at 16 cm).
+LAND_CODES = {
+    "01": "SH", "02": "HH", "03": "NI", "04": "HB", "05": "NW", "06": "HE", "07": "RP",
+    "08": "BW", "09": "BY", "10": "SL", "11": "BE", "12": "BB", "13": "MV", "14": "SN",
+    "15": "ST", "16": "TH",
+}  # fmt: skip
 FEATURE_LABELS = {
     "bevoelkerung": "Bevölkerung",
     "dichte": "Einw. je km²",
@@ -327,7 +333,7 @@ def ring(unit, k: int = K) -> pd.DataFrame:
             "rang": rows["rang"].to_numpy(),
             "ags": rows["peer"].to_numpy(),
             "name": feat["name"].to_numpy(),
-            "land": [registry().name_of(x, default=x) for x in feat["land"]],
+            "land": [LAND_CODES.get(x, x) for x in feat["land"]],
             "typ": feat["typ"].to_numpy(),
             "bevoelkerung": feat["bevoelkerung"].to_numpy(),
             "dichte": feat["dichte"].to_numpy(),
