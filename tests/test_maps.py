@@ -256,6 +256,7 @@ def test_bad_boundary_file_wrong_crs_names_the_file(tmp_path):
     assert "falsches Koordinatenbezugssystem" in e.value.message
 
 
+@pytest.mark.filterwarnings("ignore:'crs' was not provided")
 def test_bad_boundary_file_without_prj(tmp_path):
     gdf = gpd.GeoDataFrame({"AGS": ["05566028"]}, geometry=[box(0, 0, 1, 1)], crs=None)
     shp = tmp_path / "grenzen.shp"
