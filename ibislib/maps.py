@@ -213,7 +213,8 @@ def _vg5000(folder: str, level: str):
         from .atomic import atomic_path
 
         for old in paths.processed_dir().glob(f"grenzen_vg5000_{level}_*.parquet"):
-            old.unlink(missing_ok=True)  # our own older caches only
+            if old != cache:  # our own older caches only (parallel workers share the new one)
+                old.unlink(missing_ok=True)
         with atomic_path(cache, suffix=".parquet") as tmp:
             gdf.to_parquet(tmp)
     except OSError:
