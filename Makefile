@@ -37,6 +37,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/indicators.py
 	$(PY) benchmarks/batch.py
+	$(PY) benchmarks/maps.py
 
 clean:
 	rm -rf data/processed figures reports

@@ -123,6 +123,18 @@ def regions_show(name: Annotated[str, typer.Argument(help="Name oder AGS")]) -> 
         typer.echo(f"{key}: {val}")
 
 
+@regions_app.command("peers")
+def regions_peers(
+    name: Annotated[str, typer.Argument(help="Name oder AGS einer Gemeinde oder eines Kreises")],
+    k: Annotated[int, typer.Option("--k", help="Größe des Vergleichsrings")] = 10,
+    method: Annotated[bool, typer.Option("--method", help="Methodenhinweis ausgeben")] = False,
+) -> None:
+    """Vergleichsring: die k ähnlichsten Einheiten derselben Ebene mit ihren Merkmalen."""
+    from .peers import format_ring
+
+    typer.echo(format_ring(name, k=k, method=method))
+
+
 @app.command("indicators")
 def indicators_cmd(
     municipality: Annotated[

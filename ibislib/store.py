@@ -34,6 +34,8 @@ SKIP_SUFFIXES = {
     ".shp",
     ".shx",
     ".dbf",
+    ".geojson",  # delivered Stadtteil boundaries (ibislib.maps), not observations
+    ".gpkg",
     ".pdf",
     ".R",
 }
