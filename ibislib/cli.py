@@ -144,11 +144,15 @@ def report_cmd(
     formats: Annotated[str, typer.Option("--formats", help="html,pdf,docx")] = "html,pdf,docx",
     out: Annotated[Path | None, typer.Option("--out", help="Zielordner")] = None,
     chapters: Annotated[str | None, typer.Option("--chapters", help="z. B. 01,03")] = None,
+    edition: Annotated[
+        int | None,
+        typer.Option("--edition", help="Ausgabe (Jahr) des Monitorings, z. B. 2024"),
+    ] = None,
 ) -> None:
     """Kapitel-Notebooks ausführen und den Bericht (HTML, PDF, DOCX) bauen."""
     from .report.build import run_cli
 
-    raise typer.Exit(run_cli(municipality, period, formats, out, chapters))
+    raise typer.Exit(run_cli(municipality, period, formats, out, chapters, edition))
 
 
 @app.command("batch")
@@ -168,12 +172,16 @@ def batch_cmd(
         str | None, typer.Option("--scheduler", help="Dask-Scheduler, z. B. tcp://host:8786")
     ] = None,
     formats: Annotated[str, typer.Option("--formats", help="html,pdf,docx")] = "html",
+    edition: Annotated[
+        int | None,
+        typer.Option("--edition", help="Ausgabe (Jahr); Berichte unter reports/<Jahr>/<AGS>/"),
+    ] = None,
 ) -> None:
     """Berichte für viele Gemeinden: parallel, inkrementell, fortsetzbar."""
     from .batch import run_cli
 
     raise typer.Exit(
-        run_cli(kreis, land, municipalities, all_, chapters, jobs, out, scheduler, formats)
+        run_cli(kreis, land, municipalities, all_, chapters, jobs, out, scheduler, formats, edition)
     )
 
 
