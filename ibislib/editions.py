@@ -294,8 +294,21 @@ class Comparison:
         return self.previous is None
 
     def table(self) -> pd.DataFrame:
-        prev = f"Veränderung zu {self.previous}" if self.previous else "Veränderung zur Vorausgabe"
-        base = f"Veränderung zu {self.baseline}" if self.baseline else "Veränderung zur Basis"
+        """Value, Stichtag, source and – from the second edition on – the two change columns."""
+        if self.only_one:
+            return pd.DataFrame(
+                [
+                    {
+                        "Indikator": r.title,
+                        "Wert": r.value,
+                        "Stichtag": r.period,
+                        "Quelle": r.source,
+                    }
+                    for r in self.rows
+                ]
+            )
+        prev = f"Veränderung zu {self.previous}"
+        base = f"Veränderung zu {self.baseline}"
         return pd.DataFrame(
             [
                 {

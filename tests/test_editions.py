@@ -125,6 +125,7 @@ def test_only_one_edition_says_no_comparison(small_store):
     assert comp.only_one and comp.previous is None and comp.news == []
     assert {r.vs_previous for r in comp.rows} == {"keine Vorausgabe"}
     assert all(r.trend == "" for r in comp.rows)
+    assert list(comp.table().columns) == ["Indikator", "Wert", "Stichtag", "Quelle"]
     title, subtitle, extra = editions.title_lines(AGS, "Ibbenbüren", 2022)
     assert title == "Ibbenbüren 2022" and "noch kein Vergleich" in subtitle
     assert not any("SYNTHETISCH" in e for e in extra)
