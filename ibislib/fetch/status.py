@@ -194,6 +194,11 @@ def compute(
                     mine = local_table.get(t)
                     if p is not None and (mine is None or _period_key(p) > _period_key(mine)):
                         row.fetch.append(t)
+                behind = row.offered and (
+                    newest_local is None or _period_key(newest_local) < _period_key(row.offered)
+                )
+                if behind and not row.fetch:
+                    row.note = "Tabelle(n) aktuell, diese Ebene fehlt darin"
                 if any(offers[t] is None for t in tables):
                     row.note = "Dienst ohne Auskunft für " + ", ".join(
                         t for t in tables if offers[t] is None
