@@ -204,3 +204,28 @@ def test_change_text_signs_follow_shown_value():
     count = catalog()["ausl_anzahl"]
     assert editions.change_text({"abs": 107.0, "pct": 1.85}, count) == "+107 (+1,9 %)"
     assert editions.change_text({"abs": -5.0, "pct": -0.4}, count) == "−5 (−0,4 %)"
+
+
+def test_edition_notebooks_stored_thin_without_outputs():
+    import io
+    import tokenize
+
+    import nbformat
+
+    nbs = editions.edition_notebooks()
+    assert [p.stem for p in nbs] == ["10_ausgabe", "11_massnahmen"]
+    for p in nbs:
+        nb = nbformat.read(str(p), as_version=4)
+        assert nb.cells[0].source.startswith("# ")
+        params = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+        assert len(params) == 1 and 'municipality = "05566028"' in params[0].source
+        assert "edition = " in params[0].source
+        for c in nb.cells:
+            if c.cell_type != "code":
+                continue
+            assert c.outputs == [] and c.execution_count is None
+            if c is params[0]:
+                continue
+            tokens = tokenize.generate_tokens(io.StringIO(c.source).readline)
+            assert [t.string for t in tokens if t.type == tokenize.NUMBER] == []
+            assert len(c.source.splitlines()) <= 8
