@@ -380,3 +380,25 @@ def test_catalogue_rejects_unknown_level(tmp_path):
     )
     with pytest.raises(CatalogError, match="stadtteil"):
         load_catalog(p)
+
+
+def test_scope_selection():
+    from ibislib.errors import IbisError
+    from ibislib.fetch.status import scope_for
+
+    s = scope_for(gemeinde="05566028")
+    assert s.regions == {"gemeinde": "05566028", "kreis": "05566", "land": "05", "bund": "DG"}
+    assert scope_for(land="05").regions == {"land": "05", "bund": "DG"}
+    assert scope_for(alle=True).regions["kreis"] is None
+    with pytest.raises(IbisError, match="5 Ziffern"):
+        scope_for(kreis="5566")
+    with pytest.raises(IbisError, match="genau eine"):
+        scope_for(kreis="05566", land="05")
+
+
+def test_status_for_a_gemeinde_includes_gemeinde_tables(root, capsys):
+    code, out, _ = run(capsys, "data", "status", "--gemeinde", "05566028", "--offline")
+    assert code == 0
+    assert "13111-01-03-5" in out and "Gemeinde" in out
+    code, out, _ = run(capsys, "data", "status", "--kreis", "05566", "--offline")
+    assert "13111-01-03-5" not in out  # no Gemeinde table for a Kreis
