@@ -13,8 +13,8 @@ store and the default report never see them.
 
 Comparison rule (documented in ``docs/ausgaben.md``): two values are compared only when they
 come from the same kind of source (the city's delivery, or official statistics), have the same
-unit and catalogue definition, neither carries a series-break note, and the denominator was
-taken by the same rule (no fallback Stichtag in one but not the other).
+unit and catalogue definition, neither carries a source symbol (flag) or a series-break note,
+and the denominator was taken by the same rule (no fallback Stichtag in one but not the other).
 Otherwise the table says why there is no comparison.
 """
 
@@ -140,6 +140,7 @@ def _entries(df: pd.DataFrame, source: str, table: str) -> dict[str, dict]:
             "period": str(last["period"]),
             "value": float(last["value"]),
             "unit": str(last["unit"]),
+            "flag": str(last["flag"] or ""),
             "note": str(last["note"] or ""),
             "denominator_period": str(last["denominator_period"] or ""),
             "series": {str(r["period"]): float(r["value"]) for _, r in g.iterrows()},
@@ -229,6 +230,10 @@ def comparable(a: dict, b: dict) -> str | None:
     if a.get("definition") != b.get("definition"):
         return "Definition im Katalog geändert"
     for e in (a, b):
+        if e.get("flag"):
+            # e.g. GENESIS '-' counts as 0 in the engine, but a whole table of '-' for one
+            # Kreis is a gap in the publication, not a fall to zero: never read it as a change
+            return f"Zeichen „{e['flag']}“ in der Quelle ({fmt.period(e['period'])})"
         low = e["note"].lower()
         if any(w in low for w in BREAK_WORDS):
             return f"Zeitreihenbruch ({e['note']})"
@@ -379,7 +384,7 @@ def compare(
         row = Row(
             ind_id,
             ind.title,
-            _value_text(e, ind),
+            _value_text(e, ind) + (f" (Zeichen „{e['flag']}“)" if e.get("flag") else ""),
             fmt.period(e["period"]),
             _source_text(e, cur["synthetic"] and e["source"] == SOURCE_DELIVERY),
             "–",

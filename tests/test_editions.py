@@ -183,10 +183,12 @@ def test_whats_new_lists_new_and_dropped_indicators():
         ({"definition": "anders"}, "Definition"),
         ({"note": "ab 2011: nach dem Zensus 2011"}, "Zeitreihenbruch"),
         ({"denominator_period": "2020-12-31"}, "Stichtagsregel"),
+        ({"flag": "-"}, "Zeichen „-“"),
     ],
 )
 def test_comparable_rule(change, reason):
     a = {
+        "flag": "",
         "source": "Lieferung",
         "unit": "Anzahl",
         "definition": "x",
@@ -229,3 +231,26 @@ def test_edition_notebooks_stored_thin_without_outputs():
             tokens = tokenize.generate_tokens(io.StringIO(c.source).readline)
             assert [t.string for t in tokens if t.type == tokenize.NUMBER] == []
             assert len(c.source.splitlines()) <= 8
+
+
+def test_kreis_editions_show_a_real_official_trend():
+    """Kreis Steinfurt, no city delivery: SvB am Arbeitsort 30.06.2023 and 30.06.2024 (real
+    regionalstatistik.de tables) compared through the stored 2023 snapshot."""
+    df = store.load()
+    small = df[df["region"] == "05566"]
+    editions.save(editions.snapshot("05566", 2023, small))
+    comp = editions.compare("05566", 2024, "Kreis Steinfurt", store=small)
+    assert (comp.previous, comp.baseline, comp.previous_reconstructed) == (2023, 2023, False)
+    row = next(r for r in comp.rows if r.indicator == "svb_ausl_anteil_arbeitsort")
+    raw = ROOT / "data" / "raw" / "genesis_flat"
+    share = {}
+    for y in (2023, 2024):
+        t = read(raw / f"13111-01-03-4__svb_arbeitsort_nationalitaet_kreise_{y}-06-30.csv")
+        t = t[(t["region"] == "05566") & (t["sex"] == "insgesamt")].set_index("nationality")
+        share[y] = t.loc["ausländisch", "value"] / t.loc["insgesamt", "value"] * 100
+    ind = catalog()["svb_ausl_anteil_arbeitsort"]
+    assert row.period == "30.06.2024" and row.source == "amtliche Statistik"
+    assert row.vs_previous == editions.change_text(
+        {"abs": share[2024] - share[2023], "pct": None}, ind
+    )
+    assert row.vs_previous.startswith("+") and "gestiegen" in row.trend
