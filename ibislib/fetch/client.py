@@ -29,7 +29,6 @@ from __future__ import annotations
 import configparser
 import hashlib
 import io
-import json
 import os
 import re
 import time
@@ -475,17 +474,3 @@ def read_provenance(path: Path) -> dict | None:
     if not p.is_file():
         return None
     return yaml.safe_load(p.read_text(encoding="utf-8"))
-
-
-def redact(text: str) -> str:
-    """Remove credential values of every service from a text (for logs and messages)."""
-    for key in SERVICES:
-        for suffix in ("USERNAME", "PASSWORD"):
-            val = os.environ.get(f"PYSTATIS_{key.upper()}_API_{suffix}")
-            if val:
-                text = text.replace(val, "********")
-    return text
-
-
-def to_json(rows: list[dict]) -> str:
-    return json.dumps(rows, ensure_ascii=False, indent=2)
