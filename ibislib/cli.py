@@ -176,12 +176,24 @@ def report_cmd(
             help="Keine Datentabellen zu den Abbildungen (HTML: unter der Abbildung, PDF: Anhang)",
         ),
     ] = False,
+    edition: Annotated[
+        int | None,
+        typer.Option("--edition", help="Ausgabe (Jahr) des Monitorings, z. B. 2024"),
+    ] = None,
 ) -> None:
     """Kapitel-Notebooks ausführen und den Bericht (HTML, PDF, DOCX) bauen."""
     from .report.build import run_cli
 
     raise typer.Exit(
-        run_cli(municipality, period, formats, out, chapters, data_tables=not ohne_datentabellen)
+        run_cli(
+            municipality,
+            period,
+            formats,
+            out,
+            chapters,
+            edition,
+            data_tables=not ohne_datentabellen,
+        )
     )
 
 
@@ -202,26 +214,30 @@ def batch_cmd(
         str | None, typer.Option("--scheduler", help="Dask-Scheduler, z. B. tcp://host:8786")
     ] = None,
     formats: Annotated[str, typer.Option("--formats", help="html,pdf,docx")] = "html",
+    edition: Annotated[
+        int | None,
+        typer.Option("--edition", help="Ausgabe (Jahr); Berichte unter reports/<Jahr>/<AGS>/"),
+    ] = None,
 ) -> None:
     """Berichte für viele Gemeinden: parallel, inkrementell, fortsetzbar."""
     from .batch import run_cli
 
     raise typer.Exit(
-        run_cli(kreis, land, municipalities, all_, chapters, jobs, out, scheduler, formats)
+        run_cli(kreis, land, municipalities, all_, chapters, jobs, out, scheduler, formats, edition)
     )
 
 
-@app.command("explore")
-def explore_cmd(
-    port: Annotated[int, typer.Option("--port", help="Port auf localhost (0: ein freier)")] = 0,
-    notebook: Annotated[
-        Path | None, typer.Option("--notebook", help="Notebook (Standard: 00_explorer)")
-    ] = None,
-) -> None:
-    """Den Explorer als App im Browser starten (Voilà, ohne Code); Strg+C beendet ihn."""
-    from .explore_app import run_cli
-
-    raise typer.Exit(run_cli(port, notebook))
+    raise typer.Exit(
+        run_cli(
+            municipality,
+            period,
+            formats,
+            out,
+            chapters,
+            edition,
+            data_tables=not ohne_datentabellen,
+        )
+    )
 
 
 def main() -> None:

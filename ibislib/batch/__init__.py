@@ -67,6 +67,7 @@ def run_cli(
     out: Path | None,
     scheduler: str | None,
     formats: str,
+    edition: int | None = None,
 ) -> int:
     """`ibis batch`: run, print the summary to stderr; exit 1 if anything failed."""
     ags, invalid = municipalities_from(kreis, land, municipalities_file, all_)
@@ -83,6 +84,7 @@ def run_cli(
         scheduler=scheduler,
         invalid=invalid,
         progress=True,
+        edition=edition,
     )
     from ..regions import registry
 

@@ -75,6 +75,7 @@ def run_batch(
     progress: bool = True,
     overview: bool = True,
     build_store: bool = True,
+    edition: int | None = None,
 ) -> BatchResult:
     """Build the reports of `municipalities` (AGS) into ``out/<AGS>/``; see module docstring.
 
@@ -84,6 +85,8 @@ def run_batch(
     """
     started = time.perf_counter()
     out = Path(out or paths.reports_dir()).resolve()
+    if edition is not None:  # editions kept apart on disk: reports/2024/<AGS>/
+        out = out / str(edition)
     out.mkdir(parents=True, exist_ok=True)
     municipalities = list(dict.fromkeys(str(m).strip() for m in municipalities))
     result = BatchResult(out=out)
@@ -100,6 +103,7 @@ def run_batch(
             chapters=chapters,
             notebooks_dir=str(notebooks_dir) if notebooks_dir else None,
             restart_every=restart_every,
+            edition=edition,
         )
         todo, skipped = plan(municipalities, out, cfg)
         result.reasons = {t.ags: t.stamp.get("reason", "") for t in todo}
@@ -161,6 +165,8 @@ def plan(municipalities: list[str], out: Path, cfg: WorkerConfig) -> tuple[list[
         "formats": sorted(cfg.formats),
         "chapters": [p.stem for p in notebooks],
     }
+    if cfg.edition is not None:
+        params["edition"] = cfg.edition
     todo: list[Task] = []
     skipped: list[str] = []
     for ags in municipalities:

@@ -50,6 +50,7 @@ class WorkerConfig:
     restart_every: int = 25
     kernel_name: str = "python3"
     cell_timeout: int = 900
+    edition: int | None = None
 
 
 @dataclass
@@ -95,6 +96,8 @@ def run_one(task: Task, cfg: WorkerConfig, build: Callable, kernel: WarmKernel) 
     }
     if cfg.notebooks_dir:
         kwargs["notebooks_dir"] = Path(cfg.notebooks_dir)
+    if cfg.edition is not None:
+        kwargs["edition"] = cfg.edition
     try:
         res = build(task.ags, **kwargs)
     except Exception as exc:  # one municipality failing must not stop the others

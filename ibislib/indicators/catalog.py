@@ -318,16 +318,94 @@ def load_catalog(
     entries = doc.get("indicators") if isinstance(doc, dict) else None
     if not isinstance(entries, list):
         raise CatalogError("Der Katalog braucht eine Liste 'indicators:'", path=p)
+    registry = parse_tables(doc.get("tables"), p) if "tables" in doc else None
     out: dict[str, Indicator] = {}
     for raw in entries:
         ind = parse_entry(raw, p, params)
         if ind.id in out:
             raise _fail(ind.id, "die id kommt doppelt vor", p)
+        if registry is not None:
+            unknown = [t for t in ind.tables if t != DELIVERY_TABLE and t not in registry]
+            if unknown:
+                raise _fail(
+                    ind.id,
+                    f"Tabelle(n) {unknown} fehlen im Tabellenverzeichnis 'tables:' des Katalogs",
+                    p,
+                )
         out[ind.id] = ind
     for ind in out.values():
         if ind.kind == "relative" and ind.base_indicator not in out:
             raise _fail(ind.id, f"base_indicator '{ind.base_indicator}' gibt es nicht", p)
     return out
+
+
+#: The city's own delivery in an indicator's `tables` list (not an official table).
+DELIVERY_TABLE = "Lieferung"
+TABLE_SERVICES = {"genesis", "regio", "zensus"}
+TABLE_LEVELS = ("bund", "land", "kreis", "gemeinde")
+TABLE_KINDS = {"tabelle", "statistik"}
+
+
+@dataclass(frozen=True)
+class TableInfo:
+    """One entry of the catalogue's table registry (`tables:`)."""
+
+    code: str
+    service: str
+    title: str
+    kind: str = "tabelle"
+    levels: tuple[str, ...] = ()
+
+    @property
+    def fetchable(self) -> bool:
+        return self.kind == "tabelle"
+
+
+def parse_tables(raw: Any, path: Path | None = None) -> dict[str, TableInfo]:
+    """Validate the `tables:` registry; CatalogError names the table and the problem."""
+    if not isinstance(raw, dict) or not raw:
+        raise CatalogError("'tables:' muss eine Zuordnung Tabellencode → Angaben sein", path=path)
+    out: dict[str, TableInfo] = {}
+    for code, entry in raw.items():
+        code = str(code)
+        where = f"Tabelle '{code}' im Tabellenverzeichnis"
+        if not isinstance(entry, dict):
+            raise CatalogError(f"{where}: Angaben fehlen", path=path)
+        service = entry.get("service")
+        if service not in TABLE_SERVICES:
+            raise CatalogError(
+                f"{where}: unbekannter Dienst '{service}' (erlaubt: {sorted(TABLE_SERVICES)})",
+                path=path,
+            )
+        kind = entry.get("kind", "tabelle")
+        if kind not in TABLE_KINDS:
+            raise CatalogError(f"{where}: unbekannte Art '{kind}'", path=path)
+        levels = entry.get("levels") or []
+        bad = [lv for lv in levels if lv not in TABLE_LEVELS]
+        if bad:
+            raise CatalogError(
+                f"{where}: unbekannte Ebene(n) {bad} (erlaubt: {list(TABLE_LEVELS)})", path=path
+            )
+        if kind == "tabelle" and not levels:
+            raise CatalogError(f"{where}: 'levels' fehlt", path=path)
+        if not entry.get("title"):
+            raise CatalogError(f"{where}: 'title' fehlt", path=path)
+        if kind == "tabelle":
+            from ..fetch.client import CODE_PATTERNS
+
+            if not CODE_PATTERNS[service].match(code):
+                raise CatalogError(
+                    f"{where}: Der Code passt nicht zum Dienst '{service}'", path=path
+                )
+        out[code] = TableInfo(code, service, str(entry["title"]), kind, tuple(levels))
+    return out
+
+
+def table_registry(path: str | Path | None = None) -> dict[str, TableInfo]:
+    """The catalogue's table registry: code -> :class:`TableInfo`."""
+    p = Path(path) if path else CATALOG_PATH
+    doc = yaml.safe_load(p.read_text(encoding="utf-8"))
+    return parse_tables(doc.get("tables") if isinstance(doc, dict) else None, p)
 
 
 @lru_cache(maxsize=8)

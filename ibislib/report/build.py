@@ -134,6 +134,17 @@ def papermill_executor(input_nb: Path, output_nb: Path, parameters: dict, cwd: P
     )
 
 
+def _takes_edition(nb: Path) -> bool:
+    """True when the notebook's parameters cell declares `edition` (e.g. the appendix)."""
+    import nbformat
+
+    cells = nbformat.read(str(nb), as_version=4).cells
+    return any(
+        "parameters" in c.metadata.get("tags", []) and "\nedition =" in "\n" + c.source
+        for c in cells
+    )
+
+
 def _short_error(exc: BaseException) -> str:
     ename = getattr(exc, "ename", None)
     if ename:  # papermill.PapermillExecutionError
@@ -171,9 +182,13 @@ def build_report(
     executor: Executor | None = None,
     progress: bool = True,
     notebooks_dir: Path | None = None,
+    edition: int | None = None,
     data_tables: bool = True,
 ) -> ReportResult:
     """Execute the chapters for one unit and write the report atomically into `out`.
+
+    `edition` (a year) builds that edition of the monitoring: the edition chapters of
+    notebooks/ausgabe/ are added and the default folder is reports/<edition>/<AGS>/.
 
     index.html is always written (PDF and DOCX are made from it); `formats` adds pdf/docx.
     `notebooks_dir` (default notebooks/) is where the chapter notebooks are looked up.
@@ -187,6 +202,12 @@ def build_report(
         )
     unit = resolve_unit(municipality)
     notebooks = chapter_notebooks(notebooks_dir, chapters)
+    edition_nbs: set[Path] = set()
+    if edition is not None:
+        from ..editions import edition_notebooks
+
+        edition_nbs = set(edition_notebooks(notebooks_dir))
+        notebooks = [*notebooks, *sorted(edition_nbs)]
     if not notebooks:
         raise IbisError(
             "Keine Kapitel-Notebooks gefunden",
@@ -194,7 +215,8 @@ def build_report(
             hint="Erwartet werden Dateien wie notebooks/01_demografie.ipynb.",
         )
     # absolute: the notebooks run with the notebooks folder as working directory
-    out = Path(out or paths.reports_dir() / unit.ags).resolve()
+    default_out = paths.reports_dir() / (f"{edition}/{unit.ags}" if edition else unit.ags)
+    out = Path(out or default_out).resolve()
     executor = executor or papermill_executor
     failed: dict[str, str] = {}
     collected: list[Chapter] = []
@@ -216,6 +238,8 @@ def build_report(
                 "out_dir": str(fig_dir),
                 "interactive": False,
             }
+            if edition is not None and (nb in edition_nbs or _takes_edition(nb)):
+                params["edition"] = edition
             target = nb_out / nb.name
             error = None
             try:
@@ -232,6 +256,10 @@ def build_report(
         subtitle = "Zahlen, Daten und Fakten" + (
             f" – Berichtszeitraum {fmt.period(period)}" if period else ""
         )
+        if edition is not None:
+            from ..editions import title_lines
+
+            title, subtitle, extra = title_lines(unit.ags, unit.name, edition)
         meta_lines = [
             f"Amtlicher Gemeindeschlüssel {unit.ags}"
             if len(unit.ags) == 8
@@ -241,6 +269,8 @@ def build_report(
             meta_lines.append(f"Kreis: {unit.kreis}")
         if unit.land:
             meta_lines.append(f"Land: {unit.land}")
+        if edition is not None:
+            meta_lines += extra
         meta_lines += [f"Stand: {fmt.date(dt.date.today())}", f"erstellt mit ibis {__version__}"]
         doc = assemble(
             collected,
@@ -295,6 +325,8 @@ def build_report(
                 failed["docx"] = _short_error(exc)
         figures = sorted(p.name for p in fig_dir.glob("*.png"))
         manifest = _manifest(unit, period, formats, notebooks, collected, failed, doc, started)
+        if edition is not None:
+            manifest["parameters"]["edition"] = edition
         write_text(tmp / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False))
         files["manifest"] = out / "manifest.json"
     return ReportResult(
@@ -344,12 +376,22 @@ def run_cli(
     formats: str,
     out: Path | None,
     chapters: str | None,
+    edition: int | None = None,
     data_tables: bool = True,
 ) -> int:
     """`ibis report`: build, print where the report is, exit 1 if a chapter failed."""
     fmts = tuple(f.strip().lower() for f in formats.split(",") if f.strip())
     chs = [c.strip() for c in chapters.split(",")] if chapters else None
-    res = build_report(municipality, period, fmts, out, chs, progress=True, data_tables=data_tables)
+    res = build_report(
+        municipality,
+        period,
+        fmts,
+        out,
+        chs,
+        progress=True,
+        data_tables=data_tables,
+        edition=edition,
+    )
     print(f"Bericht: {res.files['html']}", file=sys.stderr)
     for kind in ("pdf", "docx"):
         if kind in res.files:

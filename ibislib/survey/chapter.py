@@ -476,8 +476,12 @@ def workshop_prioritisation(ctx: Context) -> None:
         )
 
 
-def appendix(ctx: Context) -> None:
-    """Chapter 06: the challenge matrix and the measures matrix (HTML tables + one XLSX)."""
+def appendix(ctx: Context, edition: int | None = None) -> None:
+    """Chapter 06: the challenge matrix and the measures matrix (HTML tables + one XLSX).
+
+    With a status file (Maßnahmen-Controlling, :mod:`ibislib.measures`) the measures matrix
+    gets the column 'Umsetzungsstand'."""
+    from .. import measures
     from .. import workshops as w
 
     ws = ctx.workshops
@@ -485,7 +489,7 @@ def appendix(ctx: Context) -> None:
         publish.note(f"Für {ctx.name} liegen keine Workshopdaten vor; der Anhang entfällt.")
         return
     cm = w.challenge_matrix(ws)
-    mm = w.measures_matrix(ws)
+    mm = measures.with_status(w.measures_matrix(ws), ctx.ags, edition)
     publish.text("## Herausforderungen, Ziele und Zielgruppen")
     for field_name, sub in cm.groupby("Handlungsfeld", sort=False):
         shown = sub.drop(columns="Handlungsfeld").replace({"\n": " / "}, regex=True)
@@ -508,6 +512,7 @@ def appendix(ctx: Context) -> None:
             "Stakeholder*innen",
             "Ressourcen/Finanzierung",
         ]
+        keys += ["Umsetzungsstand"] if "Umsetzungsstand" in mm else []
         for field_name, sub in mm.groupby("Handlungsfeld", sort=False):
             # one block of rows per measure (like the boxes in chapter 4): fits an A4 page
             rows = [
