@@ -227,17 +227,73 @@ def batch_cmd(
     )
 
 
-    raise typer.Exit(
-        run_cli(
-            municipality,
-            period,
-            formats,
-            out,
-            chapters,
-            edition,
-            data_tables=not ohne_datentabellen,
-        )
-    )
+@app.command("explore")
+def explore_cmd(
+    port: Annotated[int, typer.Option("--port", help="Port auf localhost (0: ein freier)")] = 0,
+    notebook: Annotated[
+        Path | None, typer.Option("--notebook", help="Notebook (Standard: 00_explorer)")
+    ] = None,
+) -> None:
+    """Den Explorer als App im Browser starten (Voilà, ohne Code); Strg+C beendet ihn."""
+    from .explore_app import run_cli
+
+    raise typer.Exit(run_cli(port, notebook))
+
+
+data_app = typer.Typer(
+    help="Datenstand: lokal gehaltene und angebotene Zeiträume.", no_args_is_help=True
+)
+app.add_typer(data_app, name="data")
+
+_GEMEINDE = typer.Option(
+    "--gemeinde", help="Gemeinde-AGS (8 Ziffern), prüft auch Kreis, Land, Bund"
+)
+_KREIS = typer.Option("--kreis", help="Kreis-AGS (5 Ziffern), prüft auch Land und Bund")
+_LAND = typer.Option("--land", help="Land (2 Ziffern), prüft auch Bund")
+_ALLE = typer.Option("--alle", help="Alle Gebiete jeder Ebene")
+_IDS = typer.Option("--ids", help="Nur diese Indikatoren (kommagetrennt)")
+
+
+@data_app.command("status")
+def data_status_cmd(
+    gemeinde: Annotated[str | None, _GEMEINDE] = None,
+    kreis: Annotated[str | None, _KREIS] = None,
+    land: Annotated[str | None, _LAND] = None,
+    alle: Annotated[bool, _ALLE] = False,
+    ids: Annotated[str | None, _IDS] = None,
+    offline: Annotated[
+        bool, typer.Option("--offline", help="Dienste nicht abfragen (nur lokaler Stand)")
+    ] = False,
+) -> None:
+    """Je Indikator und Ebene: neuester Zeitraum lokal, beim Dienst, und was abzurufen ist."""
+    from . import store
+    from .fetch.status import compute, render, scope_for
+
+    scope = scope_for(gemeinde, kreis, land, alle)
+    id_list = [i.strip() for i in ids.split(",") if i.strip()] if ids else None
+    status = compute(scope, store.load(), online=not offline, ids=id_list)
+    typer.echo(render(status))
+
+
+@app.command("fetch")
+def fetch_cmd(
+    tables: Annotated[
+        list[str] | None, typer.Argument(help="Tabellencodes, z. B. 12411-01-01-4")
+    ] = None,
+    missing: Annotated[
+        bool, typer.Option("--missing", help="Genau das abrufen, was 'ibis data status' nennt")
+    ] = False,
+    gemeinde: Annotated[str | None, _GEMEINDE] = None,
+    kreis: Annotated[str | None, _KREIS] = None,
+    land: Annotated[str | None, _LAND] = None,
+    alle: Annotated[bool, _ALLE] = False,
+    ids: Annotated[str | None, _IDS] = None,
+) -> None:
+    """Amtliche Tabellen (ffcsv) von GENESIS-Online, regionalstatistik.de oder der
+    Zensus-Datenbank nach data/raw/<dienst>/ laden, mit Herkunftsnachweis je Datei."""
+    from .fetch.cli import run_fetch
+
+    run_fetch(tables or [], missing, gemeinde, kreis, land, alle, ids)
 
 
 def main() -> None:
