@@ -40,6 +40,10 @@ def read_cmd(
     """Eine Datei laden und als tidy Tabelle ausgeben (CSV auf stdout)."""
     from .sources import read
 
+    if out:  # before reading: never into data/raw, never over the input itself
+        from .outdirs import check_file_target
+
+        out = check_file_target(out, [path])
     df = read(path, input_format)
     if format == "csv":
         if out:
@@ -168,12 +172,32 @@ def batch_cmd(
         str | None, typer.Option("--scheduler", help="Dask-Scheduler, z. B. tcp://host:8786")
     ] = None,
     formats: Annotated[str, typer.Option("--formats", help="html,pdf,docx")] = "html",
+    kernel_max_mib: Annotated[
+        float,
+        typer.Option(
+            "--kernel-max-mib", help="Kernel neu starten, wenn er mehr Speicher belegt (0 = nie)"
+        ),
+    ] = 1024,
 ) -> None:
-    """Berichte für viele Gemeinden: parallel, inkrementell, fortsetzbar."""
+    """Berichte für viele Gemeinden: parallel, inkrementell, fortsetzbar.
+
+    Strg-C oder SIGTERM beenden den Lauf binnen Sekunden mit Zusammenfassung; der nächste
+    Aufruf setzt fort. Vorhandene PDF/DOCX eines Berichts werden mit erneuert."""
     from .batch import run_cli
 
     raise typer.Exit(
-        run_cli(kreis, land, municipalities, all_, chapters, jobs, out, scheduler, formats)
+        run_cli(
+            kreis,
+            land,
+            municipalities,
+            all_,
+            chapters,
+            jobs,
+            out,
+            scheduler,
+            formats,
+            kernel_max_mib,
+        )
     )
 
 

@@ -160,11 +160,14 @@ def test_changed_input_reruns_exactly_the_affected(nbdir, tmp_path, monkeypatch)
     cfg = WorkerConfig(notebooks_dir=str(nbdir))
     todo, skipped = plan(ags, out, cfg)
     assert [t.ags for t in todo] == ags and skipped == []
+    (out / ".batch").mkdir(parents=True)  # a batch folder, as ibis marks it
     for (
         t
     ) in todo:  # as if an earlier batch had built them (test_failure_isolation does it for real)
         Path(t.out_dir).mkdir(parents=True)
         (Path(t.out_dir) / "index.html").write_text("<html></html>")
+        manifest = {"generator": "ibis", "complete": True, "files": ["index.html"]}
+        (Path(t.out_dir) / "manifest.json").write_text(json.dumps(manifest))
         write_stamp(Path(t.out_dir), t.stamp)
     assert plan(ags, out, cfg) == ([], ags)
     # a new delivery for Minden: only Minden

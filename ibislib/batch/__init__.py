@@ -8,7 +8,7 @@ from pathlib import Path
 from ..errors import IbisError
 from .runner import BatchResult, run_batch, summary
 
-__all__ = ["BatchResult", "municipalities_from", "run_batch", "run_cli", "summary"]
+__all__ = ["BatchResult", "exit_code", "municipalities_from", "run_batch", "run_cli", "summary"]
 
 
 def municipalities_from(
@@ -57,6 +57,13 @@ def _read_list(path: Path, reg) -> tuple[list[str], dict[str, str]]:
     return ags, invalid
 
 
+def exit_code(res: BatchResult) -> int:
+    """0 all built, 1 something failed, 128+signal when a signal stopped the batch."""
+    if res.interrupted:
+        return 128 + int(res.interrupted)
+    return 0 if res.ok else 1
+
+
 def run_cli(
     kreis: str | None,
     land: str | None,
@@ -67,8 +74,10 @@ def run_cli(
     out: Path | None,
     scheduler: str | None,
     formats: str,
+    max_kernel_mib: float | None = 1024,
 ) -> int:
-    """`ibis batch`: run, print the summary to stderr; exit 1 if anything failed."""
+    """`ibis batch`: run, print the summary to stderr; exit 1 if anything failed, 130/143 when
+    stopped by SIGINT/SIGTERM (the summary says what finished)."""
     ags, invalid = municipalities_from(kreis, land, municipalities_file, all_)
     if not ags and not invalid:
         raise IbisError("Die Auswahl enthält keine Gemeinden")
@@ -83,10 +92,11 @@ def run_cli(
         scheduler=scheduler,
         invalid=invalid,
         progress=True,
+        max_kernel_mib=max_kernel_mib or None,
     )
     from ..regions import registry
 
     reg = registry()
     names = {a: reg.name_of(a, default="") for a in res.outcomes}
     print(summary(res, names), file=sys.stderr)
-    return 0 if res.ok else 1
+    return exit_code(res)
