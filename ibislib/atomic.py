@@ -3,8 +3,7 @@
 Temporary names are recognisable and carry the writing process id,
 ``.<name>.ibis-tmp-<pid>-<random>[suffix]``, so that :func:`clean_leftovers` removes exactly the
 leftovers of killed ibis runs (dead pid) and nothing else. Files and folders get the user's
-umask (``tempfile.mkstemp``/``mkdtemp`` would make them 0600/0700); a replaced file keeps the
-permissions of the file it replaces. A folder is replaced in one step with Linux'
+umask (``tempfile.mkstemp``/``mkdtemp`` would make them 0600/0700). A folder is replaced in one step with Linux'
 ``renameat2(RENAME_EXCHANGE)`` where the file system offers it, so there is no moment without
 the target.
 """
@@ -18,7 +17,6 @@ import os
 import re
 import secrets
 import shutil
-import stat
 import sys
 import time
 from collections.abc import Iterator
@@ -84,12 +82,8 @@ def atomic_path(target: str | Path, suffix: str = "") -> Iterator[Path]:
     tmp_path = _new_file(target, suffix or ".tmp")
     try:
         yield tmp_path
-        try:  # a replaced file keeps its permissions, a new one gets the umask
-            mode = stat.S_IMODE(target.stat().st_mode)
-        except OSError:
-            mode = 0o666 & ~current_umask()
-        if tmp_path.exists():  # a writer may have replaced the file: set the mode last
-            os.chmod(tmp_path, mode)
+        if tmp_path.exists():  # a writer may have re-created the file: set the mode last
+            os.chmod(tmp_path, 0o666 & ~current_umask())
         os.replace(tmp_path, target)
     finally:
         if tmp_path.exists():

@@ -117,8 +117,8 @@ def check_report_dir(out: Path, flag: str = "--out") -> dict | None:
     return manifest
 
 
-def check_batch_dir(out: Path, flag: str = "--out") -> Path:
-    """May a batch write its report folders and overview into `out`? Marks it as ibis's."""
+def check_batch_dir(out: Path, flag: str = "--out", mark: bool = True) -> Path:
+    """May a batch write its report folders and overview into `out`? `mark`: claim it for ibis."""
     out = Path(out).resolve()
     why = _protected(out)
     if why:
@@ -133,7 +133,8 @@ def check_batch_dir(out: Path, flag: str = "--out") -> Path:
             raise _refuse(
                 out, "der Ordner ist nicht leer und wurde nicht von ibis erstellt", flag, "reports"
             )
-    (out / BATCH_MARK).mkdir(parents=True, exist_ok=True)
+    if mark:
+        (out / BATCH_MARK).mkdir(parents=True, exist_ok=True)
     return out
 
 

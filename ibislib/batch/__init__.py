@@ -78,6 +78,10 @@ def run_cli(
 ) -> int:
     """`ibis batch`: run, print the summary to stderr; exit 1 if anything failed, 130/143 when
     stopped by SIGINT/SIGTERM (the summary says what finished)."""
+    if out is not None:  # a refused --out is said before the selection is even looked at
+        from ..outdirs import check_batch_dir
+
+        check_batch_dir(out, mark=False)
     ags, invalid = municipalities_from(kreis, land, municipalities_file, all_)
     if not ags and not invalid:
         raise IbisError("Die Auswahl enthält keine Gemeinden")
