@@ -1,7 +1,8 @@
 """Where ibis may write: only into folders it created itself, never into data/raw.
 
 A report folder is recognised by its ``manifest.json`` (``"generator": "ibis"``, which also lists
-every file the report consists of), a batch folder by its ``.batch/`` folder. An existing folder
+every file the report consists of), a batch folder by its ``.batch/`` folder (or by holding
+nothing but ibis report folders, like ``reports/`` after ``make report``). An existing folder
 that is neither (and not empty), the project root, ``data/raw``, anything inside ``data/raw`` and
 every folder above them are refused with a message that names the folder and the flag to use.
 """
@@ -129,7 +130,13 @@ def check_batch_dir(out: Path, flag: str = "--out", mark: bool = True) -> Path:
     if out.is_dir() and any(out.iterdir()) and not marked:
         if read_manifest(out) is not None:
             raise _refuse(out, "das ist ein einzelner Bericht, kein Batch-Ordner", flag, "reports")
-        if out != paths.reports_dir().resolve():  # reports/ is ibis's by design
+        reports_only = all(  # e.g. the parent ibis made for `ibis report --out X/05566028`
+            c.is_dir() and read_manifest(c) is not None
+            for c in out.iterdir()
+            if not c.name.startswith(".")
+        )
+        # reports/ is ibis's by design
+        if out != paths.reports_dir().resolve() and not reports_only:
             raise _refuse(
                 out, "der Ordner ist nicht leer und wurde nicht von ibis erstellt", flag, "reports"
             )

@@ -301,3 +301,28 @@ def test_selection_from_registry():
     assert all(a.startswith("05566") and len(a) == 8 for a in ags)
     with pytest.raises(Exception, match="genau eine Auswahl"):
         municipalities_from(kreis="05566", land="05")
+
+
+def test_batch_after_full_report_keeps_pdf_and_docx(nbdir, tmp_path):
+    """`make report` (html,pdf,docx) then `ibis batch --kreis 05566` (html): the example report
+    keeps its PDF and DOCX — rebuilt with the HTML, so none of them is stale."""
+    from ibislib.report.build import build_report
+
+    out = tmp_path / "reports"
+    full = build_report(
+        "05566028", out=out / "05566028", notebooks_dir=nbdir, progress=False
+    )  # as `make report` does: papermill, all three formats, no batch stamp
+    assert full.ok and {"pdf", "docx"} <= set(full.files)
+    before = {k: full.files[k].stat().st_mtime_ns for k in ("pdf", "docx")}
+    res = batch(["05566028", "05566008"], out, nbdir, jobs=1, formats=("html",))
+    assert res.done == ["05566028", "05566008"] and res.ok
+    for kind in ("pdf", "docx"):
+        assert full.files[kind].is_file()
+        assert full.files[kind].stat().st_mtime_ns != before[kind]
+    assert res.outcomes["05566028"].kept_formats == ["pdf", "docx"]
+    assert not list((out / "05566008").glob("*.pdf"))  # nobody asked for one there
+    assert "PDF, DOCX mit erneuert: 1 Bericht(e)" in summary(res)
+    # and the batch's stamp now makes the next run skip it, formats and all
+    res2 = batch(["05566028"], out, nbdir, jobs=1, formats=("html",))
+    assert res2.skipped == ["05566028"]
+    assert {p.suffix for p in (out / "05566028").iterdir()} >= {".pdf", ".docx", ".html"}

@@ -369,7 +369,8 @@ def summary(result: BatchResult, names: dict[str, str] | None = None) -> str:
         )
     kept = [a for a in done if result.outcomes[a].kept_formats]
     if kept:
-        formats = sorted({f for a in kept for f in result.outcomes[a].kept_formats})
+        had = {f for a in kept for f in result.outcomes[a].kept_formats}
+        formats = [f for f in ("html", "pdf", "docx") if f in had]
         lines.append(
             f"  {', '.join(f.upper() for f in formats)} mit erneuert: {fmt.number(len(kept))} "
             "Bericht(e), die diese Formate schon hatten (nichts geht verloren)"
