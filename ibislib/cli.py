@@ -177,7 +177,7 @@ def batch_cmd(
         typer.Option(
             "--kernel-max-mib", help="Kernel neu starten, wenn er mehr Speicher belegt (0 = nie)"
         ),
-    ] = 1024,
+    ] = 2048,
 ) -> None:
     """Berichte für viele Gemeinden: parallel, inkrementell, fortsetzbar.
 

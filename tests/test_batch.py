@@ -326,3 +326,19 @@ def test_batch_after_full_report_keeps_pdf_and_docx(nbdir, tmp_path):
     res2 = batch(["05566028"], out, nbdir, jobs=1, formats=("html",))
     assert res2.skipped == ["05566028"]
     assert {p.suffix for p in (out / "05566028").iterdir()} >= {".pdf", ".docx", ".html"}
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc is Linux")
+def test_kernel_recycled_by_memory_and_dies_with_parent():
+    with WarmKernel() as k:
+        k.start()
+        # the parent-death launcher exec'd into the kernel: same pid, our child, real kernel
+        stat = Path(f"/proc/{k.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        assert int(stat[1]) == os.getpid()
+        assert b"ipykernel" in Path(f"/proc/{k.pid}/cmdline").read_bytes()
+        rss = k.rss_mib()
+        assert rss is not None and rss > 10  # MiB of a Python with IPython loaded
+        k.recycle(restart_every=100, max_mib=rss * 10)
+        assert k.alive and k.memory_restarts == 0
+        k.recycle(restart_every=100, max_mib=rss / 2)
+        assert not k.alive and k.memory_restarts == 1

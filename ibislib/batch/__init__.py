@@ -74,7 +74,7 @@ def run_cli(
     out: Path | None,
     scheduler: str | None,
     formats: str,
-    max_kernel_mib: float | None = 1024,
+    max_kernel_mib: float | None = 2048,
 ) -> int:
     """`ibis batch`: run, print the summary to stderr; exit 1 if anything failed, 130/143 when
     stopped by SIGINT/SIGTERM (the summary says what finished)."""

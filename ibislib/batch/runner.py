@@ -89,7 +89,7 @@ def run_batch(
     jobs: int = 2,
     scheduler: str | None = None,
     restart_every: int = 25,
-    max_kernel_mib: float | None = 1024,
+    max_kernel_mib: float | None = 2048,
     build: str | Callable | None = None,
     notebooks_dir: Path | None = None,
     invalid: dict[str, str] | None = None,

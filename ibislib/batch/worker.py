@@ -55,7 +55,7 @@ class WorkerConfig:
     chapters: list[str] | None = None
     notebooks_dir: str | None = None
     restart_every: int = 25
-    max_kernel_mib: float | None = 1024  # recycle a kernel whose memory (RSS) grew beyond this
+    max_kernel_mib: float | None = 2048  # recycle a kernel whose memory (RSS) grew beyond this
     kernel_name: str = "python3"
     cell_timeout: int = 900
 
