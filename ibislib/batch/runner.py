@@ -260,16 +260,20 @@ def _remove_leftovers(out: Path) -> list[Path]:
 
 @contextlib.contextmanager
 def _stop_on_signals(stop: StopFlag) -> Iterator[None]:
-    """Turn SIGINT/SIGTERM/SIGHUP into an orderly stop (also when the shell ignored SIGINT for
-    a background job). Only the main thread can receive signals; elsewhere nothing changes."""
+    """Turn SIGINT/SIGTERM/SIGHUP into an orderly stop (SIGINT also when the shell ignored it for
+    a background job: `kill -INT` must still work; SIGHUP not under nohup). Only the main
+    thread can receive signals; elsewhere nothing changes."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     old = {}
     for name in STOP_SIGNALS:
         sig = getattr(signal, name, None)
-        if sig is not None:
-            old[sig] = signal.signal(sig, stop.handler)
+        if sig is None:
+            continue
+        if name == "SIGHUP" and signal.getsignal(sig) is signal.SIG_IGN:
+            continue  # started with nohup: closing the terminal must not stop it
+        old[sig] = signal.signal(sig, stop.handler)
     try:
         yield
     finally:
