@@ -32,18 +32,18 @@ def _protected(p: Path) -> str | None:
     root = paths.project_root().resolve()
     raw = paths.raw_dir().resolve()
     if _inside(p, raw):
-        return "die Rohdaten (data/raw) schreibt ibis nie"
+        return "das sind die Rohdaten, data/raw wird nie verändert"
     if p == root:
         return "das ist der Projektordner"
     if _inside(root, p) or _inside(raw, p):
-        return "der Ordner enthält das Projekt oder data/raw"
+        return "er enthält den Projektordner bzw. data/raw"
     return None
 
 
 def _refuse(p: Path, why: str, flag: str, example: str) -> IbisError:
     return IbisError(
-        f"Ordner '{p}': {why}; ibis schreibt dort nicht hinein",
-        hint=f"Bitte mit {flag} einen neuen oder von ibis erstellten Ordner angeben, "
+        f"In den Ordner '{p}' schreibt ibis nicht: {why}",
+        hint=f"Bitte mit {flag} einen neuen Ordner oder einen von ibis erstellten angeben, "
         f"z. B. {flag} {example}.",
     )
 
@@ -88,6 +88,12 @@ def _foreign_files(folder: Path, manifest: dict) -> list[str]:
     return found
 
 
+def _holds_reports(folder: Path) -> bool:
+    """Ibis report folders and nothing else in it (hidden files aside)?"""
+    children = [c for c in folder.iterdir() if not c.name.startswith(".")]
+    return bool(children) and all(c.is_dir() and read_manifest(c) is not None for c in children)
+
+
 def check_report_dir(out: Path, flag: str = "--out") -> dict | None:
     """May a report be written to (and replace) `out`? Returns the previous manifest, if any."""
     out = Path(out).resolve()
@@ -102,9 +108,9 @@ def check_report_dir(out: Path, flag: str = "--out") -> dict | None:
     manifest = read_manifest(out)
     if manifest is None:
         what = (
-            "das ist ein Batch-Ordner mit vielen Berichten"
-            if (out / BATCH_MARK).is_dir()
-            else "der Ordner ist nicht leer und wurde nicht von ibis als Bericht erstellt"
+            "das ist ein Ordner mit mehreren Berichten (Batch-Ordner)"
+            if (out / BATCH_MARK).is_dir() or _holds_reports(out)
+            else "er ist nicht leer und kein von ibis erstellter Bericht"
         )
         raise _refuse(out, what, flag, example)
     foreign = _foreign_files(out, manifest)
@@ -130,15 +136,10 @@ def check_batch_dir(out: Path, flag: str = "--out", mark: bool = True) -> Path:
     if out.is_dir() and any(out.iterdir()) and not marked:
         if read_manifest(out) is not None:
             raise _refuse(out, "das ist ein einzelner Bericht, kein Batch-Ordner", flag, "reports")
-        reports_only = all(  # e.g. the parent ibis made for `ibis report --out X/05566028`
-            c.is_dir() and read_manifest(c) is not None
-            for c in out.iterdir()
-            if not c.name.startswith(".")
-        )
-        # reports/ is ibis's by design
-        if out != paths.reports_dir().resolve() and not reports_only:
+        # reports/ is ibis's by design; so is the parent of `ibis report --out X/05566028`
+        if out != paths.reports_dir().resolve() and not _holds_reports(out):
             raise _refuse(
-                out, "der Ordner ist nicht leer und wurde nicht von ibis erstellt", flag, "reports"
+                out, "er ist nicht leer und wurde nicht von ibis erstellt", flag, "reports"
             )
     if mark:
         (out / BATCH_MARK).mkdir(parents=True, exist_ok=True)

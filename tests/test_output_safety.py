@@ -94,7 +94,7 @@ def test_out_refuses_project_raw_ancestors_and_foreign(project, monkeypatch, cap
     args = ["report", "-m", "05566028"] if command == "report" else ["batch", "--kreis", "05566"]
     code, err = ibis(monkeypatch, capsys, *args, "--out", out)
     assert code == 2
-    assert err.startswith("Fehler: Ordner '") and "Traceback" not in err
+    assert err.startswith("Fehler: In den Ordner '") and "Traceback" not in err
     assert f"'{(project / out).resolve()}'" in err  # names the folder …
     assert "--out" in err  # … and the flag to use instead
     assert snapshot(project.parent) == before  # nothing deleted, nothing written
