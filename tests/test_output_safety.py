@@ -22,6 +22,7 @@ from ibislib import atomic, cli
 from ibislib.batch import run_batch
 from ibislib.batch.runner import _remove_leftovers
 from ibislib.errors import IbisError
+from ibislib.report import build as build_mod
 from ibislib.report.build import build_report
 
 RAW = Path(__file__).parents[1] / "data" / "raw"
@@ -89,7 +90,13 @@ def build(out: Path, nb_dir: Path, chapters=("01", "03"), formats=("html",)):
     [".", "data/raw", "data/raw/neu", "data", "..", "eigene", "thesis.txt"],
 )
 @pytest.mark.parametrize("command", ["report", "batch"])
-def test_out_refuses_project_raw_ancestors_and_foreign(project, monkeypatch, capsys, command, out):
+def test_out_refuses_project_raw_ancestors_and_foreign(
+    project, nb_dir, monkeypatch, capsys, command, out
+):
+    # a report would build fine (fake kernel), so only the guard stands between it and `out`
+    monkeypatch.setattr(build_mod, "papermill_executor", fake_executor)
+    monkeypatch.setattr(build_mod.paths, "notebooks_dir", lambda: nb_dir)
+    (nb_dir / "02_kaputt.ipynb").unlink()
     before = snapshot(project.parent)
     args = ["report", "-m", "05566028"] if command == "report" else ["batch", "--kreis", "05566"]
     code, err = ibis(monkeypatch, capsys, *args, "--out", out)
