@@ -382,7 +382,7 @@ def run_cli(
     if res.kept_formats:
         print(
             f"Hinweis: {', '.join(f.upper() for f in res.kept_formats)} ebenfalls neu erstellt, "
-            "weil der Ordner sie schon enthielt (kein Format geht verloren, keins bleibt veraltet).",
+            "weil der Bericht diese Formate schon hatte (keins geht verloren, keins bleibt veraltet).",
             file=sys.stderr,
         )
     label = "Bericht (UNVOLLSTÄNDIG)" if not res.ok else "Bericht"
