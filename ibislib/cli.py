@@ -43,6 +43,10 @@ def read_cmd(
     """Eine Datei laden und als tidy Tabelle ausgeben (CSV auf stdout)."""
     from .sources import read
 
+    if out:  # before reading: never into data/raw, never over the input itself
+        from .outdirs import check_file_target
+
+        out = check_file_target(out, [path])
     df = read(path, input_format)
     if format == "csv":
         if out:
@@ -218,12 +222,33 @@ def batch_cmd(
         int | None,
         typer.Option("--edition", help="Ausgabe (Jahr); Berichte unter reports/<Jahr>/<AGS>/"),
     ] = None,
+    kernel_max_mib: Annotated[
+        float,
+        typer.Option(
+            "--kernel-max-mib", help="Kernel neu starten, wenn er mehr Speicher belegt (0 = nie)"
+        ),
+    ] = 2048,
 ) -> None:
-    """Berichte für viele Gemeinden: parallel, inkrementell, fortsetzbar."""
+    """Berichte für viele Gemeinden: parallel, inkrementell, fortsetzbar.
+
+    Strg-C oder SIGTERM beenden den Lauf binnen Sekunden mit Zusammenfassung; der nächste
+    Aufruf setzt fort. Vorhandene PDF/DOCX eines Berichts werden mit erneuert."""
     from .batch import run_cli
 
     raise typer.Exit(
-        run_cli(kreis, land, municipalities, all_, chapters, jobs, out, scheduler, formats, edition)
+        run_cli(
+            kreis,
+            land,
+            municipalities,
+            all_,
+            chapters,
+            jobs,
+            out,
+            scheduler,
+            formats,
+            edition=edition,
+            max_kernel_mib=kernel_max_mib,
+        )
     )
 
 

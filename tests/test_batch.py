@@ -160,11 +160,14 @@ def test_changed_input_reruns_exactly_the_affected(nbdir, tmp_path, monkeypatch)
     cfg = WorkerConfig(notebooks_dir=str(nbdir))
     todo, skipped = plan(ags, out, cfg)
     assert [t.ags for t in todo] == ags and skipped == []
+    (out / ".batch").mkdir(parents=True)  # a batch folder, as ibis marks it
     for (
         t
     ) in todo:  # as if an earlier batch had built them (test_failure_isolation does it for real)
         Path(t.out_dir).mkdir(parents=True)
         (Path(t.out_dir) / "index.html").write_text("<html></html>")
+        manifest = {"generator": "ibis", "complete": True, "files": ["index.html"]}
+        (Path(t.out_dir) / "manifest.json").write_text(json.dumps(manifest))
         write_stamp(Path(t.out_dir), t.stamp)
     assert plan(ags, out, cfg) == ([], ags)
     # a new delivery for Minden: only Minden
@@ -298,3 +301,44 @@ def test_selection_from_registry():
     assert all(a.startswith("05566") and len(a) == 8 for a in ags)
     with pytest.raises(Exception, match="genau eine Auswahl"):
         municipalities_from(kreis="05566", land="05")
+
+
+def test_batch_after_full_report_keeps_pdf_and_docx(nbdir, tmp_path):
+    """`make report` (html,pdf,docx) then `ibis batch --kreis 05566` (html): the example report
+    keeps its PDF and DOCX — rebuilt with the HTML, so none of them is stale."""
+    from ibislib.report.build import build_report
+
+    out = tmp_path / "reports"
+    full = build_report(
+        "05566028", out=out / "05566028", notebooks_dir=nbdir, progress=False
+    )  # as `make report` does: papermill, all three formats, no batch stamp
+    assert full.ok and {"pdf", "docx"} <= set(full.files)
+    before = {k: full.files[k].stat().st_mtime_ns for k in ("pdf", "docx")}
+    res = batch(["05566028", "05566008"], out, nbdir, jobs=1, formats=("html",))
+    assert res.done == ["05566028", "05566008"] and res.ok
+    for kind in ("pdf", "docx"):
+        assert full.files[kind].is_file()
+        assert full.files[kind].stat().st_mtime_ns != before[kind]
+    assert res.outcomes["05566028"].kept_formats == ["pdf", "docx"]
+    assert not list((out / "05566008").glob("*.pdf"))  # nobody asked for one there
+    assert "PDF, DOCX mit erneuert: 1 Bericht(e)" in summary(res)
+    # and the batch's stamp now makes the next run skip it, formats and all
+    res2 = batch(["05566028"], out, nbdir, jobs=1, formats=("html",))
+    assert res2.skipped == ["05566028"]
+    assert {p.suffix for p in (out / "05566028").iterdir()} >= {".pdf", ".docx", ".html"}
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc is Linux")
+def test_kernel_recycled_by_memory_and_dies_with_parent():
+    with WarmKernel() as k:
+        k.start()
+        # the parent-death launcher exec'd into the kernel: same pid, our child, real kernel
+        stat = Path(f"/proc/{k.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        assert int(stat[1]) == os.getpid()
+        assert b"ipykernel" in Path(f"/proc/{k.pid}/cmdline").read_bytes()
+        rss = k.rss_mib()
+        assert rss is not None and rss > 10  # MiB of a Python with IPython loaded
+        k.recycle(restart_every=100, max_mib=rss * 10)
+        assert k.alive and k.memory_restarts == 0
+        k.recycle(restart_every=100, max_mib=rss / 2)
+        assert not k.alive and k.memory_restarts == 1

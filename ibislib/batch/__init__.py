@@ -8,7 +8,7 @@ from pathlib import Path
 from ..errors import IbisError
 from .runner import BatchResult, run_batch, summary
 
-__all__ = ["BatchResult", "municipalities_from", "run_batch", "run_cli", "summary"]
+__all__ = ["BatchResult", "exit_code", "municipalities_from", "run_batch", "run_cli", "summary"]
 
 
 def municipalities_from(
@@ -57,6 +57,13 @@ def _read_list(path: Path, reg) -> tuple[list[str], dict[str, str]]:
     return ags, invalid
 
 
+def exit_code(res: BatchResult) -> int:
+    """0 all built, 1 something failed, 128+signal when a signal stopped the batch."""
+    if res.interrupted:
+        return 128 + int(res.interrupted)
+    return 0 if res.ok else 1
+
+
 def run_cli(
     kreis: str | None,
     land: str | None,
@@ -68,8 +75,14 @@ def run_cli(
     scheduler: str | None,
     formats: str,
     edition: int | None = None,
+    max_kernel_mib: float | None = 2048,
 ) -> int:
-    """`ibis batch`: run, print the summary to stderr; exit 1 if anything failed."""
+    """`ibis batch`: run, print the summary to stderr; exit 1 if anything failed, 130/143 when
+    stopped by SIGINT/SIGTERM (the summary says what finished)."""
+    if out is not None:  # a refused --out is said before the selection is even looked at
+        from ..outdirs import check_batch_dir
+
+        check_batch_dir(out, mark=False)
     ags, invalid = municipalities_from(kreis, land, municipalities_file, all_)
     if not ags and not invalid:
         raise IbisError("Die Auswahl enthält keine Gemeinden")
@@ -85,10 +98,11 @@ def run_cli(
         invalid=invalid,
         progress=True,
         edition=edition,
+        max_kernel_mib=max_kernel_mib or None,
     )
     from ..regions import registry
 
     reg = registry()
     names = {a: reg.name_of(a, default="") for a in res.outcomes}
     print(summary(res, names), file=sys.stderr)
-    return 0 if res.ok else 1
+    return exit_code(res)

@@ -5,7 +5,12 @@ work). A batch worker instead keeps ONE kernel and runs notebook after notebook 
 notebook the user namespace is wiped (``%reset -f``), figures are closed and the working directory
 is set, so a notebook sees a clean namespace but already-imported modules (pandas, matplotlib,
 ibislib and its in-process store cache) stay warm. The kernel is replaced every ``restart_every``
-municipalities and after any failure, so state that leaks through module globals cannot pile up.
+municipalities, when its memory (RSS) grew beyond a threshold, and after any failure, so state
+that leaks through module globals cannot pile up.
+
+On Linux every kernel is started through a tiny launcher that asks the kernel to be SIGKILLed
+when its parent (the worker) ends (``PR_SET_PDEATHSIG``), then execs the real kernel command:
+a kernel never outlives its worker, even when the worker is killed.
 
 ``WarmKernel.execute`` has the executor signature ``build_report`` expects:
 ``executor(input_nb, output_nb, parameters, cwd)``; it raises on a failing cell.
@@ -13,10 +18,14 @@ municipalities and after any failure, so state that leaks through module globals
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import os
 import shutil
+import sys
 import tempfile
 import time
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +55,74 @@ del _ibis_os, _ibis_sys
 """
 
 
+#: Runs before the kernel (python -S -c): die with the parent, then become the kernel (exec).
+_PDEATH_LAUNCHER = """\
+import ctypes, os, sys
+try:
+    ctypes.CDLL(None).prctl(1, 9, 0, 0, 0)  # PR_SET_PDEATHSIG, SIGKILL
+except Exception:
+    pass
+if os.getppid() != int(sys.argv[1]):
+    sys.exit(0)  # the parent is already gone
+os.execvp(sys.argv[2], sys.argv[2:])
+"""
+
+
+def with_parent_death(cmd: list[str]) -> list[str]:
+    """The kernel command, wrapped so that the kernel dies with this process (Linux only)."""
+    if not sys.platform.startswith("linux"):
+        return list(cmd)
+    return [sys.executable, "-S", "-c", _PDEATH_LAUNCHER, str(os.getpid()), *cmd]
+
+
+def kernel_manager_class(quiet: bool = False):
+    """AsyncKernelManager whose kernels die with their parent; `quiet` drops the kernel's
+    start-up log (a TCP warning on every chapter) from the terminal."""
+    import subprocess
+
+    from jupyter_client.manager import AsyncKernelManager
+
+    class IbisKernelManager(AsyncKernelManager):
+        async def _async_launch_kernel(self, kernel_cmd, **kw):
+            if quiet:
+                kw.setdefault("stderr", subprocess.DEVNULL)
+            return await super()._async_launch_kernel(with_parent_death(kernel_cmd), **kw)
+
+    return IbisKernelManager
+
+
+def rss_mib(pid: int | None) -> float | None:
+    """Resident memory of a process in MiB (Linux /proc), None if unknown."""
+    if not pid:
+        return None
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except (OSError, ValueError):
+        return None
+    return None
+
+
+#: Kernels of this process that are running (for :func:`kill_all_kernels`).
+_RUNNING: weakref.WeakSet[WarmKernel] = weakref.WeakSet()
+
+
+def kill_all_kernels() -> None:
+    """SIGKILL every kernel this process started and remove its socket folder (signal-safe
+    enough for a SIGTERM handler that then leaves with os._exit)."""
+    import signal
+
+    for k in list(_RUNNING):
+        pid = k.pid
+        if pid:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        if k._ipc_dir:
+            shutil.rmtree(k._ipc_dir, ignore_errors=True)
+
+
 class NotebookFailed(IbisError):
     """A cell of a notebook raised; the partly executed notebook was still written."""
 
@@ -69,6 +146,7 @@ class WarmKernel:
         self.starts = 0  # kernels started so far (for tests and statistics)
         self.runs_since_start = 0  # municipalities served by the current kernel
         self.dirty = False  # a notebook failed: replace the kernel before the next one
+        self.memory_restarts = 0  # kernels replaced because their RSS exceeded the threshold
         self._ipc_dir: str | None = None
         self._launched = False  # launch() started a process that is not yet connected
 
@@ -128,15 +206,14 @@ class WarmKernel:
         await self._aconnect()
 
     async def _alaunch(self, cwd: Path | None) -> None:
-        from jupyter_client.manager import AsyncKernelManager
-
         # IPC (unix sockets) instead of TCP on POSIX: no port races between parallel workers
         transport = "ipc" if os.name == "posix" else "tcp"
         kwargs = {"transport": transport}
         if transport == "ipc":
             self._ipc_dir = tempfile.mkdtemp(prefix="ibis-kernel-")
             kwargs["ip"] = os.path.join(self._ipc_dir, "k")
-        self.km = AsyncKernelManager(kernel_name=self.kernel_name, **kwargs)
+        self.km = kernel_manager_class()(kernel_name=self.kernel_name, **kwargs)
+        _RUNNING.add(self)
         await self.km.start_kernel(cwd=str(cwd) if cwd else None)
 
     async def _aconnect(self) -> None:
@@ -154,6 +231,7 @@ class WarmKernel:
         except Exception:  # noqa: BLE001 - closing must never raise
             pass
         finally:
+            _RUNNING.discard(self)
             self.km = None
             self.kc = None
             self._launched = False
@@ -162,17 +240,35 @@ class WarmKernel:
                 self._ipc_dir = None
 
     async def _aclose(self) -> None:
+        km, kc = self.km, self.kc  # close() resets them, also when a signal interrupts us
         try:
-            if self.kc is not None:
-                self.kc.stop_channels()
-            if self.km.has_kernel:
-                await self.km.shutdown_kernel(now=True)
+            if kc is not None:
+                kc.stop_channels()
+            if km.has_kernel:
+                await km.shutdown_kernel(now=True)
         finally:
-            await self.km.cleanup_resources()
+            await km.cleanup_resources()
 
-    def recycle(self, restart_every: int) -> None:
-        """Before a municipality: replace the kernel if it failed or served enough runs."""
-        if self.alive and (self.dirty or self.runs_since_start >= restart_every):
+    @property
+    def pid(self) -> int | None:
+        provisioner = getattr(self.km, "provisioner", None) if self.km is not None else None
+        return getattr(provisioner, "pid", None)
+
+    def rss_mib(self) -> float | None:
+        """The kernel's resident memory in MiB (None if unknown or not running)."""
+        return rss_mib(self.pid) if self.alive else None
+
+    def recycle(self, restart_every: int, max_mib: float | None = None) -> None:
+        """Before a municipality: replace the kernel if it failed, served enough runs or its
+        memory (RSS) grew beyond `max_mib` (a kernel grows by some MiB per report)."""
+        if not self.alive:
+            return
+        if self.dirty or self.runs_since_start >= restart_every:
+            self.close()
+            return
+        rss = self.rss_mib() if max_mib else None
+        if rss is not None and rss > max_mib:
+            self.memory_restarts += 1
             self.close()
 
     def __enter__(self) -> WarmKernel:
@@ -209,9 +305,7 @@ class WarmKernel:
         _write_nb(nb, output_nb)
 
     def _run(self, nb: nbformat.NotebookNode, cwd: Path | None = None) -> None:
-        from nbclient import NotebookClient
-
-        client = NotebookClient(
+        client = _client_class()(
             nb,
             km=self.km,
             kernel_name=self.kernel_name,
@@ -222,6 +316,24 @@ class WarmKernel:
         )
         client.kc = self.kc  # reuse the open channels instead of opening new ones per notebook
         client.execute()
+
+
+@functools.cache
+def _client_class():
+    from contextlib import asynccontextmanager
+
+    from nbclient import NotebookClient
+
+    class WarmClient(NotebookClient):
+        """Executes on the worker's open kernel and channels. Unlike NotebookClient it installs
+        no SIGINT/SIGTERM handlers of its own: those replaced the worker's, so a SIGTERM only
+        failed the current notebook and the worker went on building after its batch was gone."""
+
+        @asynccontextmanager
+        async def async_setup_kernel(self, **kwargs: Any):
+            yield
+
+    return WarmClient
 
 
 def _prelude_notebook(cwd: Path) -> nbformat.NotebookNode:

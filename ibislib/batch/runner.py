@@ -9,26 +9,44 @@
 Every report is written to a temporary folder and renamed into place by ``build_report``;
 the stamp is written after that, so a run killed half-way is simply started again and
 finishes the rest. Leftover temporary folders of a killed run are removed at the start.
+
+The output folder must be new, empty, ``reports/`` or an earlier batch folder (marked by its
+``.batch/`` folder, see :mod:`ibislib.outdirs`). SIGINT, SIGTERM and SIGHUP stop the batch
+within seconds: the workers are ended (their kernels with them), what finished is summarised
+and the lock is released only when the last worker is gone; the rest is built by the next run.
 """
 
 from __future__ import annotations
 
 import contextlib
-import re
-import shutil
+import os
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import __version__, fmt, paths
+from .. import __version__, fmt, outdirs, paths
+from ..atomic import clean_leftovers, pid_alive
 from ..errors import IbisError
 from . import fingerprint as fp
-from .worker import STAMP, Outcome, Task, WorkerConfig, read_stamp, run_local
+from .worker import (
+    STAMP,
+    Interrupted,
+    Outcome,
+    StopFlag,
+    Task,
+    WorkerConfig,
+    read_stamp,
+    run_local,
+)
 
-#: Hidden leftovers of atomic writes (``.<name>.<random>`` dirs/files, ``.<name>.old``).
-_LEFTOVER = re.compile(r"^\.[^.].*\.(old|tmp|[A-Za-z0-9_]{8})$")
+#: Signals that stop a batch in an orderly way (SIGKILL cannot be caught: see worker.py).
+STOP_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")
+#: Seconds a new batch waits for the workers of a killed one to let go of the lock.
+LOCK_WAIT = 20.0
 
 
 @dataclass
@@ -39,6 +57,8 @@ class BatchResult:
     overview: Path | None = None
     kernels_started: bool = False
     reasons: dict[str, str] = field(default_factory=dict)  # AGS -> why it was (re)built
+    interrupted: int | None = None  # the signal that stopped the batch
+    cancelled: list[str] = field(default_factory=list)  # not built because of the stop
 
     def _with(self, status: str) -> list[str]:
         return [a for a, o in self.outcomes.items() if o.status == status]
@@ -69,6 +89,7 @@ def run_batch(
     jobs: int = 2,
     scheduler: str | None = None,
     restart_every: int = 25,
+    max_kernel_mib: float | None = 2048,
     build: str | Callable | None = None,
     notebooks_dir: Path | None = None,
     invalid: dict[str, str] | None = None,
@@ -82,53 +103,67 @@ def run_batch(
     `invalid` maps entries that could not be resolved (e.g. unknown AGS in a list file) to their
     error; they appear as failed in the summary and the overview. `build` replaces
     ``build_report`` (a "module:function" reference or an importable function).
+    A stop signal (see module docstring) ends the run early; `interrupted` and `cancelled` of
+    the result say so, and the summary names what finished.
     """
     started = time.perf_counter()
-    out = Path(out or paths.reports_dir()).resolve()
+    base = Path(out or paths.reports_dir())
     if edition is not None:  # editions kept apart on disk: reports/2024/<AGS>/
-        out = out / str(edition)
-    out.mkdir(parents=True, exist_ok=True)
+        base = base / str(edition)
+    out = outdirs.check_batch_dir(base)
     municipalities = list(dict.fromkeys(str(m).strip() for m in municipalities))
     result = BatchResult(out=out)
     for bad, why in (invalid or {}).items():
         result.outcomes[bad] = Outcome(bad, "failed", error=why)
-    with _lock(out):
-        _remove_leftovers(out)
-        if build_store:
-            _refresh_store()
-        cfg = WorkerConfig(
-            build=build or "ibislib.report.build:build_report",
-            period=period,
-            formats=tuple(formats),
-            chapters=chapters,
-            notebooks_dir=str(notebooks_dir) if notebooks_dir else None,
-            restart_every=restart_every,
-            edition=edition,
-        )
-        todo, skipped = plan(municipalities, out, cfg)
-        result.reasons = {t.ags: t.stamp.get("reason", "") for t in todo}
-        for ags in skipped:
-            stamp = read_stamp(out / ags) or {}
-            result.outcomes[ags] = Outcome(ags, "skipped", stamp.get("seconds", 0.0))
-        bar = _progress(len(todo), progress)
-
-        def record(o: Outcome) -> None:
-            result.outcomes[o.ags] = o
-            bar.update(1)
-            n_failed = sum(1 for x in result.outcomes.values() if x.status == "failed")
-            bar.set_postfix_str(f"{o.ags} {o.status}, {n_failed} Fehler", refresh=False)
-
+    stop = StopFlag()
+    todo: list[Task] = []
+    with _lock(out) as lock_fd, _stop_on_signals(stop):
         try:
-            if todo:
-                result.kernels_started = True
-                if scheduler:
-                    from .dask_exec import run_dask
+            _remove_leftovers(out)
+            if build_store:
+                _refresh_store()
+            cfg = WorkerConfig(
+                build=build or "ibislib.report.build:build_report",
+                period=period,
+                formats=tuple(formats),
+                chapters=chapters,
+                notebooks_dir=str(notebooks_dir) if notebooks_dir else None,
+                restart_every=restart_every,
+                max_kernel_mib=max_kernel_mib,
+                edition=edition,
+            )
+            todo, skipped = plan(municipalities, out, cfg)
+            result.reasons = {t.ags: t.stamp.get("reason", "") for t in todo}
+            for ags in skipped:
+                stamp = read_stamp(out / ags) or {}
+                result.outcomes[ags] = Outcome(ags, "skipped", stamp.get("seconds", 0.0))
+            bar = _progress(len(todo), progress)
 
-                    run_dask(todo, cfg, scheduler, record)
-                else:
-                    run_local(todo, cfg, jobs, record)
-        finally:
-            bar.close()
+            def record(o: Outcome) -> None:
+                result.outcomes[o.ags] = o
+                bar.update(1)
+                n_failed = sum(1 for x in result.outcomes.values() if x.status == "failed")
+                bar.set_postfix_str(f"{o.ags} {o.status}, {n_failed} Fehler", refresh=False)
+
+            try:
+                if todo:
+                    result.kernels_started = True
+                    if scheduler:
+                        from .dask_exec import run_dask
+
+                        run_dask(todo, cfg, scheduler, record)
+                    else:
+                        run_local(todo, cfg, jobs, record, stop=stop, lock_fd=lock_fd)
+            finally:
+                bar.close()
+        except Interrupted as exc:
+            result.interrupted = exc.signum
+            result.cancelled = [t.ags for t in todo if t.ags not in result.outcomes]
+            result.cancelled += [a for a in municipalities if a not in result.outcomes]
+            result.cancelled = list(dict.fromkeys(result.cancelled))
+        stop.defer()  # the overview below is written even if another signal comes
+        if stop.requested and result.interrupted is None:
+            result.interrupted = stop.requested
         # keep the order of the request in summary and overview
         order = [*municipalities, *(invalid or {})]
         result.outcomes = {a: result.outcomes[a] for a in order if a in result.outcomes}
@@ -220,39 +255,77 @@ def _refresh_store() -> None:
         print(f"Warnung: Eingabedatei {rel} nicht gelesen: {msg}", file=sys.stderr)
 
 
-def _remove_leftovers(out: Path) -> None:
-    """Temporary folders/files of an interrupted run (safe: we hold the batch lock)."""
-    dirs = [out, *(p for p in out.iterdir() if p.is_dir() and not p.name.startswith("."))]
-    for d in dirs:
-        for p in d.iterdir():
-            if p.name.startswith(".") and _LEFTOVER.match(p.name) and p.name != ".batch.lock":
-                if p.is_dir():
-                    shutil.rmtree(p, ignore_errors=True)
-                else:
-                    p.unlink(missing_ok=True)
+def _remove_leftovers(out: Path) -> list[Path]:
+    """Temporary folders/files of killed runs: only ibis's recognisable names, only those whose
+    process is gone (see :func:`ibislib.atomic.clean_leftovers`), in `out` and its reports."""
+    removed = clean_leftovers(out, legacy=True)
+    for d in sorted(p for p in out.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        ours = outdirs.read_manifest(d) is not None
+        removed += clean_leftovers(d, legacy=ours)
+    return removed
 
 
 @contextlib.contextmanager
-def _lock(out: Path) -> Iterator[None]:
-    """One batch at a time per output folder (two would clean up each other's temp dirs)."""
+def _stop_on_signals(stop: StopFlag) -> Iterator[None]:
+    """Turn SIGINT/SIGTERM/SIGHUP into an orderly stop (SIGINT also when the shell ignored it for
+    a background job: `kill -INT` must still work; SIGHUP not under nohup). Only the main
+    thread can receive signals; elsewhere nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = {}
+    for name in STOP_SIGNALS:
+        sig = getattr(signal, name, None)
+        if sig is None:
+            continue
+        if name == "SIGHUP" and signal.getsignal(sig) is signal.SIG_IGN:
+            continue  # started with nohup: closing the terminal must not stop it
+        old[sig] = signal.signal(sig, stop.handler)
+    try:
+        yield
+    finally:
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+
+
+@contextlib.contextmanager
+def _lock(out: Path) -> Iterator[int | None]:
+    """One batch at a time per output folder (two would clean up each other's temp dirs).
+
+    The open lock file is inherited by the local workers (see ``run_local``): an flock is
+    released only when its last holder closes it, so the folder stays locked until the last
+    worker is gone — even when the batch process itself is killed.
+    """
     try:
         import fcntl
     except ImportError:  # Windows: no locking
-        yield
+        yield None
         return
-    with (out / ".batch.lock").open("w") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            raise IbisError(
-                "In diesen Ordner schreibt gerade ein anderer Batch-Lauf",
-                path=str(out),
-                hint="Warten, bis er fertig ist, oder mit --out einen anderen Ordner wählen.",
-            ) from None
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+    with (out / ".batch.lock").open("a+") as fh:  # "a+": never truncate another's pid
+        deadline = time.monotonic() + LOCK_WAIT
+        while True:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError:
+                fh.seek(0)
+                holder = fh.read().strip()
+                # a killed batch whose workers are still ending: they let go within seconds
+                if holder.isdigit() and not pid_alive(int(holder)):
+                    if time.monotonic() < deadline:
+                        time.sleep(0.2)
+                        continue
+                raise IbisError(
+                    "In diesen Ordner schreibt gerade ein anderer Batch-Lauf"
+                    + (f" (Prozess {holder})" if holder else ""),
+                    path=str(out),
+                    hint="Warten, bis er fertig ist, oder mit --out einen anderen Ordner wählen.",
+                ) from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(str(os.getpid()))
+        fh.flush()
+        yield fh.fileno()  # no explicit LOCK_UN: that would free it for the workers as well
 
 
 class _NoBar:
@@ -295,6 +368,23 @@ def summary(result: BatchResult, names: dict[str, str] | None = None) -> str:
     if why:
         lines.append(
             "  gebaut, weil: " + "; ".join(f"{k} ({fmt.number(v)})" for k, v in why.items())
+        )
+    if result.interrupted:
+        try:
+            sig = signal.Signals(result.interrupted).name
+        except ValueError:
+            sig = str(result.interrupted)
+        lines.append(
+            f"  {'abgebrochen':<16}{fmt.number(len(result.cancelled)):>7}  (durch {sig}; nicht "
+            "gebaut, der nächste Lauf setzt hier fort)"
+        )
+    kept = [a for a in done if result.outcomes[a].kept_formats]
+    if kept:
+        had = {f for a in kept for f in result.outcomes[a].kept_formats}
+        formats = [f for f in ("html", "pdf", "docx") if f in had]
+        lines.append(
+            f"  {', '.join(f.upper() for f in formats)} mit erneuert: {fmt.number(len(kept))} "
+            "Bericht(e), die diese Formate schon hatten (nichts geht verloren)"
         )
     if result.overview:
         lines.append(f"  Übersicht: {result.overview}")

@@ -5,10 +5,17 @@ A worker owns one :class:`WarmKernel` and builds report after report with it thr
 process and inside a Dask task (see :mod:`.dask_exec`). A failing municipality is recorded and
 the worker goes on (with a fresh kernel); the ``batch.json`` stamp is written only after the
 report folder is in place, so an interrupted run never leaves a report that looks finished.
+
+Local workers die with their batch: Linux sends them SIGTERM when the batch process ends, even
+by SIGKILL (``PR_SET_PDEATHSIG``); on SIGTERM a worker kills its kernel, removes its temporary
+report folder and leaves at once. They run in their own process group, so a Ctrl-C in the
+terminal reaches only the batch, which then stops them in order, and they hold the batch lock
+file open until they are gone.
 """
 
 from __future__ import annotations
 
+import ctypes
 import importlib
 import json
 import os
@@ -22,8 +29,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..atomic import write_text
-from .kernel import WarmKernel
+from ..atomic import clean_own_temp, write_text
+from .kernel import WarmKernel, kill_all_kernels
 
 STAMP = "batch.json"
 DEFAULT_BUILD = "ibislib.report.build:build_report"
@@ -48,6 +55,7 @@ class WorkerConfig:
     chapters: list[str] | None = None
     notebooks_dir: str | None = None
     restart_every: int = 25
+    max_kernel_mib: float | None = 2048  # recycle a kernel whose memory (RSS) grew beyond this
     kernel_name: str = "python3"
     cell_timeout: int = 900
     edition: int | None = None
@@ -60,6 +68,7 @@ class Outcome:
     seconds: float = 0.0
     error: str | None = None
     failed_chapters: dict[str, str] = field(default_factory=dict)
+    kept_formats: list[str] = field(default_factory=list)  # rebuilt because the folder had them
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -111,16 +120,20 @@ def run_one(task: Task, cfg: WorkerConfig, build: Callable, kernel: WarmKernel) 
         return Outcome(task.ags, "failed", seconds, error, dict(res.failed))
     stamp = dict(task.stamp, seconds=round(seconds, 2), finished=time.strftime("%Y-%m-%dT%H:%M:%S"))
     write_stamp(Path(task.out_dir), stamp)  # last: only a complete report carries a stamp
-    return Outcome(task.ags, "done", seconds)
+    return Outcome(
+        task.ags, "done", seconds, kept_formats=list(getattr(res, "kept_formats", ()) or ())
+    )
 
 
 def serve(tasks: Iterable[Task], cfg: WorkerConfig, emit: Callable[[tuple], None]) -> None:
-    """Build every task with one warm kernel (recycled every K runs and after failures)."""
+    """Build every task with one warm kernel (recycled every K runs, when its memory grew
+    beyond ``max_kernel_mib`` and after failures)."""
     with WarmKernel(kernel_name=cfg.kernel_name, cell_timeout=cfg.cell_timeout) as kernel:
         kernel.launch()  # boots while the report code is imported
         build = resolve_build(cfg.build)
         for task in tasks:
-            kernel.recycle(cfg.restart_every)
+            kernel.recycle(cfg.restart_every, cfg.max_kernel_mib)
+            _CURRENT["out_dir"] = task.out_dir
             emit(("start", task.ags))
             outcome = run_one(task, cfg, build, kernel)
             kernel.runs_since_start += 1
@@ -137,9 +150,109 @@ def run_chunk(tasks: list[Task], cfg: WorkerConfig) -> list[dict]:
 # ------------------------------------------------------------------------- local process pool
 
 
-def _worker_main(wid: int, task_q: Any, res_q: Any, cfg: WorkerConfig, parent: int) -> None:
-    # SIGTERM from the parent: leave through `finally`, which shuts the kernel down.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+class Interrupted(Exception):
+    """The batch was asked to stop by a signal (SIGINT, SIGTERM, SIGHUP)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+class StopFlag:
+    """Records a stop signal. It raises :class:`Interrupted` at once, except while deferred —
+    there the pool loop polls ``requested`` and stops its workers in order."""
+
+    def __init__(self) -> None:
+        self.requested: int | None = None
+        self._deferred = False
+
+    def handler(self, signum: int, _frame: Any = None) -> None:
+        first = self.requested is None
+        self.requested = self.requested or signum
+        if first:
+            print(
+                f"\nAbbruch angefordert ({signal.Signals(signum).name}): laufende Berichte "
+                "werden beendet …",
+                file=sys.stderr,
+            )
+        if not self._deferred:
+            raise Interrupted(signum)
+
+    def defer(self) -> None:
+        self._deferred = True
+
+    def check(self) -> None:
+        if self.requested:
+            raise Interrupted(self.requested)
+
+
+class InheritedFd:
+    """An open file descriptor handed to a spawned worker under the same number (the batch
+    lock: the worker holds it open, so the lock outlives the batch until the worker is gone)."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+
+    def __reduce__(self):
+        from multiprocessing import reduction
+
+        return (_inherited_fd, (reduction.DupFd(self.fd),))
+
+
+def _inherited_fd(dup: Any) -> int:
+    return dup.detach()
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(sig: int, parent: int) -> None:
+    """Ask Linux to send `sig` to this process when its parent ends; leave if it already has."""
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(sig), 0, 0, 0)
+        except (OSError, AttributeError):  # no prctl: the ppid checks below still apply
+            pass
+    if os.getppid() != parent:
+        os._exit(0)
+
+
+#: The report folder the worker is building (its temp folder is removed on SIGTERM).
+_CURRENT: dict[str, str] = {}
+
+
+def _on_term(*_: Any) -> None:
+    """SIGTERM (from the batch, or from Linux when the batch died): end at once and cleanly.
+
+    Raising SystemExit here would land somewhere inside nbclient's event loop, which swallows
+    it; so the kernel is killed, this worker's temporary report folder removed and the process
+    left with os._exit (the batch lock file closes with it)."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.alarm(10)  # should anything below hang
+    try:
+        kill_all_kernels()
+        out = _CURRENT.get("out_dir")
+        if out:
+            out_path = Path(out)
+            clean_own_temp(out_path.parent, out_path.name)
+    finally:
+        os._exit(143)
+
+
+def _worker_main(
+    wid: int,
+    task_q: Any,
+    res_q: Any,
+    cfg: WorkerConfig,
+    parent: int,
+    lock_fd: int | None = None,
+) -> None:
+    signal.signal(signal.SIGTERM, _on_term)
+    die_with_parent(signal.SIGTERM, parent)
+    if hasattr(os, "setpgid"):
+        os.setpgid(0, 0)  # Ctrl-C reaches the batch only; it stops us in order
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _held = lock_fd  # noqa: F841 - kept open (inherited) until this process ends
 
     def tasks() -> Iterator[Task]:
         while True:
@@ -161,9 +274,18 @@ def _worker_main(wid: int, task_q: Any, res_q: Any, cfg: WorkerConfig, parent: i
 
 
 def run_local(
-    tasks: list[Task], cfg: WorkerConfig, jobs: int, on_outcome: Callable[[Outcome], None]
+    tasks: list[Task],
+    cfg: WorkerConfig,
+    jobs: int,
+    on_outcome: Callable[[Outcome], None],
+    stop: StopFlag | None = None,
+    lock_fd: int | None = None,
 ) -> None:
-    """Run tasks on `jobs` worker processes; a crashed worker fails only its current task."""
+    """Run tasks on `jobs` worker processes; a crashed worker fails only its current task.
+
+    With `stop`, a stop signal ends the workers (SIGTERM, then SIGKILL after 10 s) and raises
+    :class:`Interrupted` once they are all gone. `lock_fd` is kept open by every worker.
+    """
     import multiprocessing as mp
 
     if not tasks:
@@ -185,9 +307,10 @@ def run_local(
         nonlocal spawned
         wid = spawned
         spawned += 1
-        p = ctx.Process(target=_worker_main, args=(wid, task_q, res_q, cfg, os.getpid()))
+        fd = InheritedFd(lock_fd) if lock_fd is not None else None
+        p = ctx.Process(target=_worker_main, args=(wid, task_q, res_q, cfg, os.getpid(), fd))
+        workers[wid] = p  # first: a stop during start() still ends it
         p.start()
-        workers[wid] = p
 
     def handle(msg: tuple) -> None:
         wid, kind, payload = msg
@@ -208,10 +331,14 @@ def run_local(
             except queue.Empty:
                 return
 
-    for _ in range(n):
-        spawn()
+    stop = stop or StopFlag()
+    stop.defer()  # from here on a signal is only noted; the loop below ends the workers
     try:
+        for _ in range(n):
+            stop.check()
+            spawn()
         while pending:
+            stop.check()
             try:
                 handle(res_q.get(timeout=0.5))
                 continue
@@ -242,11 +369,25 @@ def run_local(
                     on_outcome(Outcome(ags, "failed", error="Kein Worker-Prozess mehr aktiv"))
                 pending.clear()
     finally:
-        for p in workers.values():
-            p.join(timeout=5 if not pending else 0)
-        for p in workers.values():
-            if p.is_alive():
-                p.terminate()
-                p.join(timeout=10)
+        _end_workers(list(workers.values()), grace=5 if not pending else 0)
         task_q.cancel_join_thread()
         res_q.cancel_join_thread()
+
+
+def _end_workers(procs: list[Any], grace: float) -> None:
+    """Wait `grace` s for workers to leave, then SIGTERM, then SIGKILL; return when all are gone
+    (the caller holds the batch lock until then)."""
+    deadline = time.monotonic() + grace
+    for p in procs:
+        if p.pid is not None:
+            p.join(timeout=max(0.0, deadline - time.monotonic()))
+    alive = [p for p in procs if p.pid is not None and p.is_alive()]
+    for p in alive:
+        p.terminate()
+    deadline = time.monotonic() + 12  # a worker gives up after 10 s by itself (SIGALRM)
+    for p in alive:
+        p.join(timeout=max(0.0, deadline - time.monotonic()))
+    for p in alive:
+        if p.is_alive():
+            p.kill()
+            p.join()

@@ -16,9 +16,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import __version__, fmt, paths
-from ..atomic import atomic_dir, write_text
+from .. import __version__, fmt, outdirs, paths
+from ..atomic import clean_leftovers, replace_dir, temp_dir_beside, write_text
 from ..errors import IbisError
+from ..escape import html_text
 from .assemble import assemble
 from .collect import Chapter, read_chapter
 
@@ -37,6 +38,9 @@ class ReportResult:
     chapters: list[str] = field(default_factory=list)
     files: dict[str, Path] = field(default_factory=dict)  # "html"/"pdf"/"docx"/"manifest" -> path
     seconds: float = 0.0
+    formats: tuple[str, ...] = ()  # what was built: the requested formats plus those kept
+    kept_formats: tuple[str, ...] = ()  # not requested, rebuilt because the folder had them
+    kept_previous: Path | None = None  # failed: the complete report left in place there
 
 
 @dataclass
@@ -103,17 +107,11 @@ def chapter_notebooks(
 
 def _quiet_kernel_manager():
     """A kernel manager whose kernel does not write its start-up log (a TCP warning on every
-    chapter) into the terminal; errors still reach the notebook outputs."""
-    import subprocess
+    chapter) into the terminal (errors still reach the notebook outputs), and that dies with
+    `ibis report` even when that is killed (see :mod:`ibislib.batch.kernel`)."""
+    from ..batch.kernel import kernel_manager_class
 
-    from jupyter_client.manager import AsyncKernelManager
-
-    class QuietKernelManager(AsyncKernelManager):
-        async def _async_launch_kernel(self, kernel_cmd, **kw):
-            kw.setdefault("stderr", subprocess.DEVNULL)
-            return await super()._async_launch_kernel(kernel_cmd, **kw)
-
-    return QuietKernelManager
+    return kernel_manager_class(quiet=True)
 
 
 def papermill_executor(input_nb: Path, output_nb: Path, parameters: dict, cwd: Path) -> None:
@@ -132,6 +130,26 @@ def papermill_executor(input_nb: Path, output_nb: Path, parameters: dict, cwd: P
         log_output=False,
         kernel_manager_class=_quiet_kernel_manager(),
     )
+
+
+def keep_formats(formats: tuple[str, ...], previous: dict | None, out: Path) -> tuple[str, ...]:
+    """The formats to build: the requested ones plus every format the folder already has, so
+    a rebuild never silently drops the PDF/DOCX of a report (and never leaves a stale one)."""
+    had = set((previous or {}).get("parameters", {}).get("formats") or [])
+    had |= {"pdf" for _ in out.glob("*.pdf")} | {"docx" for _ in out.glob("*.docx")}
+    return tuple(f for f in FORMATS if f in formats or f in had)
+
+
+def _mark_incomplete(page: str, failed: dict[str, str]) -> str:
+    """A failed build must not look finished: a banner on top and in the window title."""
+    names = ", ".join(html_text(k) for k in failed)
+    banner = (
+        '<div class="ibis-error ibis-incomplete" role="alert"><strong>Unvollständiger Bericht '
+        f"– nicht veröffentlichen.</strong> Fehlgeschlagen: {names}. Nach dem Beheben der "
+        "Ursache den Bericht neu erstellen.</div>"
+    )
+    page = page.replace("<title>", "<title>UNVOLLSTÄNDIG – ", 1)
+    return page.replace("<body>", "<body>" + banner, 1)
 
 
 def _takes_edition(nb: Path) -> bool:
@@ -182,15 +200,19 @@ def build_report(
     executor: Executor | None = None,
     progress: bool = True,
     notebooks_dir: Path | None = None,
-    edition: int | None = None,
     data_tables: bool = True,
+    edition: int | None = None,
 ) -> ReportResult:
     """Execute the chapters for one unit and write the report atomically into `out`.
 
     `edition` (a year) builds that edition of the monitoring: the edition chapters of
     notebooks/ausgabe/ are added and the default folder is reports/<edition>/<AGS>/.
 
-    index.html is always written (PDF and DOCX are made from it); `formats` adds pdf/docx.
+    index.html is always written (PDF and DOCX are made from it); `formats` adds pdf/docx, and
+    every format the folder already had is built again too (:func:`keep_formats`). `out` must be
+    new, empty or an earlier ibis report (:func:`ibislib.outdirs.check_report_dir`). A build
+    with a failed chapter or format is marked "Unvollständig"; it never replaces a complete
+    report — it goes into ``<out>/unvollstaendig/`` beside it instead.
     `notebooks_dir` (default notebooks/) is where the chapter notebooks are looked up.
     `data_tables`: each figure's data below it (HTML) and in an appendix (PDF).
     """
@@ -200,6 +222,8 @@ def build_report(
         raise IbisError(
             f"Unbekanntes Berichtsformat {', '.join(bad)}", hint="Möglich: html, pdf, docx."
         )
+    if out is not None:  # refuse a foreign or protected folder before any work
+        outdirs.check_report_dir(Path(out))
     unit = resolve_unit(municipality)
     notebooks = chapter_notebooks(notebooks_dir, chapters)
     edition_nbs: set[Path] = set()
@@ -217,11 +241,15 @@ def build_report(
     # absolute: the notebooks run with the notebooks folder as working directory
     default_out = paths.reports_dir() / (f"{edition}/{unit.ags}" if edition else unit.ags)
     out = Path(out or default_out).resolve()
+    previous = outdirs.check_report_dir(out)
+    requested = tuple(f for f in FORMATS if f in formats)
+    formats = keep_formats(requested, previous, out)
+    clean_leftovers(out.parent, out.name, legacy=True)  # of killed runs for this folder
     executor = executor or papermill_executor
     failed: dict[str, str] = {}
     collected: list[Chapter] = []
-    files: dict[str, Path] = {}
-    with atomic_dir(out) as tmp:
+    files: dict[str, str] = {}  # kind -> file name inside the report folder
+    with temp_dir_beside(out) as tmp:
         fig_dir = tmp / "figures"
         nb_out = tmp / "notebooks"
         fig_dir.mkdir()
@@ -272,46 +300,38 @@ def build_report(
         if edition is not None:
             meta_lines += extra
         meta_lines += [f"Stand: {fmt.date(dt.date.today())}", f"erstellt mit ibis {__version__}"]
-        doc = assemble(
-            collected,
-            title=title,
-            subtitle=subtitle,
-            meta_lines=meta_lines,
-            figures_dir=fig_dir,
-            data_tables=data_tables,
-        )
-        write_text(tmp / "index.html", doc.html)
-        files["html"] = out / "index.html"
-        stem = f"integrationsmonitoring_{unit.slug or unit.ags}"
-        if "pdf" in formats:
-            from .render import to_pdf
 
-            try:
-                pdf_doc = assemble(
-                    collected,
-                    title=title,
-                    subtitle=subtitle,
-                    meta_lines=meta_lines,
-                    figures_dir=fig_dir,
-                    mode="pdf",
-                    data_tables=data_tables,
-                )
-                to_pdf(pdf_doc.html, tmp, tmp / f"{stem}.pdf")
-                files["pdf"] = out / f"{stem}.pdf"
-            except Exception as exc:
-                failed["pdf"] = _short_error(exc)
-        if "docx" in formats:
-            from .render import to_docx
-
-            docx_doc = assemble(
+        def page(mode: str = "html"):
+            doc = assemble(
                 collected,
                 title=title,
                 subtitle=subtitle,
                 meta_lines=meta_lines,
                 figures_dir=fig_dir,
-                mode="docx",
+                mode=mode,
+                data_tables=data_tables,
             )
+            if failed:
+                doc.html = _mark_incomplete(doc.html, failed)
+            return doc
+
+        doc = page()
+        write_text(tmp / "index.html", doc.html)
+        files["html"] = "index.html"
+        stem = f"integrationsmonitoring_{unit.slug or unit.ags}"
+        if "pdf" in formats:
+            from .render import to_pdf
+
             try:
+                to_pdf(page("pdf").html, tmp, tmp / f"{stem}.pdf")
+                files["pdf"] = f"{stem}.pdf"
+            except Exception as exc:
+                failed["pdf"] = _short_error(exc)
+        if "docx" in formats:
+            from .render import to_docx
+
+            try:
+                docx_doc = page("docx")
                 to_docx(
                     docx_doc.html,
                     tmp,
@@ -320,23 +340,37 @@ def build_report(
                     alt_texts=[f.alt for f in docx_doc.figures],
                     captions=[f.caption for f in docx_doc.figures],
                 )
-                files["docx"] = out / f"{stem}.docx"
+                files["docx"] = f"{stem}.docx"
             except Exception as exc:
                 failed["docx"] = _short_error(exc)
+        if failed:  # also when only a format failed: the page says the report is incomplete
+            doc = page()
+            write_text(tmp / "index.html", doc.html)
         figures = sorted(p.name for p in fig_dir.glob("*.png"))
         manifest = _manifest(unit, period, formats, notebooks, collected, failed, doc, started)
         if edition is not None:
             manifest["parameters"]["edition"] = edition
-        write_text(tmp / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False))
-        files["manifest"] = out / "manifest.json"
+        manifest["files"] = sorted(
+            [p.relative_to(tmp).as_posix() for p in tmp.rglob("*") if p.is_file()]
+            + [outdirs.MANIFEST]
+        )
+        write_text(tmp / outdirs.MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False))
+        files["manifest"] = outdirs.MANIFEST
+        # a failed attempt never replaces a complete report: it goes beside it, inside
+        kept_previous = out if failed and outdirs.report_complete(previous) else None
+        installed = out / outdirs.INCOMPLETE if kept_previous else out
+        replace_dir(tmp, installed)
     return ReportResult(
-        out_dir=out,
+        out_dir=installed,
         ok=not failed,
         failed=failed,
-        figures=[out / "figures" / f for f in figures],
+        figures=[installed / "figures" / f for f in figures],
         chapters=[nb.stem for nb in notebooks],
-        files=files,
+        files={k: installed / v for k, v in files.items()},
         seconds=time.perf_counter() - started,
+        formats=formats,
+        kept_formats=tuple(f for f in formats if f not in requested),
+        kept_previous=kept_previous,
     )
 
 
@@ -349,6 +383,8 @@ def _manifest(unit, period, formats, notebooks, collected, failed, doc, started)
         inputs = {}
     return {
         "report": f"Integrationsmonitoring {unit.name}",
+        "generator": "ibis",  # marks the folder as ibis's own (see ibislib/outdirs.py)
+        "complete": not failed,
         "created": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         "seconds": round(time.perf_counter() - started, 2),
         "parameters": {
@@ -392,7 +428,21 @@ def run_cli(
         data_tables=data_tables,
         edition=edition,
     )
-    print(f"Bericht: {res.files['html']}", file=sys.stderr)
+    if res.kept_formats:
+        print(
+            f"Hinweis: {', '.join(f.upper() for f in res.kept_formats)} ebenfalls neu erstellt, "
+            "weil der Bericht diese Formate schon hatte (keins geht verloren, keins bleibt veraltet).",
+            file=sys.stderr,
+        )
+    label = "Bericht (UNVOLLSTÄNDIG)" if not res.ok else "Bericht"
+    print(f"{label}: {res.files['html']}", file=sys.stderr)
+    if res.kept_previous:
+        print(
+            f"Der bisherige vollständige Bericht in {res.kept_previous} bleibt unverändert; "
+            "der fehlgeschlagene Versuch liegt darunter im Ordner "
+            f"{outdirs.INCOMPLETE}/.",
+            file=sys.stderr,
+        )
     for kind in ("pdf", "docx"):
         if kind in res.files:
             print(f"{kind.upper()}: {res.files[kind]}", file=sys.stderr)
