@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 IBIS   := $(VENV)/bin/ibis
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: test report store lint bench clean browser
+.PHONY: test report store lint bench clean browser tools
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -13,17 +13,28 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-test: $(STAMP) browser
+test: $(STAMP) tools
 	$(PY) -m pytest -q
 
-# Debian's Chromium and its driver for the real-browser tests (tests/test_browser*.py); installed
-# when missing and we are root (CI), else those tests skip and say why.
-browser:
-	@command -v chromium >/dev/null && command -v chromedriver >/dev/null \
-	  || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
-	       && { apt-get install -y -q chromium chromium-driver \
-	            || { apt-get update -q && apt-get install -y -q chromium chromium-driver; }; } \
-	  || echo "Hinweis: chromium/chromedriver fehlen, die Browser-Tests werden übersprungen."; }
+# Debian tools some tests drive: Chromium and its driver (real-browser tests), LibreOffice
+# (DOCX/XLSX/CSV opened as a user's office suite would) and poppler (PDF pages as images).
+# Installed when missing and we are root (CI); otherwise those tests skip and say why.
+
+tools:
+	@missing=""; \
+	 command -v chromium >/dev/null || missing="$$missing chromium"; \
+	 command -v chromedriver >/dev/null || missing="$$missing chromium-driver"; \
+	 command -v soffice >/dev/null || missing="$$missing libreoffice-writer-nogui libreoffice-calc-nogui fonts-dejavu-core"; \
+	 command -v pdftoppm >/dev/null || missing="$$missing poppler-utils"; \
+	 if [ -n "$$missing" ]; then \
+	   if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	     DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing \
+	     || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; } \
+	     || echo "Hinweis: $$missing nicht installierbar, die zugehörigen Tests werden übersprungen."; \
+	   else echo "Hinweis: $$missing fehlen, die zugehörigen Tests werden übersprungen."; fi; \
+	 fi
+
+browser: tools
 
 report: $(STAMP)
 	$(IBIS) report --municipality 05566028 --formats html,pdf,docx --out reports/05566028
