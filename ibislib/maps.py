@@ -624,8 +624,17 @@ def figure_for(
         except NoMap as exc:
             reasons.append(f"{_caption_where(unit, lv)}: {exc.problem}")
             continue
+        fig.ibis_data = _data_table(gdf, e)
         return fig, lv, per, at, reasons
     return None, None, None, pd.DataFrame(), reasons
+
+
+def _data_table(gdf, e) -> pd.DataFrame:
+    """The map's values as a table (its data table and alt text): one row per area, missing and
+    suppressed areas left empty, as on the map."""
+    col = f"{e.title} (%)" if e.unit == "Prozent" else e.title
+    table = pd.DataFrame({"Gebiet": gdf["name"].astype(str), col: gdf["value"].astype(float)})
+    return table.sort_values("Gebiet", kind="stable").reset_index(drop=True)
 
 
 def map_figure(
@@ -667,6 +676,8 @@ def map_figure(
         caption=f"{e.title}, {_caption_where(unit, lv)}, {fmt.period(per)} "
         f"(Klassen: {SCHEMES[scheme]}; schraffiert: keine Daten; Gebietsstand 01.01.2021)",
         source=publish.join_sources([src, f"{BKG_COPYRIGHT}, VG5000"]),
+        data=fig.ibis_data,
+        data_decimals=e.decimals,
     )
     return True
 
@@ -704,6 +715,7 @@ def district_map(
     except NoMap as exc:
         publish.note(f"Keine Stadtteilkarte zu „{e.title}“ für {unit.name}: {exc.problem}.")
         return False
+    table = _data_table(gdf.assign(name=gdf["district"]), e)
     publish.figure(
         fig,
         name=f"{indicator_id}_karte_stadtteile",
@@ -712,5 +724,7 @@ def district_map(
         source=publish.join_sources(
             [blocks.source_of(indicator_id, df), f"Stadtteilgrenzen: Stadt {unit.name}"]
         ),
+        data=table.rename(columns={"Gebiet": "Stadtteil"}),
+        data_decimals=e.decimals,
     )
     return True
