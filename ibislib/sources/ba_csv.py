@@ -257,7 +257,7 @@ def _read_export(path: Path, rows: list[list[str]]) -> pd.DataFrame:
                 }
             )
     df = pd.DataFrame.from_records(records)
-    values, flags = parse_values(df["raw"], path, df["line"], thousands=True, symbols=BA_SYMBOLS)
+    values, flags = parse_values(df["raw"], path, df["line"], rule="german", symbols=BA_SYMBOLS)
     indicator = meta.get("Indikator", "") or cols[0]["header"]
     note = " ".join(meta.get("Hinweise", "").split())
     out = df.drop(columns=["raw", "line"]).assign(
@@ -322,7 +322,7 @@ def _read_laender(path: Path, rows: list[list[str]]) -> pd.DataFrame:
     if not records:
         raise FormatError("Die Tabelle enthält keine Datenzeilen", path=path, line=2)
     df = pd.DataFrame.from_records(records)
-    values, flags = parse_values(df["raw"], path, df["line"], thousands=True, symbols=BA_SYMBOLS)
+    values, flags = parse_values(df["raw"], path, df["line"], rule="german", symbols=BA_SYMBOLS)
     indicator = header[1]
     out = df.drop(columns=["raw", "line"]).assign(
         period=year,

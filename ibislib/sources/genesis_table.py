@@ -28,7 +28,7 @@ import pandas as pd
 
 from ..errors import FormatError
 from ..tidy import FLAGS, LAENDER, REGION_RE, TOTAL, age_group, finish
-from . import read_text
+from . import numbers, read_text
 
 FORMAT = "genesis_table"
 KIND = "observations"
@@ -49,8 +49,7 @@ _REGION_NAMES = {"Deutschland": "DG", **LAENDER}
 _STAND_RE = re.compile(r"^\s*Stand\s*:\s*(\d{1,2}\.\d{1,2}\.\d{4})")
 _CONTENT_UNIT_RE = re.compile(r"^(.*\S)\s*\(([^()]+)\)$")
 _REGION_RE = re.compile(REGION_RE)
-_PLAIN_NUMBER_RE = r"-?\d+(?:,\d+)?"
-_NUMBER_RE = re.compile(r"^(-?\d{1,3}(?:\.\d{3})+|-?\d+)(?:,(\d+))?$")
+_PLAIN_NUMBER_RE = r"-?\d+(?:,\d+)?"  # the fast path of numbers.GERMAN_RE
 _SYMBOL_ONLY = {
     "-": "-",
     ".": ".",
@@ -711,10 +710,9 @@ def _parse_other(raw: str) -> tuple[float, str] | None:
         m = _TRAILING_FLAG_RE.match(s)
         if m:
             s, flag = m[1].strip(), m[2]
-    m = _NUMBER_RE.match(s)
-    if not m:
+    num = numbers.parse(s, "german")
+    if num is None:
         return None
-    num = float(m[1].replace(".", "") + ("." + m[2] if m[2] else ""))
     return num, flag
 
 
@@ -902,18 +900,18 @@ def read(path: str | Path) -> pd.DataFrame:
     values, flags, bad = _parse_values(raw)
     if bad is not None:
         cell = raw.iloc[bad].strip()
-        problem = (
-            f"Unbekanntes Zeichen '{cell}'"
-            if cell and not re.search(r"\d", cell)
-            else f"Zahl nicht lesbar: '{cell}'"
-        )
+        hint = "Erlaubt sind Zahlen (Dezimalkomma) und die GENESIS-Zeichen - . x / ... ( ) p r s."
         if not cell:
             problem = "Leeres Feld statt Zahl oder Zeichen"
+        elif not re.search(r"\d", cell) and not re.search(r"inf|nan", cell, re.I):
+            problem = f"Unbekanntes Zeichen '{numbers.excerpt(cell)}'"
+        else:
+            problem, hint = numbers.why_not(cell, "german")
         raise FormatError(
             f"{problem} in Spalte {value_cols[c_idx[bad]] + 1}",
             path=path,
             line=int(lines[r_idx[bad]]),
-            hint="Erlaubt sind Zahlen (Dezimalkomma) und die GENESIS-Zeichen - . x / ... ( ) p r s.",
+            hint=hint,
         )
     factor = cols["factor"].to_numpy(float)[c_idx]
     values = values * factor
