@@ -181,62 +181,78 @@ _KEY_DIMS = ["sex", "nationality", "age_group", "school_type", "district", "cate
 _KEY = ["region", "period", "measure", *_KEY_DIMS, "unit"]
 
 
+def _hash(df: pd.DataFrame, cols: list[str]) -> np.ndarray:
+    """One 64-bit hash per row over `cols` (fast joins on the key without string copies)."""
+    return pd.util.hash_pandas_object(df[cols], index=False).to_numpy()
+
+
+_WHAT = {"sex": "Geschlecht", "nationality": "Nationalität", "age_group": "Altersgruppe"}
+_WHAT["district"] = "Stadtteil"
+
+
 def _parts(df: pd.DataFrame, path: str | None, tol: float) -> None:
     """Parts ≤ total for each breakdown (a single part strictly; their sum within `tol`)."""
+    values = df["value"].to_numpy(float)
     for dim in _PART_DIMS:
-        parts = df[df[dim] != TOTAL]
-        if parts.empty:
+        is_total = (df[dim] == TOTAL).to_numpy()
+        if is_total.all() or not is_total.any():
             continue
         others = [c for c in _KEY if c != dim]
-        totals = df.loc[df[dim] == TOTAL, [*others, "value"]]
-        m = parts.merge(totals, on=others, how="inner", suffixes=("", "_total"))
-        if m.empty:
+        h = _hash(df, others)
+        totals = pd.Series(values[is_total], index=h[is_total])
+        totals = totals[~totals.index.duplicated()]
+        part_pos = np.flatnonzero(~is_total)
+        tot_of_part = totals.reindex(h[part_pos]).to_numpy()
+        has = ~np.isnan(tot_of_part)
+        if not has.any():
             continue
-        single = m[m["value"] > m["value_total"] + 1e-9]
-        what = {
-            "sex": "Geschlecht",
-            "nationality": "Nationalität",
-            "age_group": "Altersgruppe",
-            "district": "Stadtteil",
-        }[dim]
-        if not single.empty:
-            ex = single.iloc[0]
+        part_pos, tot_of_part = part_pos[has], tot_of_part[has]
+        single = values[part_pos] > tot_of_part + 1e-9
+        if single.any():
+            k = int(np.flatnonzero(single)[0])
+            ex = df.iloc[part_pos[k]]
             _fail(
-                f"Teil größer als Summe bei '{dim}' ({what} {ex[dim]}): {_where(ex)}: "
-                f"{_num(ex['value'])} > insgesamt {_num(ex['value_total'])}",
+                f"Teil größer als Summe bei '{dim}' ({_WHAT[dim]} {ex[dim]}): {_where(ex)}: "
+                f"{_num(ex['value'])} > insgesamt {_num(tot_of_part[k])}",
                 path,
                 "Teilmengen dürfen die Gesamtzahl nicht übersteigen; bitte die Quelle prüfen.",
             )
         if dim == "age_group":
             continue  # age groups may overlap ("15-20", "15-25"): only single parts are checked
-        sums = (
-            m.groupby(others, observed=True)[["value", "value_total"]]
-            .agg({"value": "sum", "value_total": "first"})
-            .reset_index()
-        )
-        bad = sums[sums["value"] > sums["value_total"] * (1 + 1e-9) + 1e-9 + tol]
-        if not bad.empty:
-            ex = bad.iloc[0]
+        sums = pd.Series(values[part_pos]).groupby(h[part_pos]).sum()
+        tot = totals.reindex(sums.index).to_numpy()
+        over = sums.to_numpy() > tot * (1 + 1e-9) + 1e-9 + tol
+        if over.any():
+            key = sums.index[int(np.flatnonzero(over)[0])]
+            pos = int(np.flatnonzero((h == key) & is_total)[0])
+            ex = df.iloc[pos]
             _fail(
-                f"Teil größer als Summe bei '{dim}': die Teile ({what}) ergeben zusammen "
-                f"{_num(ex['value'])} > insgesamt {_num(ex['value_total'])} bei {_where(ex)}",
+                f"Teil größer als Summe bei '{dim}': die Teile ({_WHAT[dim]}) ergeben zusammen "
+                f"{_num(sums[key])} > insgesamt {_num(ex['value'])} bei {_where(ex)}",
                 path,
                 "Teilmengen dürfen die Gesamtzahl nicht übersteigen; bitte die Quelle prüfen.",
             )
 
 
-def _gemeinde_kreis(region: pd.Series) -> pd.Series:
-    """The Kreis (5 digits) of a Gemeinde key (8-digit AGS or 12-digit ARS), else ''."""
-    r = region.astype(str)
-    n = r.str.len()
-    digits = r.str.fullmatch(r"\d+").fillna(False)
-    return r.str[:5].where(digits & n.isin([8, 12]), "")
+def _parent(region: pd.Series, level: str) -> pd.Series:
+    """Kreis (5 digits) of a Gemeinde (8-digit AGS, 12-digit ARS), or Land of a Kreis; else ''."""
+    uniq = pd.Series(pd.unique(region.astype(str)))
+    n = uniq.str.len()
+    digits = uniq.str.fullmatch(r"\d+").fillna(False)
+    if level == "Kreis":
+        par = uniq.str[:5].where(digits & n.isin([8, 12]), "")
+    else:
+        par = uniq.str[:2].where(digits & (n == 5), "")
+    return region.astype(str).map(dict(zip(uniq, par, strict=True)))
 
 
-def _kreis_land(region: pd.Series) -> pd.Series:
-    r = region.astype(str)
-    digits = r.str.fullmatch(r"\d{5}").fillna(False)
-    return r.str[:2].where(digits, "")
+def _example(
+    df: pd.DataFrame, mask: np.ndarray, top_key: np.ndarray, keys: pd.Index, sums: np.ndarray
+) -> tuple[pd.Series, float]:
+    """The parent row and the sum of its children for the first case in `mask`."""
+    k = int(np.flatnonzero(mask)[0])
+    pos = int(np.flatnonzero(top_key == keys[k])[0])
+    return df.iloc[pos], float(sums[k])
 
 
 def _hierarchy(df: pd.DataFrame, path: str | None, tol: float) -> list[str]:
@@ -245,39 +261,50 @@ def _hierarchy(df: pd.DataFrame, path: str | None, tol: float) -> list[str]:
         return []
     warnings: list[str] = []
     others = [c for c in _KEY if c != "region"]
-    for child_of, child, parent in (
-        (_gemeinde_kreis, "Gemeinden", "Kreis"),
-        (_kreis_land, "Kreise", "Land"),
-    ):
-        up = child_of(df["region"])
-        kids = df[up != ""].assign(_parent=up[up != ""])
-        if kids.empty:
+    h_others = _hash(df, others)
+    region = df["region"].astype(str)
+    h_region = pd.util.hash_array(region.to_numpy(dtype=object))
+    values = df["value"].to_numpy(float)
+    for parent, child in (("Kreis", "Gemeinden"), ("Land", "Kreise")):
+        up = _parent(region, parent).to_numpy(dtype=object)
+        kid = up != ""
+        if not kid.any():
             continue
-        sums = kids.groupby(["_parent", *others], observed=True)["value"].agg(["sum", "size"])
-        sums = sums.reset_index().rename(columns={"_parent": "region"})
-        top = df[["region", *others, "value"]]
-        m = sums.merge(top, on=["region", *others], how="inner")
-        if m.empty:
+        h_up = pd.util.hash_array(up[kid])
+        key = h_others[kid] * np.uint64(31) ^ h_up
+        g = pd.DataFrame({"k": key, "v": values[kid]}).groupby("k")["v"].agg(["sum", "size"])
+        top_key = h_others * np.uint64(31) ^ h_region
+        top = pd.Series(values, index=top_key)
+        top = top[~top.index.duplicated()]
+        pv = top.reindex(g.index).to_numpy()
+        ok = ~np.isnan(pv)
+        if not ok.any():
             continue
-        allowed = m["value"] * HIERARCHY_FACTOR + tol * m["size"] + 1e-9
-        hard = m[(m["sum"] > allowed) & (m["value"] > 0)]
-        if not hard.empty:
-            ex = hard.iloc[0]
+        sums, size, pv, keys = (
+            g["sum"].to_numpy()[ok],
+            g["size"].to_numpy()[ok],
+            pv[ok],
+            g.index[ok],
+        )
+        hard = (sums > pv * HIERARCHY_FACTOR + tol * size + 1e-9) & (pv > 0)
+        soft = sums > pv + tol * size + 1e-9
+
+        if hard.any():
+            ex, total = _example(df, hard, top_key, keys, sums)
             _fail(
                 f"Regel 'hierarchy': die {child} von {parent} {ex['region']} ergeben zusammen "
-                f"{_num(ex['sum'])}, der {parent} selbst nur {_num(ex['value'])} "
-                f"({ex['period']}, {ex['measure']}; {len(hard)} solche Fälle)",
+                f"{_num(total)}, der {parent} selbst nur {_num(ex['value'])} "
+                f"({ex['period']}, {ex['measure']}; {int(hard.sum())} solche Fälle)",
                 path,
                 f"Ein {parent} kann nicht kleiner sein als die Summe seiner {child}; "
                 "bitte Einheiten (Tsd.?) und Zahlen der Quelle prüfen.",
             )
-        soft = m[m["sum"] > m["value"] + tol * m["size"] + 1e-9]
-        if not soft.empty:
-            ex = soft.iloc[0]
+        if soft.any():
+            ex, total = _example(df, soft, top_key, keys, sums)
             warnings.append(
-                f"Regel 'hierarchy': in {len(soft)} Fällen ergeben die {child} zusammen mehr "
+                f"Regel 'hierarchy': in {int(soft.sum())} Fällen ergeben die {child} zusammen mehr "
                 f"als ihr {parent} (z. B. {parent} {ex['region']}, {ex['period']}, "
-                f"{ex['measure']}: {_num(ex['sum'])} > {_num(ex['value'])}) – in der Quelle "
+                f"{ex['measure']}: {_num(total)} > {_num(ex['value'])}) – in der Quelle "
                 "selbst (Rundung, Geheimhaltung, mehrere Gebietsstände in einer Tabelle); "
                 "Werte unverändert übernommen"
             )
@@ -302,27 +329,38 @@ def conflicts(frames: dict[str, pd.DataFrame], tolerance: float = 0.0) -> list[d
     ``frames`` maps file names to tidy tables. Returns ``{"files": [a, b], "count": n,
     "example": "..."}`` – the store records them as warnings naming both files.
     """
-    cols = [*_KEY, "value"]
-    parts = [f[cols].assign(_file=name) for name, f in frames.items() if len(f)]
-    if len(parts) < 2:
+    names, hashes, vals, rows = [], [], [], []
+    for f in frames.values():
+        f = f[f["value"].notna()]
+        if len(f):
+            names.append(np.full(len(f), len(names)))
+            hashes.append(_hash(f, _KEY))
+            vals.append(f["value"].to_numpy(float))
+            rows.append(f)
+    if len(rows) < 2:
         return []
-    df = pd.concat(parts, ignore_index=True)
-    df = df[df["value"].notna()]
-    dup = df[df.duplicated(_KEY, keep=False)]
-    if dup.empty:
+    file_no, h, v = np.concatenate(names), np.concatenate(hashes), np.concatenate(vals)
+    offsets = np.cumsum([0] + [len(r) for r in rows])
+    dup = pd.Series(h).duplicated(keep=False).to_numpy()
+    if not dup.any():
         return []
-    first = dup.drop_duplicates(_KEY, keep="first")
-    m = dup.merge(first, on=_KEY, suffixes=("", "_first"))
-    m = m[(m["_file"] != m["_file_first"]) & ((m["value"] - m["value_first"]).abs() > tolerance)]
+    d = pd.DataFrame({"h": h[dup], "f": file_no[dup], "v": v[dup], "i": np.flatnonzero(dup)})
+    first = d.drop_duplicates("h", keep="first")
+    m = d.merge(first, on="h", suffixes=("", "_1"))
+    m = m[(m["f"] != m["f_1"]) & ((m["v"] - m["v_1"]).abs() > tolerance)]
+    keys = list(frames)
+    file_names = [k for k in keys if len(frames[k][frames[k]["value"].notna()])]
     out = []
-    for (a, b), g in m.groupby(["_file_first", "_file"], observed=True, sort=True):
-        ex = g.iloc[0]
+    for (fa, fb), g in m.groupby(["f_1", "f"], sort=True):
+        a, b = file_names[int(fa)], file_names[int(fb)]
+        i = int(g["i"].iloc[0])
+        row = rows[int(fb)].iloc[i - offsets[int(fb)]]
         out.append(
             {
                 "files": [a, b],
                 "count": len(g),
-                "example": f"{_where(ex)}: {_num(ex['value_first'])} in '{a}', "
-                f"{_num(ex['value'])} in '{b}'",
+                "example": f"{_where(row)}: {_num(g['v_1'].iloc[0])} in '{a}', "
+                f"{_num(g['v'].iloc[0])} in '{b}'",
             }
         )
     return out
