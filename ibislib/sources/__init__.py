@@ -82,6 +82,24 @@ PARSER_FAILURES = (
 )
 
 
+#: More fields per line than this are refused before a table is built (memory: a 10^6-column
+#: table would take gigabytes). Real exports have at most a few thousand.
+MAX_COLUMNS = 20_000
+
+
+def check_columns(lines: list[str], path: Path | str, sep: str = ";") -> None:
+    """Refuse a text table with absurdly many fields in a line, naming the line."""
+    for i, line in enumerate(lines, start=1):
+        if line.count(sep) >= MAX_COLUMNS:
+            raise FormatError(
+                f"Zeile hat mehr als {MAX_COLUMNS:,} Felder; so breite Tabellen werden nicht "
+                "eingelesen".replace(",", "."),
+                path=path,
+                line=i,
+                hint="Bitte die Tabelle in kleineren Teilen oder mit Regionen in den Zeilen exportieren.",
+            )
+
+
 def max_input_bytes() -> int:
     try:
         mb = float(os.environ.get("IBIS_MAX_INPUT_MB", MAX_INPUT_MB))

@@ -30,7 +30,7 @@ import pandas as pd
 from ..errors import FormatError
 from ..tidy import LAENDER as _LAENDER
 from ..tidy import TOTAL, age_group, finish
-from . import read_text
+from . import check_columns, read_text
 from .genesis_flat import (
     SYMBOLS,
     category_value,
@@ -89,6 +89,7 @@ def read(path: Path) -> pd.DataFrame:
     text, encoding = read_text(path)
     text = strip_bom(text)
     check_encoding(text, encoding, path)
+    check_columns(text.splitlines(), path)
     try:
         rows = _rows(text)
     except csv.Error as exc:

@@ -21,9 +21,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import FormatError, IbisError
+from ..errors import FormatError, IbisError, RegionError
 from ..tidy import FLAGS, KEY, MEASURES, TOTAL, UNITS, empty, finish
-from . import numbers, read_text
+from . import check_columns, numbers, read_text
 
 FORMAT = "delivery"
 KIND = "observations"
@@ -262,12 +262,12 @@ class _Regions:
     """AGS checks against the registry, if one can be built (else syntax only)."""
 
     def __init__(self) -> None:
-        try:
-            from ..regions import registry
+        from ..regions import registry  # regions reads its directories through sources
 
+        try:
             self.reg = registry()
-        except IbisError:
-            self.reg = None
+        except RegionError:
+            self.reg = None  # no directory at all: keys are checked by syntax only
 
     def resolve(self, ags: str, gebiet: str) -> tuple[str, str]:
         ags = ags.strip()
@@ -435,6 +435,7 @@ def read(path: Path) -> pd.DataFrame:
     """A delivery file as a tidy table; a bad cell raises FormatError with its line number."""
     path = Path(path)
     text, _ = read_text(path)
+    check_columns(text.splitlines(), path)
     header: list[str] | None = None
     header_line = 0
     regions: _Regions | None = None

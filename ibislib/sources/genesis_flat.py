@@ -35,7 +35,7 @@ import pandas as pd
 
 from ..errors import FormatError, ValidationError
 from ..tidy import KEY, TOTAL, age_group, finish
-from . import numbers, read_text
+from . import check_columns, numbers, read_text
 
 FORMAT = "genesis_flat"
 KIND = "observations"
@@ -457,6 +457,7 @@ def read(path: Path) -> pd.DataFrame:
     text, encoding = read_text(path)
     text = strip_bom(text).replace("\r\n", "\n")
     check_encoding(text, encoding, path)
+    check_columns(text.split("\n"), path)
     header = text.split("\n", 1)[0]
     if ";" not in header:
         raise FormatError(

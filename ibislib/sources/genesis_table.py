@@ -28,7 +28,7 @@ import pandas as pd
 
 from ..errors import FormatError
 from ..tidy import FLAGS, LAENDER, REGION_RE, TOTAL, age_group, finish
-from . import numbers, read_text
+from . import check_columns, numbers, read_text
 
 FORMAT = "genesis_table"
 KIND = "observations"
@@ -347,6 +347,7 @@ def _cells(line: str) -> list[str]:
 def _split(path: Path) -> _Parsed:
     text, enc = read_text(path)
     lines = text.splitlines()
+    check_columns(lines, path)
     if enc != "utf-8-sig":
         _check_mojibake(lines, enc, path)
     meta = TableMeta(encoding=enc)
@@ -453,6 +454,10 @@ def _split(path: Path) -> _Parsed:
     if footer_at is not None:
         _read_footer(meta, lines, footer_at, ncols, path)
     return _Parsed(meta, headers, data, data_lines, sections, ncols)
+
+
+def _unit_label(unit: str, factor: float) -> str:
+    return "Tsd." if unit == "Anzahl" and factor == 1000 else unit
 
 
 def _unsupported_unit(unit: str, path: Path, line: int | None) -> FormatError:
@@ -861,6 +866,21 @@ def read(path: str | Path) -> pd.DataFrame:
                 line=header_line,
             )
         unit, factor = (spec.unit, spec.factor) if spec.unit else default_unit
+        if (
+            meta.content_unit
+            and spec.unit
+            and spec.measure in (None, default_measure)
+            and (unit, factor) != default_unit
+        ):
+            # "Bevölkerungsstand (Tsd.)" above a column saying "Anzahl": which one holds?
+            raise FormatError(
+                f"Widersprüchliche Einheit: die Inhaltszeile sagt '{meta.content_unit}', "
+                f"der Kopf von Spalte {j + 1} '{_unit_label(spec.unit, spec.factor)}'",
+                path=path,
+                line=meta.content_line or header_line,
+                hint="Ohne eindeutige Einheit (Anzahl oder Tsd.) wäre jede Zahl womöglich um den "
+                "Faktor 1.000 falsch; bitte den Originalexport verwenden.",
+            )
         col_table.append(
             {
                 "measure": spec.measure or default_measure,
@@ -1029,14 +1049,15 @@ def _region_codes(codes: pd.Series, lines: np.ndarray, path: Path) -> pd.Series:
     code8 = set(codes[digits & (n == 8)])
     code7 = set(codes[digits & (n == 7)])
     nds = digits & (n == 11) & codes.str[:8].isin(code8)
-    rlp = digits & (n == 10) & codes.str.startswith("0")
+    # only Rheinland-Pfalz (07) writes 10-digit Verband codes; another 10-digit key is a typo
+    rlp = digits & (n == 10) & codes.str.startswith("07")
     rlp_free = rlp & (codes.str[5:7] == "00")
     rlp_vg = rlp & ~rlp_free
     nds_verband = digits & (n == 8) & codes.isin(set(codes[nds].str[:8]))
     rlp_verband = (
         digits
         & (n == 7)
-        & codes.str.startswith("0")
+        & codes.str.startswith("07")
         & codes.isin(set(codes[rlp_vg].str[:7]) & code7)
     )
     fixed = codes.copy()
