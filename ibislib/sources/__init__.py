@@ -198,6 +198,19 @@ def read_text(path: Path) -> tuple[str, str]:
     return decode(read_bytes(path), path)
 
 
+#: Longest problem text shown; data quoted in it is cut by the loaders, this is the backstop.
+MAX_PROBLEM = 400
+
+
+def _sanitised(exc: IbisError) -> IbisError:
+    """The same error with control characters removed and the problem text kept short."""
+    exc.problem = numbers.excerpt(exc.problem, MAX_PROBLEM)
+    if exc.hint:
+        exc.hint = numbers.excerpt(exc.hint, MAX_PROBLEM)
+    exc.args = (exc.message,)
+    return exc
+
+
 def _boundary(exc: BaseException, path: Path, fmt: str) -> FormatError:
     """Our own error for a parser failure inside a loader (no traceback, no data quoted)."""
     what = {
@@ -262,8 +275,8 @@ def read(path: str | Path, format: str | None = None) -> pd.DataFrame:
     check_file(path)
     try:
         df = mod.read(path)
-    except IbisError:
-        raise
+    except IbisError as exc:
+        raise _sanitised(exc) from None
     except PARSER_FAILURES as exc:
         raise _boundary(exc, path, fmt) from None
     if getattr(mod, "KIND", "observations") == "observations":

@@ -508,7 +508,9 @@ def _read_title(meta: TableMeta, title: list[str], numbers: list[int]) -> None:
             continue
         cu = _content_with_unit(line)
         if cu:
-            meta.content, (meta.content_unit, _) = cu[0], cu[1]
+            # keep the unit as written ("Tsd."): its factor is applied in read()
+            meta.content = cu[0]
+            meta.content_unit = _CONTENT_UNIT_RE.match(line.strip())[2].strip()  # type: ignore[index]
             meta.content_line = number
             continue
         meta.title.append(line)
