@@ -169,8 +169,9 @@ def _region_warnings(df: pd.DataFrame, raw: Path) -> list[str]:
     return out + [
         f"Regel 'regions': {len(unknown)} Regionalschlüssel nicht im Gebietsverzeichnis "
         f"({', '.join(unknown[:5])}{', …' if len(unknown) > 5 else ''}) – aufgelöste oder "
-        "umbenannte Gebiete älterer Gebietsstände; ihre Zahlen bleiben im Speicher, "
-        "erscheinen aber unter keiner heutigen Gemeinde"
+        "umbenannte Gebiete älterer Gebietsstände, Ebenen ohne Verzeichnis (Regierungsbezirke, "
+        "Berliner Bezirke) oder Tippfehler; ihre Zahlen bleiben im Speicher, erscheinen aber "
+        "unter keiner Region des Verzeichnisses"
     ]
 
 
@@ -310,6 +311,14 @@ def _build_one(
         df = read(path, fmt)
     except IbisError as exc:
         result.errors[rel] = exc.message
+        files.pop(rel, None)
+        checked.pop(rel, None)
+        return
+    except Exception as exc:  # noqa: BLE001 - no single file stops the store build
+        result.errors[rel] = (
+            f"Datei '{rel}': unerwarteter Fehler beim Einlesen ({type(exc).__name__}); "
+            "die Datei wird übersprungen – bitte mit der Datei als Fehler melden."
+        )
         files.pop(rel, None)
         checked.pop(rel, None)
         return
