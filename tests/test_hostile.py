@@ -38,3 +38,19 @@ def test_hostile_case(case: campaign.Case, tmp_path: Path) -> None:
     outcome, detail = campaign.run_case(case, tmp_path / case.name)
     want = {"error": "clear error", "accept": "accepted-correct", "warn": "warning"}[case.expect]
     assert outcome == want, f"{case.name} ({case.what}): {outcome} – {detail}"
+
+
+def test_cli_read_refuses_a_fifo_at_once(tmp_path: Path) -> None:
+    import os
+    import subprocess
+
+    fifo = tmp_path / "daten.csv"
+    os.mkfifo(fifo)
+    proc = subprocess.run(
+        [sys.executable, "-m", "ibislib.cli", "read", str(fifo)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr
+    assert proc.stderr.strip().startswith("Fehler:") and "Pipe" in proc.stderr
