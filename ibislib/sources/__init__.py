@@ -162,11 +162,12 @@ def read_bytes(path: Path | str) -> bytes:
         ) from None
 
 
-def decode(data: bytes, path: Path | str | None = None) -> tuple[str, str]:
+def decode(data: bytes, path: Path | str | None = None, complete: bool = True) -> tuple[str, str]:
     """Decode bytes as UTF-8 (with or without BOM), falling back to ISO-8859-1/cp1252.
 
     A UTF-8 BOM in front of ISO-8859-1 text (written by some export tools) is dropped and the
-    rest decoded on its own. Returns (text, encoding). Text with NUL bytes is rejected.
+    rest decoded on its own. Returns (text, encoding). Text with NUL bytes is rejected, and so
+    is a `complete` file that is valid UTF-8 up to a character cut in half at its end.
     """
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         raise FormatError(
@@ -177,6 +178,18 @@ def decode(data: bytes, path: Path | str | None = None) -> tuple[str, str]:
         )
     bom = data.startswith(b"\xef\xbb\xbf")
     body = data[3:] if bom else data
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        cut = exc.reason == "unexpected end of data" and exc.start >= len(body) - 3
+        if complete and cut:
+            # valid UTF-8 up to a character cut in half: the file was cut off, not ISO-8859-1
+            raise FormatError(
+                "Die Datei endet mitten in einem Zeichen – sie ist abgeschnitten",
+                path=path,
+                line=body.count(b"\n") + 1,
+                hint="Bitte den Export bzw. Download wiederholen.",
+            ) from None
     for enc in ("utf-8", "cp1252", "latin-1"):
         try:
             text = body.decode(enc)
@@ -242,7 +255,7 @@ def sniff_format(path: str | Path) -> str:
                 path=path,
                 hint="Bitte die Tabelle als CSV (Semikolon-getrennt) exportieren.",
             )
-    head, _ = decode(raw[: len(raw) - 4] if len(raw) == 8192 else raw, path)
+    head, _ = decode(raw[: len(raw) - 4] if len(raw) == 8192 else raw, path, complete=False)
     for name, mod in found.items():
         try:
             hit = mod.sniff(path, head)

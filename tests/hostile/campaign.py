@@ -894,7 +894,7 @@ def cases() -> list[Case]:  # noqa: PLR0915 - one list, read top to bottom
             lambda f: _write(
                 f, "t.csv", real(GEMEINDEN)[: real(GEMEINDEN).index("ü".encode()) + 1]
             ),
-            words=(),
+            words=("abgeschnitten",),
         )
     )
     line, start = _random_kreis(rnd)
