@@ -1677,7 +1677,75 @@ def cases() -> list[Case]:  # noqa: PLR0915 - one list, read top to bottom
             line=6,
         )
     )
+    add(
+        Case(
+            "limesurvey_duplicate_id",
+            "LimeSurvey-Export (echt) mit doppelter Response ID",
+            err,
+            _limesurvey(lambda t: t.replace('\n"4","', '\n"1","', 1)),
+            harm=imp,
+            words=("survey_998192_R_data_file.csv", "'1'", "mehrfach"),
+        )
+    )
+    add(
+        Case(
+            "limesurvey_code_outside_codebook",
+            "LimeSurvey-Export (echt): Code 9 auf der 7er-Skala",
+            err,
+            _limesurvey(_limesurvey_agree7_to_9),
+            words=("survey_998192_R_data_file.csv", "'9'", "personality"),
+        )
+    )
+    add(
+        Case(
+            "gv100ad_cut_record",
+            "GV100AD: ein Satz auf 30 Zeichen abgeschnitten (ibis read)",
+            err,
+            _gv_cut,
+            words=("GV100AD",),
+            line=41,
+        )
+    )
     return C
+
+
+LIMESURVEY = "limesurvey/survey_998192_R_data_file"
+
+
+def _limesurvey(fn: Callable[[str], str]) -> Callable[[Path], Path]:
+    def make(folder: Path) -> Path:
+        shutil.copy(RAW / f"{LIMESURVEY}.yml", folder / "survey_998192_R_data_file.yml")
+        text = real(f"{LIMESURVEY}.csv").decode("utf-8-sig")
+        return _write(folder, "survey_998192_R_data_file.csv", "\ufeff" + fn(text))
+
+    return make
+
+
+def _limesurvey_agree7_to_9(text: str) -> str:
+    """The first answer '5' of the personality battery becomes '9' (scale agree7 has 1–7)."""
+    import csv
+
+    rows = list(csv.reader(io.StringIO(text)))
+    from ibislib.survey import codebook as cb
+
+    book = cb.load(RAW / f"{LIMESURVEY}.yml")
+    codes = book.columns or []
+    col = codes.index("personality_open") if "personality_open" in codes else None
+    assert col is not None, "codebook lists no column position for personality_open"
+    for r in rows[1:]:
+        if r[col].strip():
+            r[col] = "9"
+            break
+    buf = io.StringIO()
+    csv.writer(buf, quoting=csv.QUOTE_ALL, lineterminator="\n").writerows(rows)
+    return buf.getvalue()
+
+
+def _gv_cut(folder: Path) -> Path:
+    text, enc = real_text(GV100AD)
+    lines = text.split("\n")
+    lines[40] = lines[40][:30]
+    return _write(folder, Path(GV100AD).name, "\n".join(lines), enc)
 
 
 def _marker(folder: Path) -> Path:
