@@ -84,6 +84,11 @@ def store_build(
     )
     for rel, msg in res.errors.items():
         typer.echo(f"FEHLER {rel}: {msg}", err=True)
+    for rel, msgs in res.warnings.items():
+        for msg in msgs:
+            typer.echo(f"Hinweis {rel}: {msg}", err=True)
+    if res.readonly:
+        typer.echo(f"Hinweis: {res.readonly}", err=True)
     if not res.ok:
         raise typer.Exit(1)
 

@@ -29,7 +29,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import paths
-from .errors import FormatError, RegionError
+from .errors import FormatError, IbisError, RegionError
 
 GERMANY = "DG"
 
@@ -293,6 +293,8 @@ class RegionRegistry:
             art="Staat",
         )
         self._frame: pd.DataFrame | None = None
+        #: messages of directory files that could not be read (the rest still counts)
+        self.problems: list[str] = []
         self._by_ags: dict[str, Region] = {GERMANY: germany}
         for r in regions:
             self._by_ags.setdefault(r.ags, r)
@@ -625,14 +627,26 @@ def _build(raw: str) -> RegionRegistry:
             hint="Erwartet werden das GV100AD (gemeindeverzeichnis/) und/oder VG5000 (geo_bkg_vg5000/).",
         )
     gv: list[Region] = []
-    parsed = [_from_gv100ad(f) for f in gv_files]
+    parsed, broken = [], []
+    for f in gv_files:
+        try:
+            parsed.append(_from_gv100ad(f))
+        except IbisError as exc:  # reported by the store build; the other directories still count
+            broken.append(exc.message)
+    if broken and not parsed and not vg_folders:
+        raise RegionError(
+            "Kein lesbares Gebietsverzeichnis: " + broken[0],
+            hint="Bitte das GV100AD erneut herunterladen.",
+        )
     for units in sorted(parsed, key=lambda u: max(r.stand for r in u), reverse=True):
         have = {r.ags for r in gv}  # the latest Gebietsstand wins
         gv += [r for r in units if r.ags not in have]
     vg: list[Region] = []
     for folder in vg_folders:
         vg += _from_vg5000(folder)
-    return RegionRegistry(_merge(gv, vg))
+    reg = RegionRegistry(_merge(gv, vg))
+    reg.problems = broken
+    return reg
 
 
 def registry(raw: str | Path | None = None) -> RegionRegistry:

@@ -8,20 +8,21 @@ from __future__ import annotations
 
 import hashlib
 import json
+import stat
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from . import __version__, paths
+from . import __version__, paths, plausibility
 from .atomic import atomic_path, write_text
-from .errors import IbisError
+from .errors import FormatError, IbisError, RegionError
 from .sources import kind_of, read, sniff_format
 from .tidy import COLUMNS, KEY
 
 #: Bump when a loader changes what it returns; every file is then re-read.
-LOADER_VERSION = f"{__version__}+2"
+LOADER_VERSION = f"{__version__}+3"
 
 #: Files under data/raw/ that are documentation, codebooks or geometry, not observations.
 SKIP_SUFFIXES = {
@@ -56,17 +57,45 @@ def sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _candidates(raw: Path) -> list[Path]:
-    out = []
+def _candidates(raw: Path) -> tuple[list[Path], dict[str, str]]:
+    """Input files under `raw`, and the entries refused without being opened.
+
+    Refused: entries that resolve outside `raw` (symlinks – nothing of their content is read or
+    shown) and anything that is not a regular file (FIFOs, sockets, devices would block).
+    """
+    out: list[Path] = []
+    refused: dict[str, str] = {}
+    root = raw.resolve()
     for p in sorted(raw.rglob("*")):
-        if not p.is_file() or any(part.startswith(".") for part in p.relative_to(raw).parts):
+        rel = p.relative_to(raw)
+        if any(part.startswith(".") for part in rel.parts):
+            continue
+        if p.is_symlink() or not p.resolve().is_relative_to(root):
+            target = p.resolve()
+            if not target.is_relative_to(root):
+                refused[rel.as_posix()] = (
+                    f"Datei '{rel.as_posix()}': Verweis (Symlink) auf einen Ort außerhalb von "
+                    "data/raw; nicht gelesen – Eingabedateien bitte als Kopie in data/raw ablegen."
+                )
+                continue
+        if p.is_dir():
             continue
         if p.suffix in SKIP_SUFFIXES or p.stem in SKIP_NAMES or p.name in SKIP_NAMES:
+            continue
+        try:
+            mode = p.stat().st_mode
+        except OSError:
+            mode = 0
+        if not stat.S_ISREG(mode):
+            refused[rel.as_posix()] = (
+                f"Datei '{rel.as_posix()}': keine gewöhnliche Datei (Pipe, Gerät oder Socket); "
+                "nicht gelesen."
+            )
             continue
         if p.name.endswith("_structure.json"):  # read together with its *_data.json
             continue
         out.append(p)
-    return out
+    return out, refused
 
 
 @dataclass
@@ -76,6 +105,10 @@ class BuildResult:
     skipped: list[str] = field(default_factory=list)  # not observation data (surveys, registry)
     errors: dict[str, str] = field(default_factory=dict)
     removed: list[str] = field(default_factory=list)
+    #: plausibility warnings by file (rules real files legitimately break), for the methods page
+    warnings: dict[str, list[str]] = field(default_factory=dict)
+    #: set when data/processed cannot be written: the existing store is used as it is
+    readonly: str = ""
 
     @property
     def ok(self) -> bool:
@@ -89,8 +122,93 @@ def manifest_path(processed: Path | None = None) -> Path:
 def read_manifest(processed: Path | None = None) -> dict:
     mp = manifest_path(processed)
     if mp.exists():
-        return json.loads(mp.read_text(encoding="utf-8"))
+        try:
+            return json.loads(mp.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            pass  # a damaged manifest means: rebuild everything
     return {"loader_version": LOADER_VERSION, "files": {}, "errors": {}}
+
+
+def warnings(processed: Path | None = None) -> list[str]:
+    """All recorded plausibility warnings of the store, one German line each (methods page)."""
+    manifest = read_manifest(processed)
+    return [f"{rel}: {w}" for rel, ws in sorted(manifest.get("warnings", {}).items()) for w in ws]
+
+
+class _ReadOnly(Exception):
+    pass
+
+
+def _write(fn, *args, **kwargs) -> None:
+    try:
+        fn(*args, **kwargs)
+    except OSError as exc:
+        raise _ReadOnly(exc.strerror or type(exc).__name__) from None
+
+
+def _write_parquet(df: pd.DataFrame, target: Path) -> None:
+    with atomic_path(target, suffix=".parquet") as tmp:
+        df.to_parquet(tmp, index=False)
+
+
+def _region_warnings(df: pd.DataFrame, raw: Path) -> list[str]:
+    """Region keys unknown to the registry, as one warning (None when there is no registry)."""
+    from .regions import registry  # regions reads its directories through sources: a cycle
+
+    try:
+        reg = registry(raw)
+    except IbisError as exc:
+        if isinstance(exc, RegionError):
+            return []  # no Gebietsverzeichnis at all: nothing to check against
+        return [f"Regel 'regions': Regionalschlüssel nicht geprüft – {exc.message}"]
+    out = [
+        f"Regel 'regions': Gebietsverzeichnis unvollständig – {msg}"
+        for msg in getattr(reg, "problems", [])
+    ]
+    unknown = plausibility.unknown_regions(df, reg)
+    if not unknown:
+        return out
+    return out + [
+        f"Regel 'regions': {len(unknown)} Regionalschlüssel nicht im Gebietsverzeichnis "
+        f"({', '.join(unknown[:5])}{', …' if len(unknown) > 5 else ''}) – aufgelöste oder "
+        "umbenannte Gebiete älterer Gebietsstände, Ebenen ohne Verzeichnis (Regierungsbezirke, "
+        "Berliner Bezirke) oder Tippfehler; ihre Zahlen bleiben im Speicher, erscheinen aber "
+        "unter keiner Region des Verzeichnisses"
+    ]
+
+
+def _check_regions_file(path: Path, fmt: str) -> None:
+    """Read a region directory once so that a broken line is reported, not silently skipped."""
+    from .sources import loaders
+
+    try:
+        loaders()[fmt].read(path)
+    except IbisError:
+        raise
+    except Exception as exc:  # a parser failure, like sources.read does at the boundary
+        raise FormatError(
+            f"Das Gebietsverzeichnis lässt sich nicht lesen ({type(exc).__name__})", path=path
+        ) from None
+
+
+def _conflicts(processed: Path, files: dict[str, dict]) -> dict[str, list[str]]:
+    """Keys two files give different values: a warning on the later file naming both."""
+    cols = [*KEY, "value"]
+    frames = {}
+    for rel, e in files.items():
+        try:
+            frames[rel] = pd.read_parquet(processed / e["parquet"], columns=cols)
+        except (OSError, ValueError):
+            continue
+    out: dict[str, list[str]] = {}
+    for c in plausibility.conflicts(frames):
+        a, b = c["files"]
+        out.setdefault(b, []).append(
+            f"Regel 'agree': {c['count']} Werte weichen von '{a}' ab (z. B. {c['example']}) – "
+            "beide Dateien bleiben im Speicher; bitte prüfen, welche Fassung gilt "
+            "(Stand, Revision, Abgrenzung)"
+        )
+    return out
 
 
 def build(
@@ -99,68 +217,127 @@ def build(
     force: bool = False,
     progress: bool = False,
 ) -> BuildResult:
-    """Turn data/raw/ into Parquet + manifest. A bad file is reported and left out."""
+    """Turn data/raw/ into Parquet + manifest. A bad file is reported and left out.
+
+    When data/processed cannot be written, the existing store stays as it is and
+    ``result.readonly`` says why; nothing is written when nothing changed.
+    """
     raw = Path(raw or paths.raw_dir())
     processed = Path(processed or paths.processed_dir())
-    processed.mkdir(parents=True, exist_ok=True)
+    result = BuildResult()
     manifest = read_manifest(processed)
     if manifest.get("loader_version") != LOADER_VERSION:
         force = True
     files: dict[str, dict] = {} if force else dict(manifest.get("files", {}))
-    result = BuildResult()
+    checked: dict[str, str] = {} if force else dict(manifest.get("checked", {}))
     seen: set[str] = set()
-    candidates = _candidates(raw)
+    candidates, refused = _candidates(raw)
+    result.errors.update(refused)
     iterator = candidates
     if progress:
         from tqdm import tqdm
 
         iterator = tqdm(candidates, desc="Datenspeicher", unit="Datei")
-    for path in iterator:
-        rel = path.relative_to(raw).as_posix()
-        digest = sha256(path)
-        entry = files.get(rel)
-        if entry and entry["sha256"] == digest and (processed / entry.get("parquet", "")).is_file():
-            seen.add(rel)
-            result.unchanged.append(rel)
-            continue
-        try:
-            fmt = sniff_format(path)
-            if kind_of(fmt) != "observations":
-                result.skipped.append(rel)
-                files.pop(rel, None)
-                continue
-            df = read(path, fmt)
-        except IbisError as exc:
-            result.errors[rel] = exc.message
-            files.pop(rel, None)
-            continue
-        target = processed / "observations" / (rel.replace("/", "__") + ".parquet")
-        with atomic_path(target, suffix=".parquet") as tmp:
-            df.to_parquet(tmp, index=False)
-        files[rel] = {
-            "sha256": digest,
-            "format": fmt,
-            "rows": len(df),
-            "parquet": target.relative_to(processed).as_posix(),
-            "built": time.strftime("%Y-%m-%dT%H:%M:%S"),
+    try:
+        for path in iterator:
+            _build_one(path, raw, processed, files, checked, seen, result)
+        for rel in list(files):
+            if rel not in seen:
+                old = processed / files.pop(rel)["parquet"]
+                _write(old.unlink, missing_ok=True)
+                result.removed.append(rel)
+        conflicts = manifest.get("conflicts", {})
+        if result.built or result.removed or "conflicts" not in manifest:
+            conflicts = _conflicts(processed, files)
+        for rel, e in files.items():
+            ws = list(e.get("warnings", [])) + conflicts.get(rel, [])
+            if ws:
+                result.warnings[rel] = ws
+        new = {
+            "loader_version": LOADER_VERSION,
+            "ibislib_version": __version__,
+            "raw_dir": str(raw),
+            "files": dict(sorted(files.items())),
+            "checked": dict(sorted(checked.items())),
+            "errors": result.errors,
+            "warnings": dict(sorted(result.warnings.items())),
+            "conflicts": conflicts,
         }
-        seen.add(rel)
-        result.built.append(rel)
-    for rel in list(files):
-        if rel not in seen:
-            old = processed / files.pop(rel)["parquet"]
-            old.unlink(missing_ok=True)
-            result.removed.append(rel)
-    manifest = {
-        "loader_version": LOADER_VERSION,
-        "ibislib_version": __version__,
-        "raw_dir": str(raw),
-        "files": dict(sorted(files.items())),
-        "errors": result.errors,
-    }
-    write_text(manifest_path(processed), json.dumps(manifest, indent=2, ensure_ascii=False))
+        if new != manifest or not manifest_path(processed).exists():
+            _write(
+                write_text,
+                manifest_path(processed),
+                json.dumps(new, indent=2, ensure_ascii=False),
+            )
+    except _ReadOnly as exc:
+        result.readonly = (
+            f"Der Datenspeicher '{processed}' ist nicht beschreibbar ({exc}); der vorhandene "
+            "Stand wird unverändert (nur lesend) genutzt."
+        )
+        return result
     _CACHE.clear()
     return result
+
+
+def _build_one(
+    path: Path,
+    raw: Path,
+    processed: Path,
+    files: dict[str, dict],
+    checked: dict[str, str],
+    seen: set[str],
+    result: BuildResult,
+) -> None:
+    rel = path.relative_to(raw).as_posix()
+    try:
+        digest = sha256(path)
+    except OSError as exc:
+        result.errors[rel] = f"Datei '{rel}': nicht lesbar ({exc.strerror})"
+        files.pop(rel, None)
+        return
+    entry = files.get(rel)
+    if entry and entry["sha256"] == digest and (processed / entry.get("parquet", "")).is_file():
+        seen.add(rel)
+        result.unchanged.append(rel)
+        return
+    try:
+        fmt = sniff_format(path)
+        kind = kind_of(fmt)
+        if kind != "observations":
+            if kind == "regions" and checked.get(rel) != digest:
+                _check_regions_file(path, fmt)
+                checked[rel] = digest
+            result.skipped.append(rel)
+            files.pop(rel, None)
+            return
+        df = read(path, fmt)
+    except IbisError as exc:
+        result.errors[rel] = exc.message
+        files.pop(rel, None)
+        checked.pop(rel, None)
+        return
+    except Exception as exc:  # noqa: BLE001 - no single file stops the store build
+        result.errors[rel] = (
+            f"Datei '{rel}': unerwarteter Fehler beim Einlesen ({type(exc).__name__}); "
+            "die Datei wird übersprungen – bitte mit der Datei als Fehler melden."
+        )
+        files.pop(rel, None)
+        checked.pop(rel, None)
+        return
+    found = list(df.attrs.get("warnings", [])) + _region_warnings(df, raw)
+    target = processed / "observations" / (rel.replace("/", "__") + ".parquet")
+    df.attrs = {}
+    _write(_write_parquet, df, target)
+    files[rel] = {
+        "sha256": digest,
+        "format": fmt,
+        "rows": len(df),
+        "parquet": target.relative_to(processed).as_posix(),
+        "built": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "warnings": found,
+    }
+    seen.add(rel)
+    result.built.append(rel)
 
 
 _CACHE: dict[tuple, pd.DataFrame] = {}
@@ -214,9 +391,11 @@ def _consolidate(processed: Path, manifest: dict) -> pd.DataFrame:
     for col in _TEXT_COLUMNS:
         df[col] = df[col].astype("category")
     df.attrs = {}
-    with atomic_path(processed / CONSOLIDATED, suffix=".parquet") as tmp:
-        df.to_parquet(tmp, index=False)
-    write_text(processed / (CONSOLIDATED + ".digest"), _files_digest(manifest))
+    try:
+        _write_parquet(df, processed / CONSOLIDATED)
+        write_text(processed / (CONSOLIDATED + ".digest"), _files_digest(manifest))
+    except OSError:
+        pass  # a read-only store is still usable: the consolidated frame lives in memory
     return df
 
 

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
+from . import plausibility
 from .errors import ValidationError
 
 TOTAL = "insgesamt"
@@ -176,9 +177,9 @@ def _examples(df: pd.DataFrame, cols: list[str], n: int = 3) -> str:
 def validate(df: pd.DataFrame, path: str | None = None) -> pd.DataFrame:
     """Check a tidy table; raise :class:`ValidationError` naming the file and the problem.
 
-    Checks: columns and types, allowed values, unique keys, non-negative counts,
-    a symbol for every missing value, and parts not larger than totals where the
-    source has both (sex, nationality, age group).
+    Checks: columns and types, allowed values, unique keys, a symbol for every missing value,
+    then the plausibility rules of :mod:`ibislib.plausibility` (counts, shares, parts vs
+    totals, Gemeinden vs Kreis, dates). Warnings of those rules go to ``df.attrs["warnings"]``.
     """
     try:
         _SCHEMA.validate(df, lazy=False)
@@ -206,15 +207,6 @@ def validate(df: pd.DataFrame, path: str | None = None) -> pd.DataFrame:
             hint="Jede Zahl darf nur einmal vorkommen; bitte Dubletten entfernen.",
         )
 
-    counts = df["unit"].isin(COUNT_UNITS)
-    neg = counts & (df["value"] < 0)
-    if neg.any():
-        raise ValidationError(
-            "Negative Anzahl: " + _examples(df[neg], ["region", "period", "measure", "value"]),
-            path=path,
-            hint="Anzahlen können nicht negativ sein; bitte die Quelle prüfen.",
-        )
-
     unflagged = df["value"].isna() & (df["flag"] == "")
     if unflagged.any():
         raise ValidationError(
@@ -224,39 +216,11 @@ def validate(df: pd.DataFrame, path: str | None = None) -> pd.DataFrame:
             hint="Ein fehlender Wert braucht ein Zeichen ('.', '-', 'x', '/').",
         )
 
-    # a loader may allow sums of parts to exceed totals by a few units where the source itself
-    # does (rounded or separately aggregated cells); single parts are always checked strictly
-    tol = float(df.attrs.get("sum_tolerance", 0.0))
-    _check_parts_le_totals(df[counts & df["value"].notna()], path, tol)
+    # counts, shares, parts vs totals, Gemeinden vs Kreis, dates: one set of rules for all
+    # loaders. A loader may allow sums of parts to exceed totals by a few units where the source
+    # itself does (rounded or separately aggregated cells) via attrs["sum_tolerance"].
+    df.attrs["warnings"] = plausibility.check(df, path)
     return df
-
-
-def _check_parts_le_totals(df: pd.DataFrame, path: str | None, tol: float = 0.0) -> None:
-    for dim in ("sex", "nationality", "age_group"):
-        others = [c for c in KEY if c != dim]
-        parts = df[df[dim] != TOTAL]
-        if parts.empty:
-            continue
-        totals = df.loc[df[dim] == TOTAL, [*others, "value"]]
-        m = parts.merge(totals, on=others, how="inner", suffixes=("", "_total"))
-        if dim == "age_group":
-            # several age groups may overlap ("15-20", "15-25"), so only single parts are checked
-            bad = m[m["value"] > m["value_total"] + 1e-9]
-        else:
-            sums = m.groupby(others, observed=True)[["value", "value_total"]].agg(
-                {"value": "sum", "value_total": "first"}
-            )
-            sums = sums[sums["value"] > sums["value_total"] * (1 + 1e-9) + 1e-9 + tol]
-            single = m[m["value"] > m["value_total"] + 1e-9]
-            bad = single if not single.empty else sums.reset_index()
-        if not bad.empty:
-            ex = bad.iloc[0]
-            raise ValidationError(
-                f"Teil größer als Summe bei '{dim}': Region {ex['region']}, {ex['period']}, "
-                f"{ex['measure']}: {ex['value']:.0f} > insgesamt {ex['value_total']:.0f}",
-                path=path,
-                hint="Teilmengen dürfen die Gesamtzahl nicht übersteigen; bitte die Quelle prüfen.",
-            )
 
 
 _AGE_PATTERNS = [

@@ -274,7 +274,7 @@ def test_value_quirks(tmp_path):
         TITLE
         + HEADER
         + "DG;Deutschland;(1234);12p\n"
-        + "01;  Schleswig-Holstein;1.234,5;...\n"
+        + "01;  Schleswig-Holstein;1.234,0;...\n"  # a count: decimals must be ,0 (rule 'count')
         + "01001;      Flensburg;/;0\n"
         + FOOTER
     )
@@ -282,7 +282,7 @@ def test_value_quirks(tmp_path):
     dg = one(df, region="DG", period="2015-12-31")
     assert dg["value"] == 1234 and dg["flag"] == "()"
     assert one(df, region="DG", period="2015-12-31", nationality="ausländisch")["flag"] == "p"
-    assert one(df, region="01", period="2015-12-31")["value"] == 1234.5
+    assert one(df, region="01", period="2015-12-31")["value"] == 1234.0
     later = one(df, region="01", period="2015-12-31", nationality="ausländisch")
     assert math.isnan(later["value"]) and later["flag"] == "..."
     assert one(df, region="01001", period="2015-12-31")["flag"] == "/"

@@ -185,7 +185,7 @@ def test_plain_csv_needs_codebook(tmp_path):
     f.write_text("CASE,QUESTNNR,x\n1,a,2\n", encoding="utf-8")
     assert read(f)["x"].tolist() == [2]  # SoSci header: fine without codebook
     g = tmp_path / "other.csv"
-    g.write_text("a,b\n1,2\n", encoding="utf-8")
+    g.write_text("id,a,b\n1,1,2\n", encoding="utf-8")  # a respondent id is required
     (tmp_path / "other.yml").write_text(
         "survey: x\nitems:\n  - {code: a, labels: {1: eins, 2: zwei}}\n", encoding="utf-8"
     )

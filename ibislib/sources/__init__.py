@@ -13,14 +13,18 @@ validates it before handing it on.
 
 from __future__ import annotations
 
+import csv
 import importlib
+import os
+import stat
 from pathlib import Path
 from types import ModuleType
 
 import pandas as pd
 
-from ..errors import FormatError
+from ..errors import FormatError, IbisError
 from ..tidy import validate
+from . import numbers
 
 #: Loader modules in the order they are tried when sniffing.
 LOADER_MODULES = [
@@ -58,10 +62,112 @@ def loaders() -> dict[str, ModuleType]:
     return out
 
 
-def decode(data: bytes, path: Path | str | None = None) -> tuple[str, str]:
+#: Inputs larger than this are refused before they are read (env IBIS_MAX_INPUT_MB overrides).
+MAX_INPUT_MB = 512
+
+#: Parser failures that mean "this file is not what its format promises": they become our own
+#: FormatError at the format boundary, never a traceback (see :func:`read`).
+PARSER_FAILURES = (
+    RecursionError,
+    IndexError,
+    KeyError,
+    TypeError,
+    AttributeError,
+    ValueError,
+    OverflowError,
+    ZeroDivisionError,
+    csv.Error,
+    UnicodeError,
+    MemoryError,
+)
+
+
+#: More fields per line than this are refused before a table is built (memory: a 10^6-column
+#: table would take gigabytes). Real exports have at most a few thousand.
+MAX_COLUMNS = 20_000
+
+
+def check_columns(lines: list[str], path: Path | str, sep: str = ";") -> None:
+    """Refuse a text table with absurdly many fields in a line, naming the line."""
+    for i, line in enumerate(lines, start=1):
+        if line.count(sep) >= MAX_COLUMNS:
+            raise FormatError(
+                f"Zeile hat mehr als {MAX_COLUMNS:,} Felder; so breite Tabellen werden nicht "
+                "eingelesen".replace(",", "."),
+                path=path,
+                line=i,
+                hint="Bitte die Tabelle in kleineren Teilen oder mit Regionen in den Zeilen exportieren.",
+            )
+
+
+def max_input_bytes() -> int:
+    try:
+        mb = float(os.environ.get("IBIS_MAX_INPUT_MB", MAX_INPUT_MB))
+    except ValueError:
+        mb = MAX_INPUT_MB
+    return int(mb * 2**20)
+
+
+def check_file(path: Path | str) -> os.stat_result:
+    """Refuse at once what is not a regular, readable file of sensible size.
+
+    FIFOs, devices and sockets would block or never end; they are refused by ``stat``
+    without being opened.
+    """
+    path = Path(path)
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise FormatError(
+            "Datei nicht gefunden", path=path, hint="Bitte den Pfad prüfen."
+        ) from None
+    except OSError as exc:
+        raise FormatError(
+            f"Datei lässt sich nicht öffnen ({exc.strerror or type(exc).__name__})", path=path
+        ) from None
+    if stat.S_ISDIR(st.st_mode):
+        raise FormatError("Das ist ein Ordner, keine Datei", path=path)
+    if not stat.S_ISREG(st.st_mode):
+        what = (
+            "eine benannte Pipe (FIFO)"
+            if stat.S_ISFIFO(st.st_mode)
+            else "ein Socket"
+            if stat.S_ISSOCK(st.st_mode)
+            else "ein Gerät"
+        )
+        raise FormatError(
+            f"Das ist {what}, keine gewöhnliche Datei; sie wird nicht gelesen",
+            path=path,
+            hint="Bitte den Export als normale Datei ablegen.",
+        )
+    limit = max_input_bytes()
+    if st.st_size > limit:
+        raise FormatError(
+            f"Die Datei ist {st.st_size / 2**20:,.0f} MB groß; mehr als {limit / 2**20:,.0f} MB "
+            "werden nicht eingelesen".replace(",", "."),
+            path=path,
+            hint="Bitte die Tabelle in kleineren Teilen exportieren (oder IBIS_MAX_INPUT_MB setzen).",
+        )
+    return st
+
+
+def read_bytes(path: Path | str) -> bytes:
+    """The bytes of a checked regular file (see :func:`check_file`)."""
+    check_file(path)
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise FormatError(
+            f"Datei lässt sich nicht lesen ({exc.strerror or type(exc).__name__})", path=path
+        ) from None
+
+
+def decode(data: bytes, path: Path | str | None = None, complete: bool = True) -> tuple[str, str]:
     """Decode bytes as UTF-8 (with or without BOM), falling back to ISO-8859-1/cp1252.
 
-    Returns (text, encoding). Text with NUL bytes or many control characters is rejected.
+    A UTF-8 BOM in front of ISO-8859-1 text (written by some export tools) is dropped and the
+    rest decoded on its own. Returns (text, encoding). Text with NUL bytes is rejected, and so
+    is a `complete` file that is valid UTF-8 up to a character cut in half at its end.
     """
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         raise FormatError(
@@ -70,12 +176,27 @@ def decode(data: bytes, path: Path | str | None = None) -> tuple[str, str]:
             line=1,
             hint="Bitte als UTF-8 oder ISO-8859-1 (Windows-1252) speichern und erneut einlesen.",
         )
-    for enc in ("utf-8-sig", "cp1252", "latin-1"):
+    bom = data.startswith(b"\xef\xbb\xbf")
+    body = data[3:] if bom else data
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        cut = exc.reason == "unexpected end of data" and exc.start >= len(body) - 3
+        if complete and cut:
+            # valid UTF-8 up to a character cut in half: the file was cut off, not ISO-8859-1
+            raise FormatError(
+                "Die Datei endet mitten in einem Zeichen – sie ist abgeschnitten",
+                path=path,
+                line=body.count(b"\n") + 1,
+                hint="Bitte den Export bzw. Download wiederholen.",
+            ) from None
+    for enc in ("utf-8", "cp1252", "latin-1"):
         try:
-            text = data.decode(enc)
+            text = body.decode(enc)
             break
         except UnicodeDecodeError:
             continue
+    enc = "utf-8-sig" if enc == "utf-8" else enc  # the name callers compare with
     if "\x00" in text:
         raise FormatError(
             "Die Datei enthält Binärdaten (NUL-Bytes) und ist keine Textdatei",
@@ -86,22 +207,46 @@ def decode(data: bytes, path: Path | str | None = None) -> tuple[str, str]:
 
 
 def read_text(path: Path) -> tuple[str, str]:
-    """Read a whole text file; see :func:`decode`."""
-    return decode(Path(path).read_bytes(), path)
+    """Read a whole text file; see :func:`check_file` and :func:`decode`."""
+    return decode(read_bytes(path), path)
+
+
+#: Longest problem text shown; data quoted in it is cut by the loaders, this is the backstop.
+MAX_PROBLEM = 400
+
+
+def _sanitised(exc: IbisError) -> IbisError:
+    """The same error with control characters removed and the problem text kept short."""
+    exc.problem = numbers.excerpt(exc.problem, MAX_PROBLEM)
+    if exc.hint:
+        exc.hint = numbers.excerpt(exc.hint, MAX_PROBLEM)
+    exc.args = (exc.message,)
+    return exc
+
+
+def _boundary(exc: BaseException, path: Path, fmt: str) -> FormatError:
+    """Our own error for a parser failure inside a loader (no traceback, no data quoted)."""
+    what = {
+        RecursionError: "zu tief verschachtelt",
+        MemoryError: "zu groß für den Arbeitsspeicher",
+    }.get(type(exc), f"unerwarteter Aufbau ({type(exc).__name__})")
+    return FormatError(
+        f"Die Datei passt nicht zum Format '{fmt}': {what}",
+        path=path,
+        hint="Die Datei ist beschädigt oder verändert; bitte den Originalexport verwenden.",
+    )
 
 
 def sniff_format(path: str | Path) -> str:
     """Name of the format of `path`, or a :class:`FormatError` saying why none fits."""
     path = Path(path)
-    if not path.exists():
-        raise FormatError("Datei nicht gefunden", path=path, hint="Bitte den Pfad prüfen.")
-    if path.is_dir():
-        raise FormatError("Das ist ein Ordner, keine Datei", path=path)
-    raw = path.open("rb").read(8192)
+    check_file(path)
+    with path.open("rb") as fh:
+        raw = fh.read(8192)
     if not raw.strip(b"\xef\xbb\xbf \r\n\t"):
         raise FormatError("Die Datei ist leer", path=path, hint="Bitte den Export wiederholen.")
     found = loaders()
-    if raw.startswith(b"$FL2") and "spss" in found:
+    if raw.startswith((b"$FL2", b"$FL3")) and "spss" in found:
         return "spss"
     for magic, what in _BINARY_MAGIC.items():
         if raw.startswith(magic):
@@ -110,15 +255,18 @@ def sniff_format(path: str | Path) -> str:
                 path=path,
                 hint="Bitte die Tabelle als CSV (Semikolon-getrennt) exportieren.",
             )
-    head, _ = decode(raw[: len(raw) - 4] if len(raw) == 8192 else raw, path)
+    head, _ = decode(raw[: len(raw) - 4] if len(raw) == 8192 else raw, path, complete=False)
     for name, mod in found.items():
-        if mod.sniff(path, head):
+        try:
+            hit = mod.sniff(path, head)
+        except PARSER_FAILURES:
+            hit = False
+        if hit:
             return name
     # show where the file really starts (exports with leading blank lines, foreign layouts)
     lines = head.lstrip("\ufeff").split("\n")
     first = next((i for i, ln in enumerate(lines) if ln.strip()), 0)
-    shown = " ".join(lines[first].split())
-    shown = shown if len(shown) <= 60 else shown[:57] + "..."
+    shown = numbers.excerpt(lines[first], 60)
     raise FormatError(
         f"Unbekanntes Dateiformat (Zeile beginnt mit: {shown!r})",
         path=path,
@@ -137,7 +285,13 @@ def read(path: str | Path, format: str | None = None) -> pd.DataFrame:
             f"Unbekanntes Format '{fmt}'", path=path, hint="Möglich sind: " + ", ".join(found)
         )
     mod = found[fmt]
-    df = mod.read(path)
+    check_file(path)
+    try:
+        df = mod.read(path)
+    except IbisError as exc:
+        raise _sanitised(exc) from None
+    except PARSER_FAILURES as exc:
+        raise _boundary(exc, path, fmt) from None
     if getattr(mod, "KIND", "observations") == "observations":
         validate(df, str(path))
     return df

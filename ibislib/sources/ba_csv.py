@@ -30,7 +30,7 @@ import pandas as pd
 from ..errors import FormatError
 from ..tidy import LAENDER as _LAENDER
 from ..tidy import TOTAL, age_group, finish
-from . import read_text
+from . import check_columns, read_text
 from .genesis_flat import (
     SYMBOLS,
     category_value,
@@ -89,6 +89,7 @@ def read(path: Path) -> pd.DataFrame:
     text, encoding = read_text(path)
     text = strip_bom(text)
     check_encoding(text, encoding, path)
+    check_columns(text.splitlines(), path)
     try:
         rows = _rows(text)
     except csv.Error as exc:
@@ -257,7 +258,7 @@ def _read_export(path: Path, rows: list[list[str]]) -> pd.DataFrame:
                 }
             )
     df = pd.DataFrame.from_records(records)
-    values, flags = parse_values(df["raw"], path, df["line"], thousands=True, symbols=BA_SYMBOLS)
+    values, flags = parse_values(df["raw"], path, df["line"], rule="german", symbols=BA_SYMBOLS)
     indicator = meta.get("Indikator", "") or cols[0]["header"]
     note = " ".join(meta.get("Hinweise", "").split())
     out = df.drop(columns=["raw", "line"]).assign(
@@ -322,7 +323,7 @@ def _read_laender(path: Path, rows: list[list[str]]) -> pd.DataFrame:
     if not records:
         raise FormatError("Die Tabelle enthält keine Datenzeilen", path=path, line=2)
     df = pd.DataFrame.from_records(records)
-    values, flags = parse_values(df["raw"], path, df["line"], thousands=True, symbols=BA_SYMBOLS)
+    values, flags = parse_values(df["raw"], path, df["line"], rule="german", symbols=BA_SYMBOLS)
     indicator = header[1]
     out = df.drop(columns=["raw", "line"]).assign(
         period=year,

@@ -21,9 +21,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import FormatError, IbisError
+from ..errors import FormatError, IbisError, RegionError
 from ..tidy import FLAGS, KEY, MEASURES, TOTAL, UNITS, empty, finish
-from . import read_text
+from . import check_columns, numbers, read_text
 
 FORMAT = "delivery"
 KIND = "observations"
@@ -130,27 +130,22 @@ class _CellError(Exception):
         self.hint = hint
 
 
-_THOUSANDS_RE = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+(,\d+)?$")
-_PLAIN_RE = re.compile(r"^[+-]?\d+(,\d+)?$")
-
-
 def parse_number(text: str) -> float:
-    """German number: '53.363' -> 53363.0, '34,4' -> 34.4, '1.139,5' -> 1139.5."""
-    s = re.sub(r"[\s\u00a0\u202f']", "", text)
-    if _THOUSANDS_RE.match(s):
-        return float(s.replace(".", "").replace(",", "."))
-    if _PLAIN_RE.match(s):
-        return float(s.replace(",", "."))
-    if re.match(r"^[+-]?\d+\.\d+$", s):
-        raise _CellError(
-            f"Zahl '{text}' mit Dezimalpunkt",
-            "Das Dezimalzeichen ist das Komma (0,98); der Punkt trennt nur Tausender (1.230).",
+    """German number (rule ``german`` of :mod:`ibislib.sources.numbers`): '53.363' -> 53363.0,
+    '34,4' -> 34.4, '1.139,5' -> 1139.5. A space (also narrow/no-break) or an apostrophe may
+    stand for the thousands point ('53 363'), a leading '+' is allowed."""
+    s = re.sub(r"[\s\u00a0\u202f']+", ".", text.strip()).removeprefix("+")
+    value = numbers.parse(s, "german")
+    if value is not None:
+        return value
+    problem, hint = numbers.why_not(text, "german")
+    if problem.startswith("Zahl nicht lesbar"):
+        problem = f"'{numbers.excerpt(text)}' ist keine Zahl"
+        hint = (
+            "Bitte eine Zahl eintragen (z. B. 5.263 oder 34,4) oder die Zelle leer lassen "
+            "und in 'zeichen' ein Zeichen setzen ('.', '-', 'x')."
         )
-    raise _CellError(
-        f"'{text}' ist keine Zahl",
-        "Bitte eine Zahl eintragen (z. B. 5.263 oder 34,4) oder die Zelle leer lassen "
-        "und in 'zeichen' ein Zeichen setzen ('.', '-', 'x').",
-    )
+    raise _CellError(problem, hint)
 
 
 def parse_period(text: str) -> str:
@@ -267,12 +262,12 @@ class _Regions:
     """AGS checks against the registry, if one can be built (else syntax only)."""
 
     def __init__(self) -> None:
-        try:
-            from ..regions import registry
+        from ..regions import registry  # regions reads its directories through sources
 
+        try:
             self.reg = registry()
-        except IbisError:
-            self.reg = None
+        except RegionError:
+            self.reg = None  # no directory at all: keys are checked by syntax only
 
     def resolve(self, ags: str, gebiet: str) -> tuple[str, str]:
         ags = ags.strip()
@@ -440,6 +435,7 @@ def read(path: Path) -> pd.DataFrame:
     """A delivery file as a tidy table; a bad cell raises FormatError with its line number."""
     path = Path(path)
     text, _ = read_text(path)
+    check_columns(text.splitlines(), path)
     header: list[str] | None = None
     header_line = 0
     regions: _Regions | None = None

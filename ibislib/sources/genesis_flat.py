@@ -35,7 +35,7 @@ import pandas as pd
 
 from ..errors import FormatError, ValidationError
 from ..tidy import KEY, TOTAL, age_group, finish
-from . import read_text
+from . import check_columns, numbers, read_text
 
 FORMAT = "genesis_flat"
 KIND = "observations"
@@ -234,38 +234,37 @@ def parse_values(
     raw: pd.Series,
     path: Path,
     lines: pd.Series | None,
-    thousands: bool = False,
+    rule: str = "ffcsv",
     symbols: set[str] = SYMBOLS,
 ) -> tuple[pd.Series, pd.Series]:
-    """Numbers with decimal comma (and optional '.' thousands) -> (float values, flags).
+    """Numbers by the format's rule (:mod:`ibislib.sources.numbers`) -> (float values, flags).
 
-    Symbols become NaN with the symbol as flag; anything else that is not a number raises.
+    Symbols become NaN with the symbol as flag; anything else the rule does not accept raises.
     """
     s = raw.astype(str).str.strip()
     symbol = s.isin(symbols)
     flags = s.where(symbol, "").replace({"…": "..."})
-    num = s.where(~symbol, "")
-    if thousands:
-        num = num.str.replace(".", "", regex=False)
-    has_comma = num.str.contains(",", regex=False)
-    num = num.where(
-        ~has_comma, num.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
-    )
-    values = pd.to_numeric(num.where(num != "", None), errors="coerce").astype(float)
-    bad = values.isna() & ~symbol
+    parsed, ok = numbers.parse_series(s.where(~symbol, ""), rule)
+    values = pd.Series(parsed, index=s.index, dtype=float)
+    bad = ~ok & ~symbol.to_numpy()
     if bad.any():
-        i = int(np.flatnonzero(bad.to_numpy())[0])
+        i = int(np.flatnonzero(bad)[0])
         shown = s.iloc[i]
-        problem = (
-            "Leerer Wert ohne Zeichen"
-            if shown == ""
-            else f"Wert '{shown[:40]}' ist weder Zahl noch bekanntes Zeichen"
-        )
+        if shown == "":
+            problem, hint = (
+                "Leerer Wert ohne Zeichen",
+                "Erlaubt sind Zahlen und die Zeichen - . x / ... der amtlichen Statistik.",
+            )
+        else:
+            problem, hint = numbers.why_not(shown, rule)
+            if re.search(r"[A-Za-zäöüß?!]", shown) and not re.search(r"inf|nan", shown, re.I):
+                problem = f"Wert '{numbers.excerpt(shown)}' ist weder Zahl noch bekanntes Zeichen"
+                hint = "Erlaubt sind Zahlen und die Zeichen - . x / ... der amtlichen Statistik."
         raise FormatError(
             problem,
             path=path,
             line=int(lines.iloc[i]) if lines is not None else None,
-            hint="Erlaubt sind Zahlen und die Zeichen - . x / ... der amtlichen Statistik.",
+            hint=hint,
         )
     return values, flags
 
@@ -458,6 +457,7 @@ def read(path: Path) -> pd.DataFrame:
     text, encoding = read_text(path)
     text = strip_bom(text).replace("\r\n", "\n")
     check_encoding(text, encoding, path)
+    check_columns(text.split("\n"), path)
     header = text.split("\n", 1)[0]
     if ";" not in header:
         raise FormatError(

@@ -24,6 +24,7 @@ import pandas as pd
 
 from ..errors import FormatError
 from ..tidy import TOTAL, finish
+from . import numbers, read_bytes
 from .genesis_flat import (
     QUALITY_FLAGS,
     SYMBOLS,
@@ -46,6 +47,9 @@ _TIME_VARIABLES = {"STAG": "day", "JAHR": "year"}
 #: and aggregates country groups separately, so männlich + weiblich may exceed "Insgesamt" by a
 #: few persons in the source itself (12511-0006: at most 5). Validation allows that much.
 SUM_TOLERANCE = 5.0
+
+#: More cells than this are refused before anything is unrolled (memory).
+MAX_CELLS = 50_000_000
 
 
 def sniff(path: Path, head: str) -> bool:
@@ -84,9 +88,15 @@ def pair(path: Path) -> tuple[Path, Path]:
 
 
 def _load(path: Path) -> dict:
-    raw = path.read_bytes()
+    raw = read_bytes(path)
     try:
-        obj = json.loads(raw.decode("utf-8-sig"))
+        obj = json.loads(raw.decode("utf-8-sig"), parse_constant=_refuse_constant)
+    except RecursionError:
+        raise FormatError(
+            "Die JSON-Datei ist zu tief verschachtelt",
+            path=path,
+            hint="Das ist keine GENESIS-JSON-Datei; bitte erneut herunterladen.",
+        ) from None
     except UnicodeDecodeError:
         raise FormatError("Die JSON-Datei ist nicht UTF-8-kodiert", path=path) from None
     except json.JSONDecodeError as exc:
@@ -96,11 +106,19 @@ def _load(path: Path) -> dict:
             line=exc.lineno,
             hint="Die Datei ist beschädigt oder abgeschnitten; bitte erneut herunterladen.",
         ) from None
+    except ValueError as exc:  # NaN / Infinity (see _refuse_constant)
+        raise FormatError(
+            str(exc), path=path, hint=f"Zahlenregel: {numbers.RULES['json']}."
+        ) from None
     if not isinstance(obj, dict):
         raise FormatError(
             "Die JSON-Datei enthält kein Objekt auf oberster Ebene", path=path, line=1
         )
     return obj
+
+
+def _refuse_constant(name: str) -> float:
+    raise ValueError(f"'{name}' ist keine endliche Zahl")
 
 
 def _de(obj: object, default: str = "") -> str:
@@ -119,10 +137,36 @@ def _cube(doc: dict, path: Path) -> dict:
             path=path,
             hint="Ist das eine GENESIS-JSON-Datendatei (*_data.json)?",
         ) from None
+    if not (
+        isinstance(ids, list)
+        and isinstance(size, list)
+        and isinstance(dims, dict)
+        and isinstance(values, list)
+        and all(isinstance(k, str) for k in ids)
+        and all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in size)
+    ):
+        raise FormatError(
+            "Der Datenwürfel hat nicht den GENESIS-Aufbau ('id' und 'size' als Listen, "
+            "'dimension' als Objekt, 'value' als Liste)",
+            path=path,
+            hint="Die Datei ist beschädigt oder verändert; bitte erneut herunterladen.",
+        )
+    if len(size) and np.prod([float(n) for n in size]) > MAX_CELLS:
+        raise FormatError(
+            f"Der Datenwürfel hätte mehr als {MAX_CELLS:,} Zellen".replace(",", "."),
+            path=path,
+            hint="Bitte die Tabelle in kleineren Teilen herunterladen.",
+        )
     if len(ids) != len(size):
         raise FormatError(f"'id' hat {len(ids)}, 'size' {len(size)} Einträge", path=path)
     for k, n in zip(ids, size, strict=True):
-        idx = dims.get(k, {}).get("category", {}).get("index")
+        dim = dims.get(k)
+        cat = dim.get("category") if isinstance(dim, dict) else None
+        idx = cat.get("index") if isinstance(cat, dict) else None
+        if isinstance(idx, dict) and not all(
+            isinstance(v, int) and not isinstance(v, bool) for v in idx.values()
+        ):
+            idx = None
         if not isinstance(idx, dict) or len(idx) != n:
             raise FormatError(
                 f"Dimension '{k}' hat {len(idx) if isinstance(idx, dict) else 0} Ausprägungen, 'size' sagt {n}",
@@ -149,10 +193,19 @@ def _status(cube: dict, n: int, path: Path) -> np.ndarray:
         return out
     if isinstance(st, dict):  # JSON-stat also allows {position: mark}
         for k, v in st.items():
-            out[int(k)] = v or ""
+            pos = int(k) if str(k).isdigit() else -1
+            if not 0 <= pos < n or not isinstance(v, (str, type(None))):
+                raise FormatError(
+                    f"'status' nennt die Zelle '{numbers.excerpt(k)}', der Würfel hat nur {n} Zellen",
+                    path=path,
+                    hint="Die Datei ist beschädigt oder verändert; bitte erneut herunterladen.",
+                )
+            out[pos] = v or ""
     elif isinstance(st, list):
         if len(st) != n:
             raise FormatError(f"'status' hat {len(st)} statt {n} Einträge", path=path)
+        if not all(isinstance(s, (str, type(None))) for s in st):
+            raise FormatError("'status' enthält Einträge, die keine Zeichen sind", path=path)
         out[:] = [s or "" for s in st]
     else:
         out[:] = str(st)
@@ -287,12 +340,18 @@ def read(path: Path) -> pd.DataFrame:
             path=data_path,
             hint="Bekannt sind e, p, r, s und - . x / ...",
         )
-    raw = np.array([np.nan if v is None else v for v in cube["value"]], dtype=object)
-    try:
-        values = raw.astype(float)
-    except (TypeError, ValueError):
-        bad = next(v for v in raw if not isinstance(v, (int, float)))
-        raise FormatError(f"Wert '{str(bad)[:40]}' ist keine Zahl", path=data_path) from None
+    values = np.empty(n)
+    for i, v in enumerate(cube["value"]):
+        num = np.nan if v is None else numbers.json_number(v)
+        if num is None:  # a string ("1.234"), true/false or NaN/Infinity: never guessed
+            shown = json.dumps(v, ensure_ascii=False) if not isinstance(v, float) else str(v)
+            raise FormatError(
+                f"Wert {numbers.excerpt(shown)} in Zelle {i} ist keine JSON-Zahl",
+                path=data_path,
+                hint=f"Zahlenregel dieses Formats: {numbers.RULES['json']}; "
+                "bitte die Datei erneut von GENESIS herunterladen.",
+            )
+        values[i] = num
     symbol = np.isin(status, list(SYMBOLS))
     values[symbol] = np.nan  # GENESIS writes 0.0 under '-': a symbol never becomes 0
     flags = np.where(symbol, status, pd.Series(status).map(QUALITY_FLAGS).fillna("").to_numpy())

@@ -28,7 +28,7 @@ import pandas as pd
 
 from ..errors import FormatError
 from ..tidy import FLAGS, LAENDER, REGION_RE, TOTAL, age_group, finish
-from . import read_text
+from . import check_columns, numbers, read_text
 
 FORMAT = "genesis_table"
 KIND = "observations"
@@ -49,8 +49,7 @@ _REGION_NAMES = {"Deutschland": "DG", **LAENDER}
 _STAND_RE = re.compile(r"^\s*Stand\s*:\s*(\d{1,2}\.\d{1,2}\.\d{4})")
 _CONTENT_UNIT_RE = re.compile(r"^(.*\S)\s*\(([^()]+)\)$")
 _REGION_RE = re.compile(REGION_RE)
-_PLAIN_NUMBER_RE = r"-?\d+(?:,\d+)?"
-_NUMBER_RE = re.compile(r"^(-?\d{1,3}(?:\.\d{3})+|-?\d+)(?:,(\d+))?$")
+_PLAIN_NUMBER_RE = r"-?\d+(?:,\d+)?"  # the fast path of numbers.GERMAN_RE
 _SYMBOL_ONLY = {
     "-": "-",
     ".": ".",
@@ -348,6 +347,7 @@ def _cells(line: str) -> list[str]:
 def _split(path: Path) -> _Parsed:
     text, enc = read_text(path)
     lines = text.splitlines()
+    check_columns(lines, path)
     if enc != "utf-8-sig":
         _check_mojibake(lines, enc, path)
     meta = TableMeta(encoding=enc)
@@ -456,6 +456,10 @@ def _split(path: Path) -> _Parsed:
     return _Parsed(meta, headers, data, data_lines, sections, ncols)
 
 
+def _unit_label(unit: str, factor: float) -> str:
+    return "Tsd." if unit == "Anzahl" and factor == 1000 else unit
+
+
 def _unsupported_unit(unit: str, path: Path, line: int | None) -> FormatError:
     return FormatError(
         f"Die Einheit '{unit}' wird noch nicht unterstützt",
@@ -504,7 +508,9 @@ def _read_title(meta: TableMeta, title: list[str], numbers: list[int]) -> None:
             continue
         cu = _content_with_unit(line)
         if cu:
-            meta.content, (meta.content_unit, _) = cu[0], cu[1]
+            # keep the unit as written ("Tsd."): its factor is applied in read()
+            meta.content = cu[0]
+            meta.content_unit = _CONTENT_UNIT_RE.match(line.strip())[2].strip()  # type: ignore[index]
             meta.content_line = number
             continue
         meta.title.append(line)
@@ -711,10 +717,9 @@ def _parse_other(raw: str) -> tuple[float, str] | None:
         m = _TRAILING_FLAG_RE.match(s)
         if m:
             s, flag = m[1].strip(), m[2]
-    m = _NUMBER_RE.match(s)
-    if not m:
+    num = numbers.parse(s, "german")
+    if num is None:
         return None
-    num = float(m[1].replace(".", "") + ("." + m[2] if m[2] else ""))
     return num, flag
 
 
@@ -863,6 +868,21 @@ def read(path: str | Path) -> pd.DataFrame:
                 line=header_line,
             )
         unit, factor = (spec.unit, spec.factor) if spec.unit else default_unit
+        if (
+            meta.content_unit
+            and spec.unit
+            and spec.measure in (None, default_measure)
+            and (unit, factor) != default_unit
+        ):
+            # "Bevölkerungsstand (Tsd.)" above a column saying "Anzahl": which one holds?
+            raise FormatError(
+                f"Widersprüchliche Einheit: die Inhaltszeile sagt '{meta.content_unit}', "
+                f"der Kopf von Spalte {j + 1} '{_unit_label(spec.unit, spec.factor)}'",
+                path=path,
+                line=meta.content_line or header_line,
+                hint="Ohne eindeutige Einheit (Anzahl oder Tsd.) wäre jede Zahl womöglich um den "
+                "Faktor 1.000 falsch; bitte den Originalexport verwenden.",
+            )
         col_table.append(
             {
                 "measure": spec.measure or default_measure,
@@ -902,18 +922,18 @@ def read(path: str | Path) -> pd.DataFrame:
     values, flags, bad = _parse_values(raw)
     if bad is not None:
         cell = raw.iloc[bad].strip()
-        problem = (
-            f"Unbekanntes Zeichen '{cell}'"
-            if cell and not re.search(r"\d", cell)
-            else f"Zahl nicht lesbar: '{cell}'"
-        )
+        hint = "Erlaubt sind Zahlen (Dezimalkomma) und die GENESIS-Zeichen - . x / ... ( ) p r s."
         if not cell:
             problem = "Leeres Feld statt Zahl oder Zeichen"
+        elif not re.search(r"\d", cell) and not re.search(r"inf|nan", cell, re.I):
+            problem = f"Unbekanntes Zeichen '{numbers.excerpt(cell)}'"
+        else:
+            problem, hint = numbers.why_not(cell, "german")
         raise FormatError(
             f"{problem} in Spalte {value_cols[c_idx[bad]] + 1}",
             path=path,
             line=int(lines[r_idx[bad]]),
-            hint="Erlaubt sind Zahlen (Dezimalkomma) und die GENESIS-Zeichen - . x / ... ( ) p r s.",
+            hint=hint,
         )
     factor = cols["factor"].to_numpy(float)[c_idx]
     values = values * factor
@@ -1031,14 +1051,15 @@ def _region_codes(codes: pd.Series, lines: np.ndarray, path: Path) -> pd.Series:
     code8 = set(codes[digits & (n == 8)])
     code7 = set(codes[digits & (n == 7)])
     nds = digits & (n == 11) & codes.str[:8].isin(code8)
-    rlp = digits & (n == 10) & codes.str.startswith("0")
+    # only Rheinland-Pfalz (07) writes 10-digit Verband codes; another 10-digit key is a typo
+    rlp = digits & (n == 10) & codes.str.startswith("07")
     rlp_free = rlp & (codes.str[5:7] == "00")
     rlp_vg = rlp & ~rlp_free
     nds_verband = digits & (n == 8) & codes.isin(set(codes[nds].str[:8]))
     rlp_verband = (
         digits
         & (n == 7)
-        & codes.str.startswith("0")
+        & codes.str.startswith("07")
         & codes.isin(set(codes[rlp_vg].str[:7]) & code7)
     )
     fixed = codes.copy()

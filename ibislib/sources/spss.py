@@ -40,7 +40,7 @@ def read(path: Path) -> pd.DataFrame:
     book_path = cb.find(path)
     book = cb.load(book_path) if book_path else None
     if book is not None:
-        out = book.apply(df)
+        out = book.apply(df, source=path, header_lines=None)
     else:
         out = df.copy()
         measures = getattr(meta, "variable_measure", {}) or {}

@@ -43,6 +43,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -147,10 +148,19 @@ class Codebook:
         return None
 
     # ---- applying -----------------------------------------------------------------------
-    def apply(self, df: pd.DataFrame) -> pd.DataFrame:
+    def apply(
+        self, df: pd.DataFrame, source: str | Path | None = None, header_lines: int | None = 1
+    ) -> pd.DataFrame:
         """Turn coded answers into categoricals (ordered for ordinal scales), missing codes
-        into NA. Columns not in the codebook stay as they are."""
+        into NA. Columns not in the codebook stay as they are.
+
+        `source` is the data file: a code outside the codebook is refused naming that file,
+        the line (record number + `header_lines`; None for binary files: the case number),
+        the item and the code. With `source`, the respondent id column (``id`` of the codebook,
+        else ``id`` or SoSci's ``CASE``) is required and unique.
+        """
         df = df.copy()
+        where = source if source is not None else self.path
         for code, it in self.items.items():
             if code not in df.columns or it.type in {"text", "numeric"}:
                 continue
@@ -161,11 +171,18 @@ class Codebook:
             order = list(it.scale.levels)
             unknown = sorted(set(codes.dropna()) - set(order))
             if unknown:
+                pos = int(np.flatnonzero(codes.isin(unknown).to_numpy())[0])
+                line = None if header_lines is None else pos + 1 + header_lines
                 raise FormatError(
                     f"Spalte '{code}' enthält Codes, die im Codebuch nicht vorkommen: "
-                    + ", ".join(unknown[:5]),
-                    path=self.path,
-                    hint="Bitte die Wertelabels oder Missing-Codes im Codebuch ergänzen.",
+                    + ", ".join(str(u)[:20] for u in unknown[:5])
+                    + f" (Item '{code}', Code {str(codes.iloc[pos])[:20]!r}"
+                    + (f", Fall {pos + 1}" if line is None else "")
+                    + f"; Codebuch '{Path(self.path).name if self.path else '?'}')",
+                    path=where,
+                    line=line,
+                    hint="Entweder ist der Code ein Tippfehler in den Daten, oder Wertelabels bzw. "
+                    "Missing-Codes fehlen im Codebuch; bitte eines von beiden berichtigen.",
                 )
             labels = dict(zip(order, it.scale.labels(), strict=True))
             cats = [labels[c] for c in order]
@@ -173,7 +190,45 @@ class Codebook:
                 cats = cats[::-1]
             ordered = it.scale.type == "ordinal" and it.type != "nominal"
             df[code] = pd.Categorical(codes.map(labels), categories=cats, ordered=ordered)
+        if source is not None:  # reading a data file (not re-applying to a frame)
+            self._check_ids(df, where, header_lines)
         return df
+
+    def _check_ids(self, df: pd.DataFrame, where: object, header_lines: int | None) -> None:
+        """The respondent id column exists and every id occurs once."""
+        col = self.id or next((c for c in ("id", "CASE") if c in df.columns), None)
+        if col is None or col not in df.columns:
+            raise FormatError(
+                f"Die Befragten-ID-Spalte '{col or 'id'}' fehlt",
+                path=where,
+                line=1 if header_lines else None,
+                hint="Jede Befragungsdatei braucht eine eindeutige ID je befragter Person; "
+                "den Spaltennamen nennt das Codebuch unter 'id'.",
+            )
+        ids = df[col]
+        if ids.isna().any():
+            pos = int(np.flatnonzero(ids.isna().to_numpy())[0])
+            raise FormatError(
+                f"Befragten-ID (Spalte '{col}') fehlt",
+                path=where,
+                line=None if header_lines is None else pos + 1 + header_lines,
+                hint="Jede Zeile braucht eine ID.",
+            )
+        dup = ids.duplicated(keep="first").to_numpy()
+        if dup.any():
+            pos = int(np.flatnonzero(dup)[0])
+            first = int(np.flatnonzero((ids == ids.iloc[pos]).to_numpy())[0])
+            raise FormatError(
+                f"Befragten-ID {str(ids.iloc[pos])[:20]!r} (Spalte '{col}') kommt mehrfach vor"
+                + (
+                    f" (Zeilen {first + 1 + header_lines} und {pos + 1 + header_lines})"
+                    if header_lines is not None
+                    else f" (Fälle {first + 1} und {pos + 1})"
+                ),
+                path=where,
+                line=None if header_lines is None else pos + 1 + header_lines,
+                hint="Doppelte Fälle verfälschen jede Häufigkeit; bitte den Export prüfen.",
+            )
 
 
 def _squash(s: str) -> str:

@@ -149,7 +149,7 @@ def finish(
     if lang and "language" not in df.columns:
         df.insert(1 if len(df.columns) else 0, "language", lang)
     if book is not None:
-        df = book.apply(df)
+        df = book.apply(df, source=path)
     df.attrs["questions"] = dict(
         zip(codes, [re.sub(r"\s+", " ", h).strip() for h in headers], strict=True)
     )
