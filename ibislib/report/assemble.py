@@ -150,6 +150,21 @@ def _error_box(chapter: Chapter) -> str:
     )
 
 
+def _notes_html(notes) -> str:
+    """The methods note on the data checks: warnings the store recorded for this report's
+    regions (values kept as published, but worth a look before printing)."""
+    if not notes:
+        return ""
+    return (
+        "<h2>Hinweise aus der Datenprüfung</h2><p>Beim Einlesen hat ibis die amtlichen Dateien "
+        "auf Plausibilität geprüft (Zählwerte, Anteile, Teilsummen, Gebietsschlüssel, "
+        "übereinstimmende Werte in mehreren Dateien). Die folgenden Auffälligkeiten betreffen "
+        "die Gebiete dieses Berichts; die Werte sind wie veröffentlicht übernommen.</p><ul>"
+        + "".join(f"<li>{_esc(n)}</li>" for n in notes)
+        + "</ul>"
+    )
+
+
 def assemble(
     chapters: list[Chapter],
     *,
@@ -160,9 +175,11 @@ def assemble(
     figures_rel: str = "figures",
     mode: str = "html",
     data_tables: bool = True,
+    data_notes: tuple[str, ...] | list[str] = (),
 ) -> Assembly:
     """Build the report HTML document from collected chapters (`data_tables`: the figures'
-    data below each figure in HTML, as an appendix in the PDF)."""
+    data below each figure in HTML, as an appendix in the PDF; `data_notes`: the store's
+    plausibility warnings that concern this report, listed after the sources)."""
     result = Assembly(html="")
     sources: dict[str, None] = {}
     toc: list[str] = []
@@ -250,7 +267,9 @@ def assemble(
             '<section class="chapter sources" id="quellen"><h1>Quellenverzeichnis</h1><ul>'
             + "".join(f"<li>{_esc(s)}</li>" for s in result.sources)
             + "</ul><p>Eigene Berechnungen sind unter den Abbildungen und Tabellen als solche gekennzeichnet. "
-            "Amtliche Daten: Datenlizenz Deutschland – Namensnennung – Version 2.0.</p></section>"
+            "Amtliche Daten: Datenlizenz Deutschland – Namensnennung – Version 2.0.</p>"
+            + _notes_html(data_notes)
+            + "</section>"
         )
         toc.append('<li><a href="#quellen">Quellenverzeichnis</a></li>')
 

@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import json
 import platform
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -163,6 +164,31 @@ def _takes_edition(nb: Path) -> bool:
     )
 
 
+_RULE = re.compile(r"Regel '(\w+)'")
+
+
+def data_notes(ags: str) -> list[str]:
+    """The store's plausibility warnings that concern this report: values two files give
+    differently, and part/total findings that name the unit, its Kreis, Land or Deutschland
+    (the many notes on keys of old territorial states concern no report and stay in
+    ``ibis store build``)."""
+    from ..regions import registry
+    from ..store import warnings
+
+    chain = [ags, *registry().parents(ags)]
+    keys = [rf"\b(?:Region|Kreis|Land|Gemeinde|Regierungsbezirk) {re.escape(a)}\b" for a in chain]
+    near = re.compile("|".join(keys))
+    out = []
+    for w in warnings():
+        m = _RULE.search(w)
+        rule = m.group(1) if m else ""
+        if rule == "regions":
+            continue
+        if rule == "agree" or near.search(w):
+            out.append(w)
+    return out
+
+
 def _short_error(exc: BaseException) -> str:
     ename = getattr(exc, "ename", None)
     if ename:  # papermill.PapermillExecutionError
@@ -301,6 +327,8 @@ def build_report(
             meta_lines += extra
         meta_lines += [f"Stand: {fmt.date(dt.date.today())}", f"erstellt mit ibis {__version__}"]
 
+        notes = data_notes(unit.ags)
+
         def page(mode: str = "html"):
             doc = assemble(
                 collected,
@@ -310,6 +338,7 @@ def build_report(
                 figures_dir=fig_dir,
                 mode=mode,
                 data_tables=data_tables,
+                data_notes=notes,
             )
             if failed:
                 doc.html = _mark_incomplete(doc.html, failed)
