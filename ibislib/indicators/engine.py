@@ -169,6 +169,41 @@ def _dedup_mask(cols: dict[str, pd.Series]) -> np.ndarray:
     return dup
 
 
+def _dash_as_zero(cols: dict[str, pd.Series], value: np.ndarray) -> None:
+    """GENESIS '-' means "nothing there, exactly zero": count it as 0 (the flag is kept) —
+    except where a table uses it for figures not yet published.
+
+    Real exports print '-' for a whole level whose figures are not out yet (regionalstatistik.de,
+    SvB 30.06.2025: almost every Kreis '-'; SOURCES.md §2). "No employees at all in Kreis
+    Steinfurt" would be a number silently wrong. So a total cell (every dimension 'insgesamt')
+    with '-' stays unknown (NaN) when more than half of that level's totals in the same table,
+    period and measure are '-', and the breakdown cells of a region whose total is unknown stay
+    unknown too. A lone '-' total (a tiny Gemeinde with no unemployed) is a real 0."""
+    flags = cols["flag"].cat
+    dash_code = flags.categories.get_indexer(["-"])[0]
+    if dash_code < 0:
+        return
+    dash = (flags.codes.to_numpy() == dash_code) & np.isnan(value)
+    if not dash.any():
+        return
+    is_total = np.ones(len(value), dtype=bool)
+    for d in DIMENSIONS:
+        is_total &= cols[d].cat.codes.to_numpy() == cols[d].cat.categories.get_indexer([TOTAL])[0]
+    region = cols["region"].cat
+    level = pd.Series(region.categories).astype(str).str.len().to_numpy()[region.codes.to_numpy()]
+    codes = [cols[c].cat.codes.to_numpy() for c in ("table", "period", "measure", "unit")]
+    by_level, _ = pd.factorize(pd.MultiIndex.from_arrays([*codes, level]))
+    n_tot = np.bincount(by_level[is_total], minlength=by_level.max() + 1)
+    n_dash = np.bincount(by_level[is_total & dash], minlength=by_level.max() + 1)
+    unpublished_level = n_dash > 0.5 * np.maximum(n_tot, 1)
+    value[dash & is_total & ~unpublished_level[by_level]] = 0.0
+    # breakdown cells follow their region's total: unknown total -> unknown parts
+    by_region, _ = pd.factorize(pd.MultiIndex.from_arrays([*codes, region.codes.to_numpy()]))
+    unknown_total = np.zeros(by_region.max() + 1, dtype=bool)
+    unknown_total[by_region[is_total & np.isnan(value)]] = True
+    value[dash & ~is_total & ~unknown_total[by_region]] = 0.0
+
+
 def prepare(store: pd.DataFrame) -> Prepared:
     """Split the tidy store for the engine (cached by object identity).
 
@@ -190,10 +225,7 @@ def prepare(store: pd.DataFrame) -> Prepared:
         )
     )
     value = store["value"].to_numpy(dtype=float, copy=True)
-    # GENESIS '-' means "nothing there, exactly zero": count it as 0 and keep the flag
-    dash_code = cols["flag"].cat.categories.get_indexer(["-"])[0]
-    if dash_code >= 0:
-        value[(cols["flag"].cat.codes.to_numpy() == dash_code) & np.isnan(value)] = 0.0
+    _dash_as_zero(cols, value)
     periods = cols["period"].cat.categories
     period_dates = np.array([period_date(p) for p in periods], dtype="datetime64[ns]")
     dup = _dedup_mask(cols) if len(value) else np.zeros(0, dtype=bool)
