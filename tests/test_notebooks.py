@@ -38,6 +38,7 @@ def test_parameters_cell(name):
         "period": None,
         "out_dir": None,
         "interactive": True,
+        "figure_formats": None,  # `ibis report` passes only what the report needs
     }
 
 

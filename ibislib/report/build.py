@@ -131,6 +131,13 @@ def keep_formats(formats: tuple[str, ...], previous: dict | None, out: Path) -> 
     return tuple(f for f in FORMATS if f in formats or f in had)
 
 
+def figure_formats(formats: tuple[str, ...]) -> list[str]:
+    """The figure files a report needs: PNG (in the notebook, the PDF and the DOCX) and SVG
+    (the HTML page); the figure PDFs for print only when more than HTML is built — an
+    HTML-only report or batch spent a fifth of its CPU on figure PDFs nobody opened."""
+    return ["png", "svg"] if set(formats) <= {"html"} else ["png", "svg", "pdf"]
+
+
 def _mark_incomplete(page: str, failed: dict[str, str]) -> str:
     """A failed build must not look finished: a banner on top and in the window title."""
     names = ", ".join(html_text(k) for k in failed)
@@ -257,6 +264,7 @@ def build_report(
                 "period": period,
                 "out_dir": str(fig_dir),
                 "interactive": False,
+                "figure_formats": figure_formats(formats),
             }
             if edition is not None and (nb in edition_nbs or _takes_edition(nb)):
                 params["edition"] = edition
@@ -440,7 +448,8 @@ def run_cli(
         if kind in res.files:
             print(f"{kind.upper()}: {res.files[kind]}", file=sys.stderr)
     print(
-        f"Abbildungen: {len(res.figures)} (PNG/SVG/PDF in {res.out_dir / 'figures'}), "
+        f"Abbildungen: {len(res.figures)} "
+        f"({'/'.join(f.upper() for f in figure_formats(res.formats))} in {res.out_dir / 'figures'}), "
         f"Dauer {fmt.number(res.seconds, 1)} s",
         file=sys.stderr,
     )
