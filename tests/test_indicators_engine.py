@@ -194,3 +194,31 @@ def test_period_filter_by_year():
     assert list(ind.compute(["bev_insgesamt"], periods=["2021-12-31"], store=store)["value"]) == [
         900
     ]
+
+
+def test_result_does_not_depend_on_the_regions_computed_with_it():
+    """Issue 17: the complement note of ausl_anteil_unter18 came and went with the region set.
+    Table 'a' has 0-18 (a direct sum); table 'b' only 18+ groups (total minus 18+)."""
+    store = frame(
+        [
+            pop("05566028", "2015-12-31", 100, nationality="ausländisch", table="a"),
+            pop(
+                "05566028", "2015-12-31", 20, nationality="ausländisch", age_group="0-18", table="a"
+            ),
+            pop(
+                "05566028", "2015-12-31", 80, nationality="ausländisch", age_group="18+", table="a"
+            ),
+            pop("05566029", "2015-12-31", 100, nationality="ausländisch", table="b"),
+            pop(
+                "05566029", "2015-12-31", 70, nationality="ausländisch", age_group="18+", table="b"
+            ),
+        ]
+    )
+    ids = ["ausl_anteil_unter18"]
+    alone = get(ind.compute(ids, regions=["05566028"], store=store), ids[0]).iloc[0]
+    both = ind.compute(ids, regions=["05566028", "05566029"], store=store)
+    together = get(both, ids[0]).iloc[0]
+    assert alone["value"] == together["value"] == pytest.approx(20)
+    assert alone["note"] == together["note"] and "minus 18" not in together["note"]
+    other = get(both, ids[0], "05566029").iloc[0]
+    assert other["value"] == pytest.approx(30) and "minus 18 Jahre" in other["note"]
