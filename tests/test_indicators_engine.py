@@ -222,3 +222,33 @@ def test_result_does_not_depend_on_the_regions_computed_with_it():
     assert alone["note"] == together["note"] and "minus 18" not in together["note"]
     other = get(both, ids[0], "05566029").iloc[0]
     assert other["value"] == pytest.approx(30) and "minus 18 Jahre" in other["note"]
+
+
+def test_catalogue_computed_once_per_region_and_store(monkeypatch):
+    """Issue 17: repeated compute() calls for the same regions slice one evaluation of the
+    catalogue; a new store (rebuilt) starts afresh; results equal the uncached path."""
+    from ibislib.indicators import engine
+
+    store = frame(
+        [
+            pop("05566028", "2015-12-31", 1000),
+            pop("05566028", "2015-12-31", 100, nationality="ausländisch"),
+            pop("05566029", "2015-12-31", 500),
+        ]
+    )
+    calls = []
+    real = engine.evaluate
+    monkeypatch.setattr(engine, "evaluate", lambda *a, **k: calls.append(1) or real(*a, **k))
+    first = ind.compute(["ausl_anteil"], regions=["05566028"], store=store)
+    n = len(calls)
+    assert n >= len(engine.catalog())  # the whole catalogue, once
+    again = ind.compute(["ausl_anzahl", "ausl_anteil"], regions=["05566028"], store=store)
+    assert len(calls) == n  # sliced, nothing evaluated
+    assert get(again, "ausl_anteil").iloc[0]["value"] == pytest.approx(10)
+    assert first["value"].tolist() == get(again, "ausl_anteil")["value"].tolist()
+    # uncached path (parameters) gives the same row
+    plain = ind.compute(["ausl_anteil"], regions=["05566028"], store=store, params={"x": 1})
+    assert get(plain, "ausl_anteil").iloc[0]["value"] == pytest.approx(10)
+    rebuilt = store.copy()
+    ind.compute(["ausl_anteil"], regions=["05566028"], store=rebuilt)
+    assert len(calls) > n  # another store object: computed afresh
