@@ -162,12 +162,14 @@ def _registry_names() -> dict[str, str]:
     try:
         from ..regions import registry
 
-        frame = registry().to_frame()
         # a Kreis by its full name ("Kreis Steinfurt", not the town "Steinfurt"); kreisfreie
-        # Städte by their short name ("Köln")
-        full = (frame["level"] == "kreis") & ~frame["art"].isin(["Kreisfreie Stadt", "Stadtkreis"])
-        names = frame["name"].where(~full, frame["full_name"])
-        return dict(zip(frame["ags"], names, strict=False))
+        # Städte by their short name ("Köln"). Straight from the units: a frame of all
+        # 11.500 of them cost 0,3 s per process.
+        kreisfrei = {"Kreisfreie Stadt", "Stadtkreis"}
+        return {
+            r.ags: r.full_name if r.level == "kreis" and r.art not in kreisfrei else r.name
+            for r in registry()
+        }
     except (ImportError, IbisError, OSError, KeyError):
         return {}
 
