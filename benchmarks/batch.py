@@ -7,10 +7,15 @@ Minden-Lübbecke 05770):
     (parameters as YAML with the AGS quoted, so it stays a string) and one
     `jupyter nbconvert --to html --no-input` call, one after the other;
 (b) `ibis batch --jobs 2 --formats html` into a fresh folder;
-(c) the same `ibis batch` call again, nothing changed.
+(c) the same `ibis batch` call again, nothing changed;
+(d) memory: one warm kernel building report after report (no restart), its RSS at report
+    1, 50 and 100 (``--rss-n``; 0 skips it).
 
 Both (a) and (b) execute every chapter notebook and export HTML. It prints seconds per
-municipality report, the ratios and an extrapolation to NRW and Germany.
+municipality report, the ratios, the CPU time per report of the whole process tree of
+``ibis batch`` (workers, kernels: ``resource.getrusage(RUSAGE_CHILDREN)``) and from that CPU
+time the extrapolation to NRW and Germany (target of issue 17: ≤ 3 CPU-s per HTML report,
+all of Germany in under 35 min on 16 cores). ``--skip-naive`` leaves (a) out (it is slow).
 
 The benchmark runs on a snapshot of the committed state (``git archive HEAD`` of ibislib/,
 notebooks/ and data/raw/ in the work folder, used through PYTHONPATH and IBIS_ROOT): its own
@@ -19,12 +24,14 @@ store, and no edits in the working tree can change the skip keys between (b) and
 
     .venv/bin/python benchmarks/batch.py            # 20 municipalities (takes a while)
     .venv/bin/python benchmarks/batch.py --n 4      # quicker
+    .venv/bin/python benchmarks/batch.py --n 10 --skip-naive --rss-n 20
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -104,7 +111,36 @@ def naive(ags_list: list[str], notebooks: list[Path], out: Path) -> float:
     return time.perf_counter() - started
 
 
-def ibis_batch(listfile: Path, out: Path, jobs: int) -> float:
+def children_cpu() -> float:
+    """CPU seconds of all finished (waited-for) child processes and their children."""
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
+def rss_run(ags_list: list[str], n: int, out: Path) -> dict[int, float | None]:
+    """(d) One warm kernel, n reports one after the other (no restart): RSS at 1, 50, n."""
+    from ibislib.batch.kernel import WarmKernel
+    from ibislib.report.build import build_report
+
+    marks = sorted({1, min(50, n), n} if n >= 50 else {1, max(1, n // 2), n})
+    rss: dict[int, float | None] = {}
+    with WarmKernel(quiet=True) as kernel:
+        for i in range(1, n + 1):
+            ags = ags_list[(i - 1) % len(ags_list)]
+            target = out / f"{i:03d}_{ags}"
+            build_report(
+                ags, formats=("html",), out=target, progress=False, executor=kernel.execute
+            )
+            if i in marks:
+                rss[i] = kernel.rss_mib()
+                print(f"  (d) Bericht {i}: Kernel {de(rss[i] or 0, 0)} MiB", flush=True)
+            shutil.rmtree(target, ignore_errors=True)
+    return rss
+
+
+def ibis_batch(listfile: Path, out: Path, jobs: int) -> tuple[float, float]:
+    """Wall seconds and CPU seconds of the whole process tree of one `ibis batch` call."""
+    cpu0 = children_cpu()
     started = time.perf_counter()
     cmd = [
         str(BIN / "ibis"),
@@ -124,7 +160,7 @@ def ibis_batch(listfile: Path, out: Path, jobs: int) -> float:
     print("    " + "\n    ".join(summary[-6:]))
     if res.returncode != 0:
         print(f"  ibis batch endete mit Exitcode {res.returncode}")
-    return seconds
+    return seconds, children_cpu() - cpu0
 
 
 def hms(seconds: float) -> str:
@@ -144,6 +180,10 @@ def main() -> int:
     ap.add_argument("--workdir", type=Path, default=None, help="Arbeitsordner (sonst temporär)")
     ap.add_argument("--keep", action="store_true", help="Ergebnisse nicht löschen")
     ap.add_argument("--live", action="store_true", help="Arbeitskopie statt Schnappschuss")
+    ap.add_argument("--skip-naive", action="store_true", help="(a) naiv auslassen (langsam)")
+    ap.add_argument(
+        "--rss-n", type=int, default=100, help="(d) Berichte in einem Kernel (0: auslassen)"
+    )
     ap.add_argument("--cleanup", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
 
@@ -192,37 +232,58 @@ def main() -> int:
 
     store.build()
 
-    print("(a) naiv: papermill + nbconvert je Notebook auf der Kommandozeile …", flush=True)
-    t_a = naive(ags_list, notebooks, work / "naive")
+    print(f"Last vorher: {de(os.getloadavg()[0], 2)}", flush=True)
+    t_a = None
+    if not args.skip_naive:
+        print("(a) naiv: papermill + nbconvert je Notebook auf der Kommandozeile …", flush=True)
+        cpu0 = children_cpu()
+        t_a = naive(ags_list, notebooks, work / "naive")
+        cpu_a = children_cpu() - cpu0
     print(f"(b) ibis batch --jobs {args.jobs} (neuer Ordner) …", flush=True)
-    t_b = ibis_batch(listfile, work / "batch", args.jobs)
+    t_b, cpu_b = ibis_batch(listfile, work / "batch", args.jobs)
     print("(c) ibis batch erneut, unverändert …", flush=True)
-    t_c = ibis_batch(listfile, work / "batch", args.jobs)
+    t_c, cpu_c = ibis_batch(listfile, work / "batch", args.jobs)
+    rss: dict[int, float | None] = {}
+    if args.rss_n:
+        print(f"(d) ein Kernel, {args.rss_n} Berichte nacheinander (Speicher) …", flush=True)
+        rss = rss_run(municipalities(max(args.n, 24)), args.rss_n, work / "rss")
 
-    a, b, c = t_a / n, t_b / n, t_c / n
+    b, c = t_b / n, t_c / n
+    core_s = cpu_b / n  # CPU of the whole process tree (workers + kernels) per report
     print()
-    print(f"Ergebnis für {n} Gemeinden ({len(notebooks)} Kapitel, HTML), Sekunden je Bericht:")
-    print(f"  (a) naiv, nacheinander       {de(a):>8} s   (gesamt {hms(t_a)})")
+    print(f"Ergebnis für {n} Gemeinden ({len(notebooks)} Kapitel, HTML), je Bericht:")
+    if t_a is not None:
+        a = t_a / n
+        print(
+            f"  (a) naiv, nacheinander       {de(a):>8} s   (gesamt {hms(t_a)}; "
+            f"{de(cpu_a / n)} CPU-s je Bericht)"
+        )
     print(f"  (b) ibis batch --jobs {args.jobs}      {de(b):>8} s   (gesamt {hms(t_b)})")
     print(f"  (c) ibis batch unverändert   {de(c, 2):>8} s   (gesamt {de(t_c)} s)")
-    print(f"  Durchsatz (b) gegenüber (a): {de(t_a / t_b)}-fach   (Ziel ≥ 3)")
+    print(f"  (b) CPU des Prozessbaums:    {de(core_s, 2):>8} CPU-s je Bericht   (Ziel ≤ 3)")
+    if t_a is not None:
+        print(f"  Durchsatz (b) gegenüber (a): {de(t_a / t_b)}-fach   (Ziel ≥ 3)")
+        print(f"  CPU (a) ÷ (b):               {de(cpu_a / cpu_b)}-fach")
     print(f"  (c) in % von (b):            {de(100 * t_c / t_b)} %   (Ziel < 5 %)")
+    if rss:
+        marks = ", ".join(f"Bericht {k}: {de(v or 0, 0)} MiB" for k, v in rss.items())
+        print(f"  (d) Kernel-Speicher (RSS) ohne Neustart: {marks}")
 
-    # Extrapolation: one worker keeps one core busy, so a report costs b * jobs core-seconds.
-    core_s = b * args.jobs
+    # Extrapolation from CPU time (not wall × jobs: on a shared machine that counts waiting)
     print()
-    print(f"Hochrechnung (gemessen: {de(core_s)} Kern-Sekunden je Bericht mit warmem Kernel;")
-    print(" Annahmen: ein Worker je Kern, lineare Skalierung, gleiche Kosten je Gemeinde,")
-    print(" genug Arbeitsspeicher für einen Worker + Kernel je Kern, Daten und Ausgabe auf")
-    print(" einem gemeinsamen Dateisystem, das nicht bremst):")
+    print(f"Hochrechnung aus der CPU-Zeit (gemessen: {de(core_s, 2)} CPU-s je Bericht, ganzer")
+    print(" Prozessbaum; Annahmen: ein Worker je Kern, lineare Skalierung, gleiche Kosten je")
+    print(" Gemeinde, genug Arbeitsspeicher für einen Worker + Kernel je Kern, Daten und Ausgabe")
+    print(" auf einem gemeinsamen Dateisystem, das nicht bremst):")
     for label, count in (("NRW", NRW), ("Deutschland", GERMANY)):
-        naive_t = count * a
+        naive_t = f"naiv {hms(count * t_a / n)}; " if t_a is not None else ""
         one16 = count * core_s / 16
         cluster = count * core_s / (10 * 16)
         print(
-            f"  {label} ({de(count, 0)} Gemeinden): naiv {hms(naive_t)}; "
+            f"  {label} ({de(count, 0)} Gemeinden): {naive_t}"
             f"1 Rechner mit 16 Kernen {hms(one16)}; Cluster 10 × 16 Kerne {hms(cluster)}"
         )
+    print(f"  Ziel Deutschland auf 16 Kernen: < 35 min; Last nachher {de(os.getloadavg()[0], 2)}")
     if args.cleanup:
         shutil.rmtree(work, ignore_errors=True)
     return 0

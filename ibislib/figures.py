@@ -42,6 +42,7 @@ RC = {
     "ps.fonttype": 42,
     "svg.fonttype": "none",  # text stays editable in SVG
     "savefig.dpi": 300,
+    "svg.hashsalt": "ibis",  # stable ids inside SVG files (reproducible reports)
     "figure.dpi": 100,
 }
 
@@ -60,20 +61,45 @@ def new_figure(width: float = TEXT_WIDTH, height: float = 7 * CM):
     return plt.subplots(figsize=(width, height), constrained_layout=True)
 
 
-def save(
-    fig, stem: str | Path, formats: tuple[str, ...] = ("png", "svg", "pdf")
-) -> dict[str, Path]:
-    """Save `fig` atomically as stem.png (300 dpi), stem.svg and stem.pdf; return the paths."""
+#: Every format a figure is saved in unless fewer are asked for (see ``publish.configure``).
+FORMATS = ("png", "svg", "pdf")
+
+
+def save(fig, stem: str | Path, formats: tuple[str, ...] = FORMATS) -> dict[str, Path]:
+    """Save `fig` atomically as stem.png (300 dpi), stem.svg and stem.pdf (or the `formats`
+    asked for); return the paths.
+
+    The layout (constrained layout and the tight bounding box) is computed once and then
+    frozen: ``bbox_inches="tight"`` per ``savefig`` drew the figure twice per format."""
     stem = Path(stem)
+    # maps lay themselves out at exactly 16 cm (fig.ibis_bbox = None): no "tight" pass
+    bbox = getattr(fig, "ibis_bbox", "tight")
+    engine = fig.get_layout_engine()
+    if bbox == "tight" and len(formats) > 1:
+        fig.draw_without_rendering()  # runs the layout engine once
+        bbox = fig.get_tightbbox().padded(matplotlib.rcParams["savefig.pad_inches"])
+        fig.set_layout_engine("none")  # keep that layout for every format
     out = {}
-    for ext in formats:
-        target = stem.with_suffix(f".{ext}")
-        with atomic_path(target, suffix=f".{ext}") as tmp:
-            # maps lay themselves out at exactly 16 cm (fig.ibis_bbox = None): skipping the
-            # "tight" pass halves their save time
-            fig.savefig(tmp, format=ext, dpi=300, bbox_inches=getattr(fig, "ibis_bbox", "tight"))
-        out[ext] = target
+    try:
+        for ext in formats:
+            target = stem.with_suffix(f".{ext}")
+            with atomic_path(target, suffix=f".{ext}") as tmp:
+                fig.savefig(tmp, format=ext, dpi=300, bbox_inches=bbox, metadata=_metadata(ext))
+            out[ext] = target
+    finally:
+        if engine is not None and fig.get_layout_engine() is not engine:
+            fig.set_layout_engine(engine)
     return out
+
+
+def _metadata(ext: str) -> dict | None:
+    """No creation date in SVG and PDF: the same figure gives the same file (reproducible
+    reports; SVG ids come from ``svg.hashsalt`` in :data:`RC`)."""
+    if ext == "svg":
+        return {"Date": None}
+    if ext == "pdf":
+        return {"CreationDate": None}
+    return None
 
 
 apply_style()

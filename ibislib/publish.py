@@ -59,6 +59,7 @@ class _State:
     n_figures: int = 0
     n_tables: int = 0
     names: set[str] = field(default_factory=set)
+    formats: tuple[str, ...] = ("png", "svg", "pdf")  # figure files to write
 
 
 _STATE = _State()
@@ -68,17 +69,28 @@ def configure(
     out_dir: str | Path | None = None,
     chapter: str | None = None,
     municipality: str | None = None,
+    formats: list[str] | tuple[str, ...] | None = None,
 ) -> Path:
     """Set output folder and chapter prefix for this run; return the output folder.
 
     Precedence: explicit argument, then the environment (IBIS_OUT_DIR, IBIS_CHAPTER),
     then ``figures/<slug>/`` (slug of the municipality, or "allgemein").
+    `formats`: the figure files to write (default PNG, SVG and PDF; PNG is always written,
+    the notebook and the PDF/DOCX report show it). `ibis report` passes what the report
+    needs: an HTML-only report or batch needs no figure PDF.
     """
     global _STATE
+    from .figures import FORMATS
+
+    wanted = {str(f).lower() for f in (formats or FORMATS)} | {"png"}
+    unknown = wanted - set(FORMATS)
+    if unknown:
+        raise ValueError(f"Unbekanntes Abbildungsformat {', '.join(sorted(unknown))}")
     _STATE = _State(
         out_dir=Path(out_dir) if out_dir else None,
         chapter=str(chapter or os.environ.get("IBIS_CHAPTER", "") or "00"),
         municipality=municipality,
+        formats=tuple(f for f in FORMATS if f in wanted),
     )
     return output_dir()
 
@@ -207,7 +219,8 @@ def figure(
     data: pd.DataFrame | None = None,
     data_decimals: dict | int | None = None,
 ) -> None:
-    """Save `fig` as PNG (300 dpi), SVG and PDF and show it with number, caption and source.
+    """Save `fig` as PNG (300 dpi), SVG and PDF (the formats of :func:`configure`) and show it
+    with number, caption and source.
 
     `data` is the table the figure shows (label column(s) and values, already aggregated and
     suppressed): the report puts it below the figure (HTML), into the appendix (PDF) and
@@ -218,7 +231,7 @@ def figure(
     from .figures import save
 
     stem = _stem(name)
-    files = save(fig, output_dir() / stem)
+    files = save(fig, output_dir() / stem, _STATE.formats)
     plt.close(fig)
     _STATE.n_figures += 1
     png = base64.b64encode(files["png"].read_bytes()).decode("ascii")

@@ -25,11 +25,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from functools import lru_cache
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from . import paths
 from .errors import FormatError, IbisError, RegionError
+
+if TYPE_CHECKING:  # pandas only where a frame is made: `ibis regions resolve` stays fast
+    import pandas as pd
 
 GERMANY = "DG"
 
@@ -187,6 +189,8 @@ def _kreis_full_name(name: str, art: str) -> str:
 
 
 def _from_gv100ad(path: Path) -> list[Region]:
+    import pandas as pd
+
     from .sources import gv100ad
 
     df = gv100ad.read(path)
@@ -283,7 +287,11 @@ def _merge(gv: list[Region], vg: list[Region]) -> list[Region]:
 class RegionRegistry:
     """Lookup of administrative units by AGS, name or slug."""
 
-    def __init__(self, regions: Iterable[Region]) -> None:
+    def __init__(
+        self, regions: Iterable[Region], aliases: dict[str, list[str]] | None = None
+    ) -> None:
+        """`aliases` (name key -> AGS list, from :meth:`alias_index`) skips rebuilding the
+        name index (0,2 s for 11.500 units) when the registry comes from its cache."""
         germany = Region(
             ags=GERMANY,
             name="Deutschland",
@@ -299,11 +307,19 @@ class RegionRegistry:
         for r in regions:
             self._by_ags.setdefault(r.ags, r)
         self._by_key: dict[str, list[Region]] = {}
+        if aliases is not None:
+            by_ags = self._by_ags
+            self._by_key = {k: [by_ags[a] for a in v] for k, v in aliases.items()}
+            return
         for r in self._by_ags.values():
             for key in self._aliases(r):
                 self._by_key.setdefault(key, []).append(r)
         for alias in ("dg", "de", "bund", "bundesgebiet", "brd"):
             self._by_key.setdefault(alias, [germany])
+
+    def alias_index(self) -> dict[str, list[str]]:
+        """The name index as plain data (name key -> AGS), for the registry's cache file."""
+        return {k: [r.ags for r in v] for k, v in self._by_key.items()}
 
     # ------------------------------------------------------------------ basics
 
@@ -322,6 +338,8 @@ class RegionRegistry:
     def to_frame(self) -> pd.DataFrame:
         """All units as a DataFrame (one row per unit, AGS order)."""
         if self._frame is None:
+            import pandas as pd
+
             names = [f.name for f in fields(Region)]
             units = sorted(self._by_ags.values(), key=lambda r: r.ags)
             cols = {n: [getattr(r, n) for r in units] for n in names}
@@ -616,16 +634,66 @@ class RegionRegistry:
         return out
 
 
-@lru_cache(maxsize=4)
-def _build(raw: str) -> RegionRegistry:
-    root = Path(raw)
+#: The parsed registry, cached beside the store (``data/processed``), keyed on the inputs.
+CACHE_FILE = "regionen.json"
+#: Bump when Region or the parsing changes: an old cache is then rebuilt.
+CACHE_VERSION = 1
+
+
+def _inputs(root: Path) -> tuple[list[Path], list[Path]]:
     gv_files = sorted(root.rglob("GV100AD*.txt"))
     vg_folders = sorted({p.parent for p in root.rglob("VG5000_*.dbf")})
-    if not gv_files and not vg_folders:
-        raise RegionError(
-            f"Keine Gebietsverzeichnisse unter '{root}' gefunden",
-            hint="Erwartet werden das GV100AD (gemeindeverzeichnis/) und/oder VG5000 (geo_bkg_vg5000/).",
-        )
+    return gv_files, vg_folders
+
+
+def _input_key(root: Path, gv_files: list[Path], vg_folders: list[Path]) -> str:
+    """sha256 over the directories' bytes (not their dates: a copied tree stays cached)."""
+    import hashlib
+
+    h = hashlib.sha256(f"v{CACHE_VERSION}".encode())
+    files = [*gv_files]
+    for folder in vg_folders:
+        files += sorted(folder.glob("VG5000_*.dbf")) + sorted(folder.glob("aktualitaet.txt"))
+    for f in files:
+        h.update(f.relative_to(root).as_posix().encode() + b"\0")
+        h.update(hashlib.sha256(f.read_bytes()).digest())
+    return h.hexdigest()
+
+
+def _read_cache(path: Path, key: str) -> RegionRegistry | None:
+    import json
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("key") != key:
+            return None
+        names = [f.name for f in fields(Region)]
+        if data.get("fields") != names:
+            return None
+        return RegionRegistry([Region(*row) for row in data["regions"]], data["aliases"])
+    except (OSError, ValueError, TypeError, KeyError):
+        return None  # missing, stale or damaged: parse the directories again
+
+
+def _write_cache(path: Path, key: str, reg: RegionRegistry) -> None:
+    import json
+
+    from .atomic import write_text
+
+    names = [f.name for f in fields(Region)]
+    rows = [[getattr(r, n) for n in names] for r in reg._by_ags.values() if r.ags != GERMANY]
+    data = {"key": key, "fields": names, "regions": rows, "aliases": reg.alias_index()}
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_text(path, json.dumps(data, ensure_ascii=False))
+    except OSError:  # a read-only checkout still works, only slower
+        pass
+
+
+def _parse(
+    root: Path, gv_files: list[Path], vg_folders: list[Path]
+) -> tuple[list[Region], list[str]]:
+    """The regions of all directories, and the messages of directories that could not be read."""
     gv: list[Region] = []
     parsed, broken = [], []
     for f in gv_files:
@@ -644,11 +712,32 @@ def _build(raw: str) -> RegionRegistry:
     vg: list[Region] = []
     for folder in vg_folders:
         vg += _from_vg5000(folder)
-    reg = RegionRegistry(_merge(gv, vg))
-    reg.problems = broken
+    return _merge(gv, vg), broken
+
+
+@lru_cache(maxsize=4)
+def _build(raw: str) -> RegionRegistry:
+    root = Path(raw)
+    gv_files, vg_folders = _inputs(root)
+    if not gv_files and not vg_folders:
+        raise RegionError(
+            f"Keine Gebietsverzeichnisse unter '{root}' gefunden",
+            hint="Erwartet werden das GV100AD (gemeindeverzeichnis/) und/oder VG5000 (geo_bkg_vg5000/).",
+        )
+    # only the project's own directories are cached (in the project's data/processed)
+    cache = paths.processed_dir() / CACHE_FILE if root == paths.raw_dir().resolve() else None
+    key = _input_key(root, gv_files, vg_folders) if cache else ""
+    reg = _read_cache(cache, key) if cache else None
+    if reg is None:
+        regions, broken = _parse(root, gv_files, vg_folders)
+        reg = RegionRegistry(regions)
+        reg.problems = broken
+        if cache and not broken:  # a broken directory is parsed (and reported) every time
+            _write_cache(cache, key, reg)
     return reg
 
 
 def registry(raw: str | Path | None = None) -> RegionRegistry:
-    """The (cached) registry built from the directories in ``data/raw/``."""
+    """The (cached) registry built from the directories in ``data/raw/``: parsed once, then
+    read from ``data/processed/regionen.json`` while the directories' bytes are unchanged."""
     return _build(str(Path(raw or paths.raw_dir()).resolve()))

@@ -134,3 +134,40 @@ def test_publish_figure_files_and_source_line(tmp_path):
     ]
     assert publish.source_line("IT.NRW") == "Quelle: IT.NRW"
     assert publish.join_sources(["A; eigene Berechnungen", "B; A"]) == "A; B; eigene Berechnungen"
+
+
+def test_publish_figure_only_the_formats_asked(tmp_path):
+    """An HTML-only report needs no figure PDF; PNG is always written (notebook, PDF, DOCX)."""
+    import matplotlib.pyplot as plt
+
+    publish.configure(out_dir=tmp_path, chapter="01", formats=["svg"])
+    fig, ax = plt.subplots(constrained_layout=True)
+    ax.bar(["a", "b"], [1, 2])
+    publish.figure(fig, name="nur_html", caption="Balken", source="IT.NRW")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["01_nur_html.png", "01_nur_html.svg"]
+    with pytest.raises(ValueError, match="Abbildungsformat"):
+        publish.configure(out_dir=tmp_path, formats=["gif"])
+
+
+def test_save_lays_out_once_and_matches_a_tight_savefig(tmp_path):
+    """One layout pass for all formats gives the same image size as savefig(bbox='tight')."""
+    import matplotlib.pyplot as plt
+
+    from ibislib.figures import new_figure, save
+
+    def fig():
+        f, ax = new_figure()
+        ax.bar(["Gymnasium", "Hauptschule"], [1670, 290])
+        ax.set_title("Schüler*innen nach Schulform")
+        return f
+
+    a = fig()
+    a.savefig(tmp_path / "ref.png", dpi=300, bbox_inches="tight")
+    b = fig()
+    save(b, tmp_path / "neu")
+    assert b.get_layout_engine().__class__ is a.get_layout_engine().__class__  # restored
+    plt.close("all")
+    ref = plt.imread(tmp_path / "ref.png").shape
+    new = plt.imread(tmp_path / "neu.png").shape
+    assert abs(ref[0] - new[0]) <= 3 and abs(ref[1] - new[1]) <= 3, (ref, new)
+    assert (tmp_path / "neu.svg").exists() and (tmp_path / "neu.pdf").exists()

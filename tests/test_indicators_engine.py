@@ -194,3 +194,61 @@ def test_period_filter_by_year():
     assert list(ind.compute(["bev_insgesamt"], periods=["2021-12-31"], store=store)["value"]) == [
         900
     ]
+
+
+def test_result_does_not_depend_on_the_regions_computed_with_it():
+    """Issue 17: the complement note of ausl_anteil_unter18 came and went with the region set.
+    Table 'a' has 0-18 (a direct sum); table 'b' only 18+ groups (total minus 18+)."""
+    store = frame(
+        [
+            pop("05566028", "2015-12-31", 100, nationality="ausländisch", table="a"),
+            pop(
+                "05566028", "2015-12-31", 20, nationality="ausländisch", age_group="0-18", table="a"
+            ),
+            pop(
+                "05566028", "2015-12-31", 80, nationality="ausländisch", age_group="18+", table="a"
+            ),
+            pop("05566029", "2015-12-31", 100, nationality="ausländisch", table="b"),
+            pop(
+                "05566029", "2015-12-31", 70, nationality="ausländisch", age_group="18+", table="b"
+            ),
+        ]
+    )
+    ids = ["ausl_anteil_unter18"]
+    alone = get(ind.compute(ids, regions=["05566028"], store=store), ids[0]).iloc[0]
+    both = ind.compute(ids, regions=["05566028", "05566029"], store=store)
+    together = get(both, ids[0]).iloc[0]
+    assert alone["value"] == together["value"] == pytest.approx(20)
+    assert alone["note"] == together["note"] and "minus 18" not in together["note"]
+    other = get(both, ids[0], "05566029").iloc[0]
+    assert other["value"] == pytest.approx(30) and "minus 18 Jahre" in other["note"]
+
+
+def test_catalogue_computed_once_per_region_and_store(monkeypatch):
+    """Issue 17: repeated compute() calls for the same regions slice one evaluation of the
+    catalogue; a new store (rebuilt) starts afresh; results equal the uncached path."""
+    from ibislib.indicators import engine
+
+    store = frame(
+        [
+            pop("05566028", "2015-12-31", 1000),
+            pop("05566028", "2015-12-31", 100, nationality="ausländisch"),
+            pop("05566029", "2015-12-31", 500),
+        ]
+    )
+    calls = []
+    real = engine.evaluate
+    monkeypatch.setattr(engine, "evaluate", lambda *a, **k: calls.append(1) or real(*a, **k))
+    first = ind.compute(["ausl_anteil"], regions=["05566028"], store=store)
+    n = len(calls)
+    assert n >= len(engine.catalog())  # the whole catalogue, once
+    again = ind.compute(["ausl_anzahl", "ausl_anteil"], regions=["05566028"], store=store)
+    assert len(calls) == n  # sliced, nothing evaluated
+    assert get(again, "ausl_anteil").iloc[0]["value"] == pytest.approx(10)
+    assert first["value"].tolist() == get(again, "ausl_anteil")["value"].tolist()
+    # uncached path (parameters) gives the same row
+    plain = ind.compute(["ausl_anteil"], regions=["05566028"], store=store, params={"x": 1})
+    assert get(plain, "ausl_anteil").iloc[0]["value"] == pytest.approx(10)
+    rebuilt = store.copy()
+    ind.compute(["ausl_anteil"], regions=["05566028"], store=rebuilt)
+    assert len(calls) > n  # another store object: computed afresh

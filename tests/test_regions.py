@@ -228,3 +228,53 @@ def test_to_frame(reg):
     assert row["bevoelkerung"] == 52421
     df.loc[0, "name"] = "verändert"  # callers get a copy
     assert reg.to_frame().loc[0, "name"] != "verändert"
+
+
+def test_registry_cached_beside_the_store_keyed_on_the_inputs(tmp_path, monkeypatch):
+    """Issue 17: the registry is parsed once and then read from data/processed/regionen.json;
+    a changed directory (bytes, not dates) is parsed again; the cached registry is the same."""
+    import shutil
+
+    from ibislib import paths, regions
+
+    raw, processed = tmp_path / "raw", tmp_path / "processed"
+    for sub in ("gemeindeverzeichnis", "geo_bkg_vg5000"):
+        shutil.copytree(paths.raw_dir() / sub, raw / sub)
+    monkeypatch.setattr(paths, "raw_dir", lambda: raw)
+    monkeypatch.setattr(paths, "processed_dir", lambda: processed)
+    parsed = []
+    real = regions._parse
+    monkeypatch.setattr(regions, "_parse", lambda *a: parsed.append(1) or real(*a))
+    regions._build.cache_clear()
+    try:
+        first = regions.registry()
+        assert parsed == [1] and (processed / regions.CACHE_FILE).exists()
+        regions._build.cache_clear()
+        again = regions.registry()  # a new process: from the cache, not parsed
+        assert parsed == [1]
+        assert [again.resolve(t).ags for t in ("Minden", "Kreis Steinfurt", "ibbenbueren")] == [
+            "05770024",
+            "05566",
+            "05566028",
+        ]
+        assert list(again) == list(first) and again.parents("05566028") == first.parents("05566028")
+        with (raw / "geo_bkg_vg5000" / "aktualitaet.txt").open("a", encoding="latin-1") as fh:
+            fh.write("\n")
+        regions._build.cache_clear()
+        regions.registry()
+        assert parsed == [1, 1]  # the inputs changed: parsed again
+    finally:
+        regions._build.cache_clear()
+
+
+def test_regions_resolve_imports_no_pandas():
+    """`ibis regions resolve` must start fast: no pandas/pandera (0,6 s) for a name lookup."""
+    code = (
+        "import sys; from ibislib.cli import main; sys.argv = ['ibis', 'regions', 'resolve', "
+        "'Ibbenbüren']\ntry:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print('pandas' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert out == ["05566028", "False"]

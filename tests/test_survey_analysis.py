@@ -250,3 +250,26 @@ def test_institution_target_groups():
     assert pre == 15 and tg["Angebote"].min() == 15
     assert (offers["speziell_migration"] == "ja").mean() == pytest.approx(0.38)
     assert (offers["speziell_schutzsuchende"] == "ja").mean() == pytest.approx(0.27)
+
+
+@pytest.mark.parametrize(
+    "table",
+    [
+        [[10, 5, 3, 2], [4, 8, 6, 9]],
+        [[1, 0, 5], [3, 2, 0]],
+        [[2, 1], [1, 2]],
+        [[7, 1, 0], [0, 1, 4]],
+    ],
+)
+def test_vectorised_fisher_equals_scipy(table):
+    """Issue 17: the vectorised Fisher r×c gives scipy's p-value exactly (same pairings)."""
+    import numpy as np
+    from scipy import stats
+
+    from ibislib.survey.compare import fisher_rxc
+
+    t = np.array(table)
+    ref = stats.fisher_exact(
+        t, method=stats.PermutationMethod(n_resamples=999, random_state=np.random.default_rng(7))
+    ).pvalue
+    assert fisher_rxc(t, 999, 7) == pytest.approx(float(ref), abs=0)

@@ -136,8 +136,10 @@ class WarmKernel:
         cell_timeout: int = 900,
         startup_timeout: int = 60,
         start_retries: int = 4,
+        quiet: bool = False,
     ) -> None:
         self.kernel_name = kernel_name
+        self.quiet = quiet  # drop the kernel's start-up log from the terminal (`ibis report`)
         self.cell_timeout = cell_timeout
         self.startup_timeout = startup_timeout
         self.start_retries = start_retries
@@ -212,7 +214,7 @@ class WarmKernel:
         if transport == "ipc":
             self._ipc_dir = tempfile.mkdtemp(prefix="ibis-kernel-")
             kwargs["ip"] = os.path.join(self._ipc_dir, "k")
-        self.km = kernel_manager_class()(kernel_name=self.kernel_name, **kwargs)
+        self.km = kernel_manager_class(self.quiet)(kernel_name=self.kernel_name, **kwargs)
         _RUNNING.add(self)
         await self.km.start_kernel(cwd=str(cwd) if cwd else None)
 

@@ -95,6 +95,10 @@ class Prepared:
     store: pd.DataFrame | None = None
     subsets: dict[tuple, Prepared] = field(default_factory=dict)
     codes: dict[int, dict[str, np.ndarray]] = field(default_factory=dict)
+    root: Prepared | None = None  # the whole store this subset was taken from
+    # the whole catalogue per region, computed once (see _sliced): region -> id -> rows
+    results: dict[str, dict[str, pd.DataFrame]] = field(default_factory=dict)
+    age_cache: dict[tuple, dict[str, list[str]]] = field(default_factory=dict)
 
     def codes_of(self, frame: pd.DataFrame) -> dict[str, np.ndarray]:
         """Categorical codes of the dimension columns of one of this store's frames (cached)."""
@@ -111,11 +115,36 @@ class Prepared:
         keep = list(regions)
         frames = {k: f[f["region"].isin(keep)] for k, f in self.frames.items()}
         frames = {k: f for k, f in frames.items() if len(f)}
-        sub = Prepared(frames, self.names, [r for r in self.regions if r in set(keep)], self.dtypes)
+        sub = Prepared(
+            frames,
+            self.names,
+            [r for r in self.regions if r in set(keep)],
+            self.dtypes,
+            root=self.root or self,
+        )
         if len(self.subsets) > 64:
             self.subsets.clear()
         self.subsets[regions] = sub
         return sub
+
+    def age_groups(
+        self, key: tuple[str, str], sel: Selection, breakdown: tuple[str, ...], bfilter: dict
+    ) -> dict[str, list[str]]:
+        """The age groups each table has for a selection, over the WHOLE store (cached): which
+        groups make up an age band, and so a value and its note, must not depend on which
+        other regions are computed with a unit (issue 17: the note of ausl_anteil_unter18
+        came and went with the region set)."""
+        root = self.root or self
+        ck = (key, repr(sel), breakdown, repr(sorted(bfilter.items())))
+        got = root.age_cache.get(ck)
+        if got is None:
+            full = root.frames[key]
+            f, _ = _filter(full, root.codes_of(full), sel, breakdown, bfilter)
+            f = f[f["age_group"] != TOTAL]
+            by_table = f.groupby("table", sort=False, observed=True)["age_group"].unique()
+            got = {str(t): [str(g) for g in gs] for t, gs in by_table.items()}
+            root.age_cache[ck] = got
+        return got
 
     def total(self, dim: str, n: int) -> pd.Categorical | str:
         """A column of n times 'insgesamt' in the store's categorical dtype for `dim`."""
@@ -133,12 +162,14 @@ def _registry_names() -> dict[str, str]:
     try:
         from ..regions import registry
 
-        frame = registry().to_frame()
         # a Kreis by its full name ("Kreis Steinfurt", not the town "Steinfurt"); kreisfreie
-        # Städte by their short name ("Köln")
-        full = (frame["level"] == "kreis") & ~frame["art"].isin(["Kreisfreie Stadt", "Stadtkreis"])
-        names = frame["name"].where(~full, frame["full_name"])
-        return dict(zip(frame["ags"], names, strict=False))
+        # Städte by their short name ("Köln"). Straight from the units: a frame of all
+        # 11.500 of them cost 0,3 s per process.
+        kreisfrei = {"Kreisfreie Stadt", "Stadtkreis"}
+        return {
+            r.ags: r.full_name if r.level == "kreis" and r.art not in kreisfrei else r.name
+            for r in registry()
+        }
     except (ImportError, IbisError, OSError, KeyError):
         return {}
 
@@ -347,7 +378,10 @@ def select(
     sub = sub.assign(_sign=1.0, _expected=float(expected))
     complement_note = ""
     if sel.age is not None:
-        sub, complement_note = _age_rows(sub, sel, expected)
+        groups = prep.age_groups((sel.measure, sel.unit), sel, breakdown, bfilter)
+        sub, complement_note = _age_rows(sub, sel, expected, groups)
+    if "_minus" not in sub:
+        sub = sub.assign(_minus=False)
     if sub.empty:
         return pd.DataFrame(columns=out_cols)
     sub = sub.assign(
@@ -364,6 +398,7 @@ def select(
         _expected=("_expected", "first"),
         _flag=("_flag", "max"),
         _note=("_note", "max"),
+        _minus=("_minus", "any"),
         table=("table", "first"),
     )
     agg = agg.reset_index()
@@ -375,8 +410,9 @@ def select(
     if incomplete.any():
         msg = f"{sel.describe()}: nicht alle Teile vorhanden"
         note = _join(note, _masked(incomplete.to_numpy(), lambda k: msg))
-    if complement_note:
-        note = _join(note, complement_note)
+    if complement_note:  # only on the cells computed as a complement
+        minus = agg["_minus"].to_numpy(dtype=bool)
+        note = _join(note, _masked(minus, lambda k: complement_note))
     agg["note"] = _obj(note, agg.index)
     return agg[out_cols]
 
@@ -394,15 +430,21 @@ def _from_rank(rank: pd.Series, col: pd.Series) -> np.ndarray:
     return cats[rank.to_numpy()]
 
 
-def _age_rows(sub: pd.DataFrame, sel: Selection, expected: int) -> tuple[pd.DataFrame, str]:
-    """Rows whose age groups tile the bounds, per table; complement (total − rest) if needed."""
+def _age_rows(
+    sub: pd.DataFrame, sel: Selection, expected: int, table_groups: dict[str, list[str]]
+) -> tuple[pd.DataFrame, str]:
+    """Rows whose age groups tile the bounds, per table; complement (total − rest) if needed.
+
+    `table_groups`: each table's age groups in the whole store (:meth:`Prepared.age_groups`);
+    rows of a complement carry ``_minus``, so its note goes on those cells only."""
     lo, hi = sel.age
     lo, hi = float(lo), (math.inf if hi is None else float(hi))
     parts = sub[sub["age_group"] != TOTAL]
     totals = sub[sub["age_group"] == TOTAL]
     chosen, minus = [], []
     note = ""
-    for table, groups in parts.groupby("table", sort=False)["age_group"].unique().items():
+    for table in parts["table"].astype(str).unique():
+        groups = table_groups.get(table, [])
         chain = _cover(lo, hi, list(groups))
         if chain is not None:
             chosen.append((table, chain))
@@ -413,13 +455,13 @@ def _age_rows(sub: pd.DataFrame, sel: Selection, expected: int) -> tuple[pd.Data
     frames = []
     for table, chain in chosen:
         f = parts[(parts["table"] == table) & parts["age_group"].isin(chain)]
-        frames.append(f.assign(_expected=float(expected * len(chain))))
+        frames.append(f.assign(_expected=float(expected * len(chain)), _minus=False))
     for table, rest in minus:
         f = parts[(parts["table"] == table) & parts["age_group"].isin(rest)]
         t = totals[totals["table"] == table]
         n = float(expected * (len(rest) + 1))
-        frames.append(f.assign(_sign=-1.0, _expected=n))
-        frames.append(t.assign(_expected=n))
+        frames.append(f.assign(_sign=-1.0, _expected=n, _minus=True))
+        frames.append(t.assign(_expected=n, _minus=True))
         note = f"berechnet als alle Altersgruppen minus {int(hi)} Jahre und älter"
     if not frames:
         return sub.iloc[0:0], ""
@@ -832,10 +874,13 @@ def compute(
         if isinstance(regions, str):
             regions = [regions]
         region_list = [resolve_region(r, prep) for r in regions]
-        prep = prep.subset(tuple(sorted(set(region_list))))
     period_list = None
     if periods is not None:
         period_list = [periods] if isinstance(periods, str) else list(periods)
+    if region_list is not None and not params:
+        return _sliced(id_list, region_list, period_list, prep)
+    if region_list is not None:
+        prep = prep.subset(tuple(sorted(set(region_list))))
     frames = []
     done: dict[str, pd.DataFrame] = {}
     for i in id_list:
@@ -855,6 +900,48 @@ def compute(
     frames.clear()
     done.clear()
     return _plain(df, prep)[OUT_COLUMNS]
+
+
+#: Regions whose catalogue a prepared store keeps (a batch moves on; memory stays bounded).
+MAX_CACHED_REGIONS = 400
+
+
+def _sliced(
+    id_list: list[str], region_list: list[str], period_list: list[str] | None, prep: Prepared
+) -> pd.DataFrame:
+    """compute() for some regions, sliced from the whole catalogue computed ONCE per region
+    and store (a report asked ~95 times for one indicator on the same few regions, each
+    time evaluating it afresh). The cache lives on the prepared store, so it has the store's
+    invalidation rule: a rebuilt store is a new object with an empty cache. Per region the
+    result is the same as computing it alone (see :meth:`Prepared.age_groups`)."""
+    wanted = sorted(set(region_list))
+    missing = [r for r in wanted if r not in prep.results]
+    if missing:
+        if len(prep.results) + len(missing) > MAX_CACHED_REGIONS:
+            prep.results.clear()
+        cat = catalog()
+        sub = prep.subset(tuple(missing))
+        done: dict[str, pd.DataFrame] = {}
+        frames = [evaluate(ind, sub, done) for ind in cat.values()]
+        frames = [f for f in frames if len(f)]
+        full = _plain(pd.concat(frames, ignore_index=True), sub) if frames else _empty_out()
+        full = full[OUT_COLUMNS]
+        for r in missing:
+            prep.results[r] = {}
+        for (r, i), rows in full.groupby(["region", "indicator_id"], sort=False):
+            prep.results[r][i] = rows
+    cat = catalog()
+    frames = []
+    for i in id_list:
+        rows = [prep.results[r][i] for r in wanted if i in prep.results[r]]
+        out = pd.concat(rows, ignore_index=True) if rows else _empty_out()[OUT_COLUMNS]
+        if period_list is not None:
+            out = out[_period_mask(out["period"], period_list)]
+        holes = _placeholders(cat[i], out, region_list, period_list, prep)
+        frames += [f for f in (out, holes) if len(f)]
+    if not frames:
+        return _empty_out()[OUT_COLUMNS]
+    return pd.concat(frames, ignore_index=True)[OUT_COLUMNS]
 
 
 def _period_mask(periods: pd.Series, wanted: list[str]) -> np.ndarray:

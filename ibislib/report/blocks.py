@@ -60,11 +60,8 @@ def totals(df: pd.DataFrame, keep: tuple[str, ...] = ()) -> pd.DataFrame:
     return df[mask]
 
 
-_CACHE: dict[tuple, pd.DataFrame] = {}
-
-
 def _store_state() -> int:
-    """Changes when the store is rebuilt (cache key for warm kernels)."""
+    """Changes when the store is rebuilt (cache key of the peer features, ibislib/peers.py)."""
     from ..store import manifest_path
 
     try:
@@ -74,17 +71,15 @@ def _store_state() -> int:
 
 
 def values(indicator_id: str, regions, periods=None, keep: tuple[str, ...] = ()) -> pd.DataFrame:
-    """Computed indicator values (rows with a value only) for the given regions."""
+    """Computed indicator values (rows with a value only) for the given regions.
+
+    No cache here: :func:`ibislib.indicators.compute` slices the catalogue it computed once
+    per region and store (one cache, invalidated with the store)."""
     from ..indicators import compute
 
     regions = [regions] if isinstance(regions, str) else list(regions)
     periods = [periods] if isinstance(periods, str) else periods
-    key = (indicator_id, tuple(regions), tuple(periods) if periods else None, _store_state())
-    if key not in _CACHE:
-        if len(_CACHE) > 512:
-            _CACHE.clear()
-        _CACHE[key] = compute(ids=[indicator_id], regions=regions, periods=periods)
-    df = _CACHE[key]
+    df = compute(ids=[indicator_id], regions=regions, periods=periods)
     if df is None or df.empty:
         return pd.DataFrame(columns=["region", "region_name", "period", "value"])
     df = totals(df, keep)
