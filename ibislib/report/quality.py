@@ -98,7 +98,7 @@ _STICHTAG = re.compile(
 )
 _MARKER = re.compile(r"neuester verfügbarer Stand|neueste verfügbare", re.I)
 _ABBREV = re.compile(
-    r"(?:\b(?:z|d|u|o|i|v|s|ggf|bzw|Nr|ca|vgl|Abb|Tab|Abs|inkl|ggü|u\.a|bspw|usw|etc)\.|\d\.)$"
+    r"(?:(?<![\w.])[A-Za-zÄÖÜäöü]\.|\b(?:ggf|bzw|Nr|ca|vgl|Abb|Tab|Abs|inkl|ggü|u\.a|bspw|usw|etc)\.|(?<![\d.,])\d{1,2}\.)$"
 )
 
 
