@@ -259,3 +259,28 @@ def test_sample_is_stratified() -> None:
     assert {"05566028", "05770024", "10041519", "16070"} <= {u.ags for u in units}
     assert any(r.bevoelkerung and r.bevoelkerung < 2000 for r in regions)
     assert set(quick) <= {u.ags for u in units}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Zum 31.12.2022 lebten in Ilm-Kreis 1.000 Menschen.",
+        "Für Ilm-Kreis liegen keine Daten vor.",
+        "Vergleich mit Kreis Regionalverband Saarbrücken",
+        "Hier lebt ein(e) Kreis.",
+    ],
+)
+def test_grammar_of_region_names(text: str) -> None:
+    assert "sprache" in kinds(chapter(f"<p>{text}</p>"))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Zum 31.12.2022 lebten im Ilm-Kreis 1.000 Menschen, im Kreis Steinfurt mehr.",
+        "Für den Ilm-Kreis liegen keine Daten vor; in Kreisen des Landes schon.",
+        "Vergleich mit dem Regionalverband Saarbrücken und dem Kreis Steinfurt",
+    ],
+)
+def test_grammar_no_false_positives(text: str) -> None:
+    assert "sprache" not in kinds(chapter(f"<p>{text}</p>"))

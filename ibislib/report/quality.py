@@ -33,6 +33,10 @@ The checks and their rules:
     names a period (year, date, school year) while a label column of the same table gives rows a
     period of another year (the header claims one date for values of other dates), or (b) some
     but not all of its cells carry their own period and the periods shown differ.
+``sprache``
+    region names without their article ("in Ilm-Kreis", "Für Kreis Steinfurt"), doubled
+    designations ("Kreis Regionalverband Saarbrücken", "Kreis Landkreis …") and gender
+    brackets of articles ("ein(e)") in prose, captions and table cells (:data:`GRAMMAR`).
 ``alter_stand``
     a sentence that states a Stichtag ("Zum 31.12.2015 …", "Am …", "Im Jahr …", "Im
     Schuljahr …", "Ende …", "Mitte …") whose year is two or more years before the report's
@@ -61,6 +65,7 @@ KINDS: dict[str, str] = {
     "ueberschrift_leer": "Überschrift ohne Inhalt",
     "zeitraum_gemischt": "Zeiträume in einer Spalte gemischt",
     "alter_stand": "Alter Stand als aktuell dargestellt",
+    "sprache": "Grammatik: Artikel/Präposition, Doppelbezeichnung",
 }
 
 # tell-tale English words and Python/pandas error names (regex, label); none is a German word
@@ -81,6 +86,24 @@ ENGLISH: list[tuple[str, str]] = [
     (r"\bnot available\b|\bno data\b|\bmissing\b", "no data/missing"),
 ]
 _ENGLISH = [(re.compile(p), label) for p, label in ENGLISH]
+
+# (regex, German message): mistakes a generated sentence makes with region names
+GRAMMAR: list[tuple[str, str]] = [
+    (
+        r"\b[Ii]n (?:[A-ZÄÖÜ][\w-]*-Kreis|Kreis|Landkreis|Regionalverband|Städteregion|Stadtkreis)\b",
+        "„in“ vor einem Kreisnamen (richtig: „im …“)",
+    ),
+    (
+        r"\b[Ff]ür (?:[A-ZÄÖÜ][\w-]*-Kreis|Kreis|Landkreis|Regionalverband|Städteregion)\b",
+        "„für“ ohne Artikel vor einem Kreisnamen (richtig: „für den …“)",
+    ),
+    (
+        r"\b(?:Kreis|Landkreis) (?:Regionalverband|Städteregion|Region|Landkreis|Kreis)\b",
+        "doppelte Bezeichnung (z. B. „Kreis Regionalverband …“)",
+    ),
+    (r"\b[Ee]in\(e\)|\b[Ee]ine?\(r\)", "Artikel mit Klammer („ein(e)“)"),
+]
+_GRAMMAR = [(re.compile(p), msg) for p, msg in GRAMMAR]
 
 MIN_SENTENCE = 30
 TOLERANCE_PT = 2.0
@@ -239,6 +262,25 @@ def check_english(soup, unit: str) -> list[Finding]:
             found.append(
                 Finding(unit, title, "englisch", f"„{label}“ {n}× (z. B. „{examples[label]}“)")
             )
+    return found
+
+
+def check_grammar(soup, unit: str) -> list[Finding]:
+    found = []
+    for title, sec in _chapters(soup):
+        seen: Counter[str] = Counter()
+        example: dict[str, str] = {}
+        for node in sec.find_all(string=True):
+            if node.find_parent(["code", "style", "script"]) is not None:
+                continue
+            text = str(node)
+            for rx, msg in _GRAMMAR:
+                m = rx.search(text)
+                if m:
+                    seen[msg] += 1
+                    example.setdefault(msg, text[max(0, m.start() - 20) : m.end() + 25].strip())
+        for msg, n in seen.items():
+            found.append(Finding(unit, title, "sprache", f"{msg} {n}× (z. B. „{example[msg]}“)"))
     return found
 
 
@@ -504,6 +546,7 @@ HTML_CHECKS = (
     check_sources,
     check_empty_headings,
     check_mixed_periods,
+    check_grammar,
 )
 
 
@@ -564,6 +607,7 @@ def table(rows: Iterable[tuple[str, str, int, list[Finding]]]) -> str:
         "ueberschrift_leer": "Leer",
         "zeitraum_gemischt": "Zeitr.",
         "alter_stand": "Alt",
+        "sprache": "Sprache",
     }
     head = ["AGS", "Einheit", "Exit", *[short[k] for k in kinds], "Summe"]
     lines = [head]
