@@ -14,6 +14,7 @@ import pandas as pd
 
 from .. import charts, fmt, publish
 from ..escape import markdown_text as md
+from ..text import fuer_region
 from ..tidy import DIMENSIONS, TOTAL
 
 COMPARE_LEVELS = ("gemeinde", "kreis", "land", "bund")
@@ -183,7 +184,14 @@ def listing_sentence(
     pct = e.unit == "Prozent" and use == "value"
     nums = [fmt.percent(v, e.decimals) if pct else fmt.number(v) for v in df[use]]
     items = [f"{md(lab)}: {n}" for lab, n in zip(labels, nums, strict=True)]
-    sentence = f"{intro.format(zeit=_zeit(period), region_name=md(unit.name))} {'; '.join(items)}."
+    from ..text import in_region
+
+    # "in {region_name}" of a notebook's intro takes the article a Kreis name needs
+    intro = re.sub(r"\bin \{region_name\}", "{in_region}", intro)
+    lead = intro.format(
+        zeit=_zeit(period), region_name=md(unit.name), in_region=md(in_region(unit.name))
+    )
+    sentence = f"{lead} {'; '.join(items)}."
     if total:
         sentence += " " + total
     publish.text(sentence)
@@ -449,7 +457,7 @@ def region_label(ags: str, name: str, unit) -> str:
         return name
     if name == unit.name:
         return f"{name} (Kreisebene)"
-    return name if "kreis" in name.lower() else f"Kreis {name}"
+    return name if _has_designation(name) else f"Kreis {name}"
 
 
 def overview_table(
@@ -481,7 +489,9 @@ def overview_table(
         rows.append((row, e.decimals))
         sources.append(source_of(iid, df))
     if not rows:
-        publish.note(f"Für {unit.name} liegen zu diesem Bereich keine weiteren Kennzahlen vor.")
+        publish.note(
+            f"{fuer_region(unit.name, capital=True)} liegen zu diesem Bereich keine weiteren Kennzahlen vor."
+        )
         return False
     table = pd.DataFrame([r for r, _ in rows])
     # columns: the unit, then Kreis, Land, Bund (as in the comparison figures)
@@ -694,7 +704,7 @@ def pupils_figure(unit, period: str | None = None) -> bool:
     where = (
         used.name
         if used is unit
-        else f"{kreis_label(used)} (Kreisebene; für {unit.name} keine Anzahlen)"
+        else f"{kreis_label(used)} (Kreisebene; {fuer_region(unit.name)} keine Anzahlen)"
     )
     publish.figure(
         fig,
@@ -707,11 +717,17 @@ def pupils_figure(unit, period: str | None = None) -> bool:
     return True
 
 
+def _has_designation(name: str) -> bool:
+    """'Ilm-Kreis', 'Regionalverband Saarbrücken', 'Städteregion Aachen' already say what they
+    are; a bare Kreis name ('Steinfurt') gets 'Kreis' in front."""
+    from ..text import _IM
+
+    return "kreis" in name.lower() or bool(_IM.search(name.strip()))
+
+
 def kreis_label(r) -> str:
     name = r.name
-    return (
-        name if "kreis" in name.lower() or getattr(r, "level", "") != "kreis" else f"Kreis {name}"
-    )
+    return name if _has_designation(name) or getattr(r, "level", "") != "kreis" else f"Kreis {name}"
 
 
 def school_shares_figure(unit, period: str | None = None) -> bool:
@@ -831,7 +847,7 @@ def context_series_figure(
         fig,
         name=f"{indicator_id}_kontext",
         caption=f"{e.title} {period_range(first, last)} im Umfeld von {unit.name} "
-        f"(Kreis, Land, Bund; für {unit.name} keine Zeitreihe)"
+        f"(Kreis, Land, Bund; {fuer_region(unit.name)} keine Zeitreihe)"
         + (
             f" – Hinweis: {notes_in_range(df, first, last)}"
             if notes_in_range(df, first, last)

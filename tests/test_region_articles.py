@@ -1,0 +1,69 @@
+"""Region names take their article and preposition in generated German (issue 10, item 5)."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from ibislib import text
+from ibislib.report import blocks
+
+
+@pytest.mark.parametrize(
+    ("name", "im", "fuer"),
+    [
+        ("Ibbenbüren", "in Ibbenbüren", "für Ibbenbüren"),
+        ("Ilm-Kreis", "im Ilm-Kreis", "für den Ilm-Kreis"),
+        ("Kreis Steinfurt", "im Kreis Steinfurt", "für den Kreis Steinfurt"),
+        (
+            "Regionalverband Saarbrücken",
+            "im Regionalverband Saarbrücken",
+            "für den Regionalverband Saarbrücken",
+        ),
+        ("Städteregion Aachen", "in der Städteregion Aachen", "für die Städteregion Aachen"),
+        ("Region Hannover", "in der Region Hannover", "für die Region Hannover"),
+    ],
+)
+def test_in_and_fuer_region(name: str, im: str, fuer: str) -> None:
+    assert text.in_region(name) == im
+    assert text.fuer_region(name) == fuer
+    assert text.fuer_region(name, capital=True) == "F" + fuer[1:]
+
+
+def test_no_data_sentence_has_the_article() -> None:
+    assert text.no_data("Integrationskursen", "Ilm-Kreis").startswith("Für den Ilm-Kreis liegen")
+    assert text.no_data("Integrationskursen", "Minden").startswith("Für Minden liegen")
+
+
+def test_kreis_labels_without_doubled_designation() -> None:
+    unit = SimpleNamespace(ags="10041519", name="Völklingen")
+    assert blocks.region_label("10041", "Regionalverband Saarbrücken", unit) == (
+        "Regionalverband Saarbrücken"
+    )
+    assert blocks.region_label("05334", "Städteregion Aachen", unit) == "Städteregion Aachen"
+    assert blocks.region_label("05566", "Steinfurt", unit) == "Kreis Steinfurt"
+    assert blocks.region_label("16070", "Ilm-Kreis", unit) == "Ilm-Kreis"
+    kreis = SimpleNamespace(name="Regionalverband Saarbrücken", level="kreis")
+    assert blocks.kreis_label(kreis) == "Regionalverband Saarbrücken"
+    assert blocks.kreis_label(SimpleNamespace(name="Steinfurt", level="kreis")) == "Kreis Steinfurt"
+
+
+def test_listing_sentence_uses_the_article(monkeypatch) -> None:
+    import pandas as pd
+
+    df = pd.DataFrame(
+        {
+            "period": ["2022-12-31", "2022-12-31"],
+            "age_group": ["0-18", "18-65"],
+            "value": [100.0, 300.0],
+        }
+    )
+    shown: list[str] = []
+    monkeypatch.setattr(blocks, "values", lambda *a, **k: df)
+    monkeypatch.setattr(blocks, "entry", lambda i: SimpleNamespace(unit="Personen", decimals=0))
+    monkeypatch.setattr(blocks.publish, "text", shown.append)
+    unit = SimpleNamespace(ags="16070", name="Ilm-Kreis")
+    intro = "{zeit} verteilten sich die Ausländer*innen in {region_name} so auf die Altersgruppen:"
+    assert blocks.listing_sentence("ausl_altersstruktur", unit, "age_group", intro=intro)
+    assert "im Ilm-Kreis so auf" in shown[0] and "in Ilm-Kreis" not in shown[0]
