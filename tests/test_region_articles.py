@@ -54,6 +54,8 @@ def test_listing_sentence_uses_the_article(monkeypatch) -> None:
 
     df = pd.DataFrame(
         {
+            "region": ["16070", "16070"],
+            "region_name": ["Ilm-Kreis", "Ilm-Kreis"],
             "period": ["2022-12-31", "2022-12-31"],
             "age_group": ["0-18", "18-65"],
             "value": [100.0, 300.0],
@@ -67,3 +69,51 @@ def test_listing_sentence_uses_the_article(monkeypatch) -> None:
     intro = "{zeit} verteilten sich die Ausländer*innen in {region_name} so auf die Altersgruppen:"
     assert blocks.listing_sentence("ausl_altersstruktur", unit, "age_group", intro=intro)
     assert "im Ilm-Kreis so auf" in shown[0] and "in Ilm-Kreis" not in shown[0]
+
+
+def _fake_values(table: dict[str, list[str]]):
+    import pandas as pd
+
+    def values(iid, regions, periods=None, keep=()):
+        regions = [regions] if isinstance(regions, str) else list(regions)
+        rows = [
+            {
+                "region": r,
+                "region_name": {"04012000": "Bremerhaven", "04": "Bremen", "DG": "Deutschland"}[r],
+                "period": p,
+                "value": 1.0,
+            }
+            for r in regions
+            for p in table.get(r, [])
+        ]
+        return pd.DataFrame(rows, columns=["region", "region_name", "period", "value"])
+
+    return values
+
+
+def test_stale_note_says_neuester_verfuegbarer_stand(monkeypatch) -> None:
+    unit = SimpleNamespace(ags="04012000", name="Bremerhaven")
+    monkeypatch.setattr(blocks, "comparison_regions", lambda u: ["04012000", "04", "DG"])
+    monkeypatch.setattr(
+        blocks,
+        "values",
+        _fake_values(
+            {"04012000": ["2014-12-31", "2015-12-31"], "04": ["2015-12-31"], "DG": ["2024-12-31"]}
+        ),
+    )
+    note = blocks.stale_note("ausl_anteil", unit)
+    assert (
+        note
+        == "Neuester verfügbarer Stand für Bremerhaven: 31.12.2015 (neuere Werte: Deutschland: 2024)."
+    )
+    assert blocks.stale_note("ausl_anteil", unit, "2014-12-31") == ""  # asked for on purpose
+    # one year behind is not stale
+    monkeypatch.setattr(
+        blocks, "values", _fake_values({"04012000": ["2023-12-31"], "DG": ["2024-12-31"]})
+    )
+    assert blocks.stale_note("ausl_anteil", unit) == ""
+    # a school year 2022/23 ends in 2023
+    monkeypatch.setattr(
+        blocks, "values", _fake_values({"04012000": ["2022/23"], "DG": ["2024/25"]})
+    )
+    assert blocks.stale_note("schueler_ausl_anteil", unit).startswith("Neuester verfügbarer Stand")

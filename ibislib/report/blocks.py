@@ -100,6 +100,50 @@ def _period_key(p: str) -> str:
     return str(p)[:4] + str(p)[4:]
 
 
+#: a unit's newest value this many years (or more) older than the newest one of the levels it
+#: is compared with is "neuester verfügbarer Stand", and the text says so (issue 10, item 2)
+STALE_YEARS = 2
+
+
+def _year(period: str) -> int | None:
+    m = re.match(r"(\d{4})", str(period))
+    if not m:
+        return None
+    # a school year 2015/16 ends in 2016
+    return int(m[1]) + (1 if re.match(r"\d{4}/\d{2}$", str(period)) else 0)
+
+
+def stale_note(indicator_id: str, unit, period: str | None = None) -> str:
+    """'Neuester verfügbarer Stand für Bremerhaven: 31.12.2015 (Deutschland: 2024).' when the
+    unit's newest value is :data:`STALE_YEARS` or more years older than the newest value of a
+    comparison level; "" otherwise (or when an earlier period was asked for)."""
+    own = values(indicator_id, unit.ags)
+    if own.empty:
+        return ""
+    mine = latest_period(own)
+    if period is not None and str(period) != mine:
+        return ""  # an earlier period asked for on purpose
+    year = _year(mine)
+    others = values(indicator_id, comparison_regions(unit)[1:])
+    if year is None or others.empty:
+        return ""
+    newest = {}
+    for r in others.itertuples():
+        y = _year(r.period)
+        if y is not None and y > newest.get(r.region_name, 0):
+            newest[r.region_name] = y
+    ahead = {n: y for n, y in newest.items() if y - year >= STALE_YEARS}
+    if not ahead:
+        return ""
+    from ..text import fuer_region
+
+    later = ", ".join(f"{md(n)}: {y}" for n, y in ahead.items())
+    return (
+        f"Neuester verfügbarer Stand {fuer_region(md(unit.name))}: {fmt.period(mine)} "
+        f"(neuere Werte: {later})."
+    )
+
+
 def has_data(indicator_id: str, region: str, period: str | None = None) -> bool:
     return not values(indicator_id, region, period).empty
 
@@ -130,7 +174,8 @@ def sentence(
         if c:
             parts.append(c)
     if parts:
-        publish.text(" ".join(parts))
+        note = stale_note(indicator_id, unit, period)
+        publish.text(" ".join([note, *parts] if note else parts))
     return bool(parts)
 
 
@@ -153,7 +198,8 @@ def breakdown_sentences(
         if s:
             sentences.append(s)
     if sentences:
-        publish.text(" ".join(sentences))
+        note = stale_note(indicator_id, unit, period)
+        publish.text(" ".join([note, *sentences] if note else sentences))
     return bool(sentences)
 
 
@@ -192,6 +238,9 @@ def listing_sentence(
         zeit=_zeit(period), region_name=md(unit.name), in_region=md(in_region(unit.name))
     )
     sentence = f"{lead} {'; '.join(items)}."
+    note = stale_note(indicator_id, unit, period)
+    if note:
+        sentence = f"{note} {sentence}"
     if total:
         sentence += " " + total
     publish.text(sentence)
