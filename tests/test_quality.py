@@ -169,6 +169,10 @@ def test_old_data_presented_as_current() -> None:
     assert len(found) == 1 and "2015" in found[0].message and "2022" in found[0].message
     marked = "<p>Zum 31.12.2015 (neuester verfügbarer Stand) lebten in Minden 83.743 Menschen.</p>"
     assert "alter_stand" not in kinds(chapter(marked + new))
+    # said once in the chapter for that Stichtag covers the later sentences of the same Stichtag
+    once = "<p>Neuester verfügbarer Stand für Minden: 31.12.2015.</p>"
+    assert "alter_stand" not in kinds(chapter(once + old + new))
+    assert "alter_stand" in kinds(chapter(old + once + new))  # said only after it
     # the manifest's Berichtszeitraum is the reference year when given
     assert "alter_stand" in kinds(chapter(old), {"parameters": {"period": "2017"}})
     assert "alter_stand" not in kinds(chapter(old), {"parameters": {"period": "2016"}})

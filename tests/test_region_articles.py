@@ -91,7 +91,8 @@ def _fake_values(table: dict[str, list[str]]):
     return values
 
 
-def test_stale_note_says_neuester_verfuegbarer_stand(monkeypatch) -> None:
+def test_stale_note_says_neuester_verfuegbarer_stand(monkeypatch, tmp_path) -> None:
+    blocks.publish.configure(out_dir=tmp_path)
     unit = SimpleNamespace(ags="04012000", name="Bremerhaven")
     monkeypatch.setattr(blocks, "comparison_regions", lambda u: ["04012000", "04", "DG"])
     monkeypatch.setattr(
@@ -106,12 +107,17 @@ def test_stale_note_says_neuester_verfuegbarer_stand(monkeypatch) -> None:
         note
         == "Neuester verfügbarer Stand für Bremerhaven: 31.12.2015 (neuere Werte: Deutschland: 2024)."
     )
+    assert blocks.stale_note("ausl_anteil", unit) == ""  # said once per chapter
+    blocks.publish.configure(out_dir=blocks.publish.output_dir())  # the next chapter
+    assert blocks.stale_note("ausl_anteil", unit) == note
     assert blocks.stale_note("ausl_anteil", unit, "2014-12-31") == ""  # asked for on purpose
+    blocks.publish.configure(out_dir=tmp_path)
     # one year behind is not stale
     monkeypatch.setattr(
         blocks, "values", _fake_values({"04012000": ["2023-12-31"], "DG": ["2024-12-31"]})
     )
     assert blocks.stale_note("ausl_anteil", unit) == ""
+    blocks.publish.configure(out_dir=tmp_path)
     # a school year 2022/23 ends in 2023
     monkeypatch.setattr(
         blocks, "values", _fake_values({"04012000": ["2022/23"], "DG": ["2024/25"]})

@@ -135,13 +135,18 @@ def stale_note(indicator_id: str, unit, period: str | None = None) -> str:
     ahead = {n: y for n, y in newest.items() if y - year >= STALE_YEARS}
     if not ahead:
         return ""
-    from ..text import fuer_region
-
+    name = kreis_label(unit) if getattr(unit, "level", "") == "kreis" else unit.name
     later = ", ".join(f"{md(n)}: {y}" for n, y in ahead.items())
-    return (
-        f"Neuester verfügbarer Stand {fuer_region(md(unit.name))}: {fmt.period(mine)} "
+    note = (
+        f"Neuester verfügbarer Stand {fuer_region(md(name))}: {fmt.period(mine)} "
         f"(neuere Werte: {later})."
     )
+    # once per chapter: publish.configure starts a new state for each chapter notebook
+    said = publish._STATE.__dict__.setdefault("ibis_stale_notes", set())
+    if note in said:
+        return ""
+    said.add(note)
+    return note
 
 
 def has_data(indicator_id: str, region: str, period: str | None = None) -> bool:

@@ -40,8 +40,8 @@ The checks and their rules:
 ``alter_stand``
     a sentence that states a Stichtag ("Zum 31.12.2015 …", "Am …", "Im Jahr …", "Im
     Schuljahr …", "Ende …", "Mitte …") whose year is two or more years before the report's
-    reference year, and whose paragraph does not say "neuester verfügbarer Stand" (or
-    "neueste verfügbare Daten"). The reference year is the report's Berichtszeitraum or
+    reference year, unless its paragraph, or an earlier one of the chapter naming the same
+    Stichtag, says "neuester verfügbarer Stand" (or "neueste verfügbare Daten"). The reference year is the report's Berichtszeitraum or
     edition (manifest), else the newest year stated in any such sentence of the report: data
     two years older than what the same report shows as current must say so.
 """
@@ -460,15 +460,18 @@ def check_old_data(soup, unit: str, manifest: dict | None = None) -> list[Findin
         return []
     found = []
     for title, sec in _chapters(soup):
+        covered: set[str] = set()  # Stichtage a paragraph of this chapter said are the newest
         for el in _prose(sec):
             para = _text(el)
             if _MARKER.search(para):
+                covered |= set(PERIOD.findall(para))
                 continue
             for s in sentences(para):
                 if not _STICHTAG.match(s):
                     continue
-                year = max(years_of(PERIOD.search(s)[0]))
-                if ref - year >= 2:
+                token = PERIOD.search(s)[0]
+                year = max(years_of(token))
+                if ref - year >= 2 and token not in covered:
                     short = s if len(s) <= 80 else s[:77] + "…"
                     found.append(
                         Finding(
