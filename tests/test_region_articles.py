@@ -44,6 +44,9 @@ def test_kreis_labels_without_doubled_designation() -> None:
     assert blocks.region_label("05334", "Städteregion Aachen", unit) == "Städteregion Aachen"
     assert blocks.region_label("05566", "Steinfurt", unit) == "Kreis Steinfurt"
     assert blocks.region_label("16070", "Ilm-Kreis", unit) == "Ilm-Kreis"
+    bremen = SimpleNamespace(ags="04011000", name="Bremen")
+    assert blocks.region_label("04", "Bremen", bremen) == "Land Bremen"  # not a second "Bremen"
+    assert blocks.region_label("DG", "Deutschland", bremen) == "Deutschland"
     kreis = SimpleNamespace(name="Regionalverband Saarbrücken", level="kreis")
     assert blocks.kreis_label(kreis) == "Regionalverband Saarbrücken"
     assert blocks.kreis_label(SimpleNamespace(name="Steinfurt", level="kreis")) == "Kreis Steinfurt"

@@ -506,11 +506,14 @@ def _category_label(v: str) -> str:
 
 def region_label(ags: str, name: str, unit) -> str:
     """Column/bar label of a comparison region: 'Kreis Steinfurt'; a kreisfreie Stadt's own
-    Kreis row as 'München (Kreisebene)' so that it never collides with the unit's name."""
-    if ags == unit.ags or len(str(ags)) != 5:
+    Kreis row as 'München (Kreisebene)' and the Land of the Stadt Bremen as 'Land Bremen', so
+    that no label collides with the unit's name."""
+    if ags == unit.ags:
         return name
-    if name == unit.name:
-        return f"{name} (Kreisebene)"
+    if name == unit.name:  # Stadt Bremen in the Land Bremen: labels must not collide
+        return {5: f"{name} (Kreisebene)", 2: f"Land {name}"}.get(len(str(ags)), f"{name} ({ags})")
+    if len(str(ags)) != 5:
+        return name
     return name if _has_designation(name) else f"Kreis {name}"
 
 
