@@ -254,7 +254,7 @@ def batch_cmd(
 
 @app.command("check")
 def check_cmd(
-    folders: Annotated[
+    berichtsordner: Annotated[
         list[Path] | None, typer.Argument(help="Gebaute Berichtsordner (mit index.html)")
     ] = None,
     sample: Annotated[
@@ -279,7 +279,7 @@ def check_cmd(
     from .report.quality import run_cli
 
     raise typer.Exit(
-        run_cli(folders or [], sample, limit, quick, out, chapters, jobs, no_pdf, json_out)
+        run_cli(berichtsordner or [], sample, limit, quick, out, chapters, jobs, no_pdf, json_out)
     )
 
 

@@ -121,6 +121,20 @@ def test_stale_note_says_neuester_verfuegbarer_stand(monkeypatch, tmp_path) -> N
     )
     assert blocks.stale_note("ausl_anteil", unit) == ""
     blocks.publish.configure(out_dir=tmp_path)
+    # older than the unit's own newest population figure (a city delivery of 2022)
+    monkeypatch.setattr(
+        blocks,
+        "values",
+        lambda iid, regions, *a, **k: (
+            _fake_values({"04012000": ["2022-09-30"]})(iid, regions)
+            if iid == "bev_insgesamt"
+            else _fake_values({"04012000": ["2015-06-30"], "DG": ["2015-06-30"]})(iid, regions)
+        ),
+    )
+    assert blocks.stale_note("svb_ausl_anteil", unit) == (
+        "Neuester verfügbarer Stand für Bremerhaven: 30.06.2015."
+    )
+    blocks.publish.configure(out_dir=tmp_path)
     # a school year 2022/23 ends in 2023
     monkeypatch.setattr(
         blocks, "values", _fake_values({"04012000": ["2022/23"], "DG": ["2024/25"]})

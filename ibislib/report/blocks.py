@@ -124,22 +124,26 @@ def stale_note(indicator_id: str, unit, period: str | None = None) -> str:
     if period is not None and str(period) != mine:
         return ""  # an earlier period asked for on purpose
     year = _year(mine)
-    others = values(indicator_id, comparison_regions(unit)[1:])
-    if year is None or others.empty:
+    if year is None:
         return ""
-    newest = {}
+    others = values(indicator_id, comparison_regions(unit)[1:])
+    newest: dict[str, int] = {}
     for r in others.itertuples():
         y = _year(r.period)
         if y is not None and y > newest.get(r.region_name, 0):
             newest[r.region_name] = y
     ahead = {n: y for n, y in newest.items() if y - year >= STALE_YEARS}
-    if not ahead:
+    # the report's own reference: the unit's newest population figure (e.g. a city delivery)
+    if indicator_id != "bev_insgesamt":
+        ref = _year(latest_period(values("bev_insgesamt", unit.ags)) or "")
+    else:
+        ref = None
+    if not ahead and not (ref and ref - year >= STALE_YEARS):
         return ""
     name = kreis_label(unit) if getattr(unit, "level", "") == "kreis" else unit.name
     later = ", ".join(f"{md(n)}: {y}" for n, y in ahead.items())
-    note = (
-        f"Neuester verfügbarer Stand {fuer_region(md(name))}: {fmt.period(mine)} "
-        f"(neuere Werte: {later})."
+    note = f"Neuester verfügbarer Stand {fuer_region(md(name))}: {fmt.period(mine)}" + (
+        f" (neuere Werte: {later})." if later else "."
     )
     # once per chapter: publish.configure starts a new state for each chapter notebook
     said = publish._STATE.__dict__.setdefault("ibis_stale_notes", set())

@@ -744,9 +744,17 @@ def run_sample(
 
 def check_folders(folders: list[Path], pdf: bool = True) -> GateResult:
     """`ibis check DIR…`: check already built reports (exit code from their manifest)."""
+    from ..errors import IbisError
+
     rows = []
     for folder in folders:
         folder = Path(folder)
+        if not (folder / "index.html").is_file():
+            raise IbisError(
+                "Kein gebauter Bericht (index.html fehlt)",
+                path=str(folder),
+                hint="Einen Ordner angeben, den ibis report oder ibis batch geschrieben hat.",
+            )
         found = check_report(folder, pdf=pdf)
         manifest = {}
         if (folder / "manifest.json").exists():
