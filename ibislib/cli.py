@@ -257,6 +257,37 @@ def batch_cmd(
     )
 
 
+@app.command("check")
+def check_cmd(
+    berichtsordner: Annotated[
+        list[Path] | None, typer.Argument(help="Gebaute Berichtsordner (mit index.html)")
+    ] = None,
+    sample: Annotated[
+        bool,
+        typer.Option("--sample", help="Die feste Stichprobe (≥ 30 Einheiten) bauen und prüfen"),
+    ] = False,
+    quick: Annotated[
+        bool, typer.Option("--quick", help="Nur die kleine Teilstichprobe der Stichprobe")
+    ] = False,
+    limit: Annotated[
+        int | None, typer.Option("--limit", help="Nur die ersten N Einheiten der Stichprobe")
+    ] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Zielordner der Stichprobe")] = None,
+    chapters: Annotated[str | None, typer.Option("--chapters", help="z. B. 01,03")] = None,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Parallele Worker")] = 2,
+    no_pdf: Annotated[bool, typer.Option("--ohne-pdf", help="Nur HTML bauen und prüfen")] = False,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Befunde als JSON-Datei")] = None,
+) -> None:
+    """Qualitätsprüfung gebauter Berichte: Fehlerkästen, englische Wörter, doppelte Sätze,
+    zu breite Tabellen (PDF), fehlende Quellen, leere Überschriften, gemischte Zeiträume,
+    alter Stand. Exit 1, wenn es Befunde gibt."""
+    from .report.quality import run_cli
+
+    raise typer.Exit(
+        run_cli(berichtsordner or [], sample, limit, quick, out, chapters, jobs, no_pdf, json_out)
+    )
+
+
 @app.command("explore")
 def explore_cmd(
     port: Annotated[int, typer.Option("--port", help="Port auf localhost (0: ein freier)")] = 0,

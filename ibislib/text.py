@@ -44,9 +44,24 @@ _IM = re.compile(
 )
 
 
+_FEM = re.compile(r"^(Städteregion|Region)\b", re.IGNORECASE)
+
+
 def in_region(name: str) -> str:
-    """'Ibbenbüren' -> 'in Ibbenbüren'; 'Ilm-Kreis' -> 'im Ilm-Kreis'; 'Kreis Steinfurt' -> 'im Kreis Steinfurt'."""
-    return f"im {name}" if _IM.search(str(name).strip()) else f"in {name}"
+    """'Ibbenbüren' -> 'in Ibbenbüren'; 'Ilm-Kreis' -> 'im Ilm-Kreis'; 'Kreis Steinfurt' -> 'im
+    Kreis Steinfurt'; 'Städteregion Aachen' -> 'in der Städteregion Aachen'."""
+    n = str(name).strip()
+    if _FEM.search(n):
+        return f"in der {name}"
+    return f"im {name}" if _IM.search(n) else f"in {name}"
+
+
+def fuer_region(name: str, capital: bool = False) -> str:
+    """'für Minden'; 'für den Ilm-Kreis', 'für den Regionalverband Saarbrücken'; 'für die
+    Region Hannover' (the article a designation needs; `capital` at a sentence start)."""
+    n = str(name).strip()
+    article = "die " if _FEM.search(n) else "den " if _IM.search(n) else ""
+    return f"{'F' if capital else 'f'}ür {article}{name}"
 
 
 def format_value(row: pd.Series | dict, ind=None) -> str:
@@ -249,5 +264,4 @@ def no_data(topic: str, region_name: str) -> str:
             name = registry().name_of(str(region_name), default=str(region_name))
         except Exception:  # noqa: BLE001 - the sentence must not fail for a name lookup
             name = region_name
-    article = "den " if _IM.search(str(name).strip()) else ""
-    return f"Für {article}{name} liegen keine Daten zu {topic} vor."  # plain: publish.note escapes
+    return f"{fuer_region(name, capital=True)} liegen keine Daten zu {topic} vor."  # plain: publish.note escapes

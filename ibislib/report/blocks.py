@@ -14,6 +14,7 @@ import pandas as pd
 
 from .. import charts, fmt, publish
 from ..escape import markdown_text as md
+from ..text import fuer_region
 from ..tidy import DIMENSIONS, TOTAL
 
 COMPARE_LEVELS = ("gemeinde", "kreis", "land", "bund")
@@ -94,6 +95,59 @@ def _period_key(p: str) -> str:
     return str(p)[:4] + str(p)[4:]
 
 
+#: a unit's newest value this many years (or more) older than the newest one of the levels it
+#: is compared with is "neuester verfügbarer Stand", and the text says so (issue 10, item 2)
+STALE_YEARS = 2
+
+
+def _year(period: str) -> int | None:
+    m = re.match(r"(\d{4})", str(period))
+    if not m:
+        return None
+    # a school year 2015/16 ends in 2016
+    return int(m[1]) + (1 if re.match(r"\d{4}/\d{2}$", str(period)) else 0)
+
+
+def stale_note(indicator_id: str, unit, period: str | None = None) -> str:
+    """'Neuester verfügbarer Stand für Bremerhaven: 31.12.2015 (Deutschland: 2024).' when the
+    unit's newest value is :data:`STALE_YEARS` or more years older than the newest value of a
+    comparison level; "" otherwise (or when an earlier period was asked for)."""
+    own = values(indicator_id, unit.ags)
+    if own.empty:
+        return ""
+    mine = latest_period(own)
+    if period is not None and str(period) != mine:
+        return ""  # an earlier period asked for on purpose
+    year = _year(mine)
+    if year is None:
+        return ""
+    others = values(indicator_id, comparison_regions(unit)[1:])
+    newest: dict[str, int] = {}
+    for r in others.itertuples():
+        y = _year(r.period)
+        if y is not None and y > newest.get(r.region_name, 0):
+            newest[r.region_name] = y
+    ahead = {n: y for n, y in newest.items() if y - year >= STALE_YEARS}
+    # the report's own reference: the unit's newest population figure (e.g. a city delivery)
+    if indicator_id != "bev_insgesamt":
+        ref = _year(latest_period(values("bev_insgesamt", unit.ags)) or "")
+    else:
+        ref = None
+    if not ahead and not (ref and ref - year >= STALE_YEARS):
+        return ""
+    name = kreis_label(unit) if getattr(unit, "level", "") == "kreis" else unit.name
+    later = ", ".join(f"{md(n)}: {y}" for n, y in ahead.items())
+    note = f"Neuester verfügbarer Stand {fuer_region(md(name))}: {fmt.period(mine)}" + (
+        f" (neuere Werte: {later})." if later else "."
+    )
+    # once per chapter: publish.configure starts a new state for each chapter notebook
+    said = publish._STATE.__dict__.setdefault("ibis_stale_notes", set())
+    if note in said:
+        return ""
+    said.add(note)
+    return note
+
+
 def has_data(indicator_id: str, region: str, period: str | None = None) -> bool:
     return not values(indicator_id, region, period).empty
 
@@ -124,7 +178,8 @@ def sentence(
         if c:
             parts.append(c)
     if parts:
-        publish.text(" ".join(parts))
+        note = stale_note(indicator_id, unit, period)
+        publish.text(" ".join([note, *parts] if note else parts))
     return bool(parts)
 
 
@@ -147,7 +202,8 @@ def breakdown_sentences(
         if s:
             sentences.append(s)
     if sentences:
-        publish.text(" ".join(sentences))
+        note = stale_note(indicator_id, unit, period)
+        publish.text(" ".join([note, *sentences] if note else sentences))
     return bool(sentences)
 
 
@@ -178,7 +234,17 @@ def listing_sentence(
     pct = e.unit == "Prozent" and use == "value"
     nums = [fmt.percent(v, e.decimals) if pct else fmt.number(v) for v in df[use]]
     items = [f"{md(lab)}: {n}" for lab, n in zip(labels, nums, strict=True)]
-    sentence = f"{intro.format(zeit=_zeit(period), region_name=md(unit.name))} {'; '.join(items)}."
+    from ..text import in_region
+
+    # "in {region_name}" of a notebook's intro takes the article a Kreis name needs
+    intro = re.sub(r"\bin \{region_name\}", "{in_region}", intro)
+    lead = intro.format(
+        zeit=_zeit(period), region_name=md(unit.name), in_region=md(in_region(unit.name))
+    )
+    sentence = f"{lead} {'; '.join(items)}."
+    note = stale_note(indicator_id, unit, period)
+    if note:
+        sentence = f"{note} {sentence}"
     if total:
         sentence += " " + total
     publish.text(sentence)
@@ -439,12 +505,15 @@ def _category_label(v: str) -> str:
 
 def region_label(ags: str, name: str, unit) -> str:
     """Column/bar label of a comparison region: 'Kreis Steinfurt'; a kreisfreie Stadt's own
-    Kreis row as 'München (Kreisebene)' so that it never collides with the unit's name."""
-    if ags == unit.ags or len(str(ags)) != 5:
+    Kreis row as 'München (Kreisebene)' and the Land of the Stadt Bremen as 'Land Bremen', so
+    that no label collides with the unit's name."""
+    if ags == unit.ags:
         return name
-    if name == unit.name:
-        return f"{name} (Kreisebene)"
-    return name if "kreis" in name.lower() else f"Kreis {name}"
+    if name == unit.name:  # Stadt Bremen in the Land Bremen: labels must not collide
+        return {5: f"{name} (Kreisebene)", 2: f"Land {name}"}.get(len(str(ags)), f"{name} ({ags})")
+    if len(str(ags)) != 5:
+        return name
+    return name if _has_designation(name) else f"Kreis {name}"
 
 
 def overview_table(
@@ -476,7 +545,9 @@ def overview_table(
         rows.append((row, e.decimals))
         sources.append(source_of(iid, df))
     if not rows:
-        publish.note(f"Für {unit.name} liegen zu diesem Bereich keine weiteren Kennzahlen vor.")
+        publish.note(
+            f"{fuer_region(unit.name, capital=True)} liegen zu diesem Bereich keine weiteren Kennzahlen vor."
+        )
         return False
     table = pd.DataFrame([r for r, _ in rows])
     # columns: the unit, then Kreis, Land, Bund (as in the comparison figures)
@@ -689,7 +760,7 @@ def pupils_figure(unit, period: str | None = None) -> bool:
     where = (
         used.name
         if used is unit
-        else f"{kreis_label(used)} (Kreisebene; für {unit.name} keine Anzahlen)"
+        else f"{kreis_label(used)} (Kreisebene; {fuer_region(unit.name)} keine Anzahlen)"
     )
     publish.figure(
         fig,
@@ -702,11 +773,17 @@ def pupils_figure(unit, period: str | None = None) -> bool:
     return True
 
 
+def _has_designation(name: str) -> bool:
+    """'Ilm-Kreis', 'Regionalverband Saarbrücken', 'Städteregion Aachen' already say what they
+    are; a bare Kreis name ('Steinfurt') gets 'Kreis' in front."""
+    from ..text import _IM
+
+    return "kreis" in name.lower() or bool(_IM.search(name.strip()))
+
+
 def kreis_label(r) -> str:
     name = r.name
-    return (
-        name if "kreis" in name.lower() or getattr(r, "level", "") != "kreis" else f"Kreis {name}"
-    )
+    return name if _has_designation(name) or getattr(r, "level", "") != "kreis" else f"Kreis {name}"
 
 
 def school_shares_figure(unit, period: str | None = None) -> bool:
@@ -826,7 +903,7 @@ def context_series_figure(
         fig,
         name=f"{indicator_id}_kontext",
         caption=f"{e.title} {period_range(first, last)} im Umfeld von {unit.name} "
-        f"(Kreis, Land, Bund; für {unit.name} keine Zeitreihe)"
+        f"(Kreis, Land, Bund; {fuer_region(unit.name)} keine Zeitreihe)"
         + (
             f" – Hinweis: {notes_in_range(df, first, last)}"
             if notes_in_range(df, first, last)
