@@ -50,3 +50,14 @@ class RegionError(IbisError):
 
 class DataMissingError(IbisError):
     """Requested data is not in the store."""
+
+
+def yaml_error(exc: Exception, path) -> FormatError:
+    """The German error for a YAML file that does not parse, with the line where it broke."""
+    mark = getattr(exc, "problem_mark", None)
+    return FormatError(
+        "Die Datei ist kein gültiges YAML",
+        path=path,
+        line=None if mark is None else mark.line + 1,
+        hint="Einrückung und Doppelpunkte prüfen.",
+    )

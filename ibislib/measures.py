@@ -42,7 +42,7 @@ import pandas as pd
 import yaml
 
 from . import fmt, paths
-from .errors import DataMissingError, FormatError
+from .errors import DataMissingError, FormatError, yaml_error
 
 STATUSES = ("geplant", "begonnen", "umgesetzt", "verworfen")
 DIRECTIONS = ("steigen", "sinken")
@@ -76,13 +76,7 @@ def _load(path: Path) -> dict:
     try:
         node = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise FormatError(
-            "Die Datei ist kein gültiges YAML",
-            path=path,
-            line=None if mark is None else mark.line + 1,
-            hint="Einrückung und Doppelpunkte prüfen.",
-        ) from None
+        raise yaml_error(exc, path) from None
     doc = _plain(node) if node is not None else None
     if not isinstance(doc, dict):
         raise FormatError("Unerwarteter Aufbau (erwartet: Schlüssel/Wert-Paare)", path=path)

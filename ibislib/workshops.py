@@ -27,7 +27,7 @@ import yaml
 
 from . import fmt, paths
 from .atomic import atomic_path
-from .errors import DataMissingError, FormatError
+from .errors import DataMissingError, FormatError, yaml_error
 from .escape import xlsx_text_cells
 
 TOP = 5
@@ -52,13 +52,7 @@ def _yaml(path: Path) -> dict:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise FormatError(
-            "Die Datei ist kein gültiges YAML",
-            path=path,
-            line=None if mark is None else mark.line + 1,
-            hint="Einrückung und Doppelpunkte prüfen.",
-        ) from None
+        raise yaml_error(exc, path) from None
     if not isinstance(data, dict):
         raise FormatError("Unerwarteter Aufbau (erwartet: Schlüssel/Wert-Paare)", path=path)
     return data
