@@ -32,6 +32,7 @@ import pandas as pd
 from . import __version__, fmt, paths
 from .atomic import write_text
 from .errors import IbisError
+from .report.outline import outline
 from .tidy import DIMENSIONS, TOTAL
 
 DELIVERY_RE = re.compile(r"^lieferung_(\d{4})\.csv$")
@@ -568,9 +569,8 @@ def chapter(municipality: str, edition: int) -> Comparison:
 
 
 def edition_notebooks(notebooks_dir: Path | None = None) -> list[Path]:
-    """The chapters only an edition report has (notebooks/ausgabe/NN_*.ipynb)."""
-    nb_dir = Path(notebooks_dir or paths.notebooks_dir()) / "ausgabe"
-    return sorted(nb_dir.glob("[0-9][0-9]_*.ipynb"))
+    """The chapters only an edition report has (notebooks/ausgabe/, in the outline)."""
+    return [e.path for e in outline(notebooks_dir).edition_chapters]
 
 
 def title_lines(ags: str, name: str, edition: int) -> tuple[str, str, list[str]]:

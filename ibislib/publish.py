@@ -12,7 +12,9 @@ API::
     publish.configure(out_dir=None, chapter="01", municipality="05566028")
         # once, right after the parameters cell. out_dir: where figures/tables go
         # (default: env IBIS_OUT_DIR, else figures/<slug of municipality>/).
-        # chapter: two-digit chapter prefix for file names (default: env IBIS_CHAPTER or "00").
+        # chapter: two-digit chapter prefix for file names (`ibis report` passes it from the
+        # outline; default: env IBIS_CHAPTER, else the number of the notebook JupyterLab runs,
+        # else "00").
         # Resets the figure/table counters (safe to call again in a warm kernel).
 
     publish.figure(fig, name="bev_entwicklung", caption="Bevölkerungsentwicklung 2008–2015",
@@ -88,11 +90,18 @@ def configure(
         raise ValueError(f"Unbekanntes Abbildungsformat {', '.join(sorted(unknown))}")
     _STATE = _State(
         out_dir=Path(out_dir) if out_dir else None,
-        chapter=str(chapter or os.environ.get("IBIS_CHAPTER", "") or "00"),
+        chapter=str(chapter or os.environ.get("IBIS_CHAPTER", "") or _session_chapter() or "00"),
         municipality=municipality,
         formats=tuple(f for f in FORMATS if f in wanted),
     )
     return output_dir()
+
+
+def _session_chapter() -> str | None:
+    """In JupyterLab: the number of the chapter notebook being run (as `ibis report` passes it)."""
+    from .report.outline import chapter_number  # the outline reads reports, which use publish
+
+    return chapter_number()
 
 
 def output_dir() -> Path:

@@ -11,37 +11,65 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from ibislib.report.outline import outline
+
 NB_DIR = Path(__file__).resolve().parents[1] / "notebooks"
-OWN = ["00_explorer", "01_demografie", "02_einbuergerung", "03_beschaeftigung", "04_bildung"]
+#: The chapters as the report outline (notebooks/report.yml) names them: a chapter added there
+#: is checked here too (tests/test_outline.py proves it).
+OUTLINE = outline(NB_DIR)
+CHAPTERS = [e.path for e in OUTLINE.chapters]
+EDITION_CHAPTERS = [e.path for e in OUTLINE.edition_chapters]
+NOTEBOOKS = [OUTLINE.explorer, *CHAPTERS, *EDITION_CHAPTERS]
 
 
-def _nb(name):
-    return nbformat.read(str(NB_DIR / f"{name}.ipynb"), as_version=4)
+def _nb(path: Path):
+    return nbformat.read(str(path), as_version=4)
 
 
-@pytest.mark.parametrize("name", OWN)
-def test_stored_without_outputs(name):
-    for cell in _nb(name).cells:
+def _ids(paths) -> list[str]:
+    return [p.stem for p in paths]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
+def test_stored_without_outputs(path):
+    for cell in _nb(path).cells:
         if cell.cell_type == "code":
             assert cell.outputs == [] and cell.execution_count is None
 
 
-@pytest.mark.parametrize("name", OWN)
-def test_parameters_cell(name):
-    cells = [c for c in _nb(name).cells if "parameters" in c.metadata.get("tags", [])]
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
+def test_parameters_cell(path):
+    cells = [c for c in _nb(path).cells if "parameters" in c.metadata.get("tags", [])]
     assert len(cells) == 1
     values = {}
     for node in ast.parse(cells[0].source).body:
         values[node.targets[0].id] = ast.literal_eval(node.value)
     expected = {"municipality": "05566028", "period": None, "out_dir": None, "interactive": True}
-    if name != "00_explorer":  # chapters: `ibis report` passes only the formats it needs
-        expected["figure_formats"] = None
+    if path != OUTLINE.explorer:
+        # chapters: `ibis report` passes only the formats it needs, and the chapter number
+        # from the outline (never typed into the notebook)
+        expected |= {"figure_formats": None, "chapter": None}
+    entry = OUTLINE.entry(path)
+    if entry is not None and entry.edition:  # edition chapters run for one edition
+        expected["edition"] = 2024
+    elif "\nedition =" in "\n" + cells[0].source:  # e.g. the appendix: optional edition
+        expected["edition"] = None
     assert values == expected
 
 
-@pytest.mark.parametrize("name", OWN[1:])
-def test_thin_cells_no_typed_numbers_widgets_only_interactive(name):
-    nb = _nb(name)
+@pytest.mark.parametrize("path", CHAPTERS + EDITION_CHAPTERS, ids=_ids(CHAPTERS + EDITION_CHAPTERS))
+def test_chapter_number_and_title_come_from_the_outline(path):
+    """configure() gets the outline's number (no "01" typed in); the heading is its title."""
+    nb = _nb(path)
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    assert "chapter=chapter" in code and 'chapter="' not in code
+    assert nb.cells[0].source.splitlines()[0] == f"# {OUTLINE.entry(path).title}"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=_ids(CHAPTERS))
+def test_thin_cells_no_typed_numbers_widgets_only_interactive(path):
+    nb = _nb(path)
+    name = path.stem
     assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# ")
     for cell in nb.cells:
         if cell.cell_type != "code" or "parameters" in cell.metadata.get("tags", []):

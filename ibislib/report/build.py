@@ -24,11 +24,11 @@ from ..errors import IbisError
 from ..escape import html_text
 from .assemble import assemble
 from .collect import Chapter, read_chapter
+from .outline import outline
 
 Executor = Callable[[Path, Path, dict, Path], None]
 
 FORMATS = ("html", "pdf", "docx")
-EXPLORER = "00_explorer"
 
 
 @dataclass
@@ -90,21 +90,9 @@ def resolve_unit(municipality: str) -> Unit:
 def chapter_notebooks(
     notebooks: Path | None = None, chapters: list[str] | None = None
 ) -> list[Path]:
-    """notebooks/[0-9][0-9]_*.ipynb except the explorer, optionally only some ('01', '03')."""
-    nb_dir = Path(notebooks or paths.notebooks_dir())
-    found = [p for p in sorted(nb_dir.glob("[0-9][0-9]_*.ipynb")) if p.stem != EXPLORER]
-    if chapters:
-        wanted = {c.strip() for c in chapters if c.strip()}
-        found = [p for p in found if p.stem[:2] in wanted or p.stem in wanted]
-        missing = wanted - {p.stem[:2] for p in found} - {p.stem for p in found}
-        if missing:
-            raise IbisError(
-                f"Kapitel {', '.join(sorted(missing))} gibt es nicht",
-                path=str(nb_dir),
-                hint="Vorhanden: "
-                + ", ".join(p.stem for p in sorted(nb_dir.glob("[0-9][0-9]_*.ipynb"))),
-            )
-    return found
+    """The chapter notebooks of the outline (notebooks/report.yml, :mod:`.outline`) in report
+    order, optionally only some ('01', '03')."""
+    return [e.path for e in outline(notebooks).select(chapters)]
 
 
 @contextlib.contextmanager
@@ -249,13 +237,10 @@ def build_report(
     if out is not None:  # refuse a foreign or protected folder before any work
         outdirs.check_report_dir(Path(out))
     unit = resolve_unit(municipality)
-    notebooks = chapter_notebooks(notebooks_dir, chapters)
-    edition_nbs: set[Path] = set()
-    if edition is not None:
-        from ..editions import edition_notebooks
-
-        edition_nbs = set(edition_notebooks(notebooks_dir))
-        notebooks = [*notebooks, *sorted(edition_nbs)]
+    plan = outline(notebooks_dir)
+    entries = plan.select(chapters) + (list(plan.edition_chapters) if edition is not None else [])
+    notebooks = [e.path for e in entries]
+    edition_nbs = {e.path for e in plan.edition_chapters}
     if not notebooks:
         raise IbisError(
             "Keine Kapitel-Notebooks gefunden",
@@ -285,8 +270,10 @@ def build_report(
 
             iterator = tqdm(notebooks, desc=f"Bericht {unit.name}", unit="Kapitel", file=sys.stderr)
         for nb in iterator:
+            entry = plan.entry(nb)
             params = {
                 "municipality": unit.ags,
+                "chapter": entry.number,
                 "period": period,
                 "out_dir": str(fig_dir),
                 "interactive": False,
@@ -301,7 +288,9 @@ def build_report(
             except Exception as exc:  # one chapter failing must not stop the others
                 error = _short_error(exc)
                 failed[nb.stem] = error
-            chapter = read_chapter(target if target.exists() else None, nb.stem, error)
+            chapter = read_chapter(
+                target if target.exists() else None, nb.stem, error, title=entry.title
+            )
             if chapter.error and nb.stem not in failed:
                 failed[nb.stem] = chapter.error
             collected.append(chapter)

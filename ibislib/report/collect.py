@@ -52,9 +52,13 @@ def error_message(output: dict) -> str:
     return _ANSI.sub("", f"{output.get('ename', 'Fehler')}: {output.get('evalue', '')}").strip()
 
 
-def read_chapter(nb_path: Path | None, key: str, error: str | None = None) -> Chapter:
-    """Collect the report content of one executed notebook (missing notebook -> only the error)."""
-    chapter = Chapter(key=key, title=default_title(key), error=error)
+def read_chapter(
+    nb_path: Path | None, key: str, error: str | None = None, title: str | None = None
+) -> Chapter:
+    """Collect the report content of one executed notebook (missing notebook -> only the error).
+
+    `title`: the outline's title, shown when the notebook has no '# ' heading (a failed one)."""
+    chapter = Chapter(key=key, title=title or default_title(key), error=error)
     if nb_path is None or not Path(nb_path).exists():
         return chapter
     nb = nbformat.read(str(nb_path), as_version=4)
