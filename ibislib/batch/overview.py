@@ -19,20 +19,15 @@ import pandas as pd
 
 from .. import fmt
 from ..atomic import atomic_path, write_text
+from ..errors import FormatError
 from ..escape import html_text, spreadsheet_frame
+from ..indicators import catalog, compute
+from ..indicators.query import period_key
+from ..report.outline import outline
+from ..tidy import DIMENSIONS, TOTAL
 
 if TYPE_CHECKING:
     from .runner import BatchResult
-
-#: Indicator ids shown when the catalogue has them (first that exist, in this order).
-KEY_INDICATORS = [
-    "bev_insgesamt",
-    "ausl_anteil",
-    "einwanderungsgeschichte_anteil",
-    "bev_entwicklung",
-    "svb_ausl_anteil",
-    "arbeitslose_ausl_anteil",
-]
 
 STATUS_LABEL = {"done": "fertig", "skipped": "fertig", "failed": "fehlgeschlagen"}
 
@@ -91,18 +86,29 @@ tfoot td { border-top: 2px solid #888; font-weight: 600; background: #fafafa; }
 """
 
 
-def indicator_frame(ags: list[str]) -> tuple[pd.DataFrame, dict[str, dict], list[str]]:
-    """Latest value of each key indicator per municipality: (values, meta by column, sources)."""
-    try:
-        from ..indicators import catalog, compute
-    except ImportError:
-        return pd.DataFrame(index=ags), {}, []
+def key_indicators(notebooks_dir: Path | None = None) -> list[str]:
+    """The overview's indicator ids: ``key_indicators`` of the report outline
+    (notebooks/report.yml), each checked against the catalogue."""
+    plan = outline(notebooks_dir)
     cat = catalog()
-    ids = [i for i in KEY_INDICATORS if i in cat]
+    for iid in plan.key_indicators:
+        if iid not in cat:
+            raise FormatError(
+                f"'key_indicators': den Indikator '{iid}' gibt es im Katalog nicht",
+                path=str(plan.source),
+                hint="ids stehen in ibislib/indicators/catalog.yml.",
+            )
+    return list(plan.key_indicators)
+
+
+def indicator_frame(
+    ags: list[str], ids: list[str] | None = None
+) -> tuple[pd.DataFrame, dict[str, dict], list[str]]:
+    """Latest value of each key indicator per municipality: (values, meta by column, sources)."""
+    cat = catalog()
+    ids = key_indicators() if ids is None else ids
     if not ids or not ags:
         return pd.DataFrame(index=ags), {}, []
-    from ..tidy import DIMENSIONS, TOTAL
-
     res = compute(ids=ids, regions=ags)
     keep = res["region"].isin(ags) & res["value"].notna()
     for dim in DIMENSIONS:  # only the headline value, not its breakdowns
@@ -116,11 +122,13 @@ def indicator_frame(ags: list[str]) -> tuple[pd.DataFrame, dict[str, dict], list
         sub = res[res["indicator_id"] == iid]
         if sub.empty:
             continue
-        latest = sub.sort_values("period").groupby("region").tail(1).set_index("region")
+        # newest per region in the one period order (a Stichtag, a year, a school year)
+        sub = sub.assign(_o=sub["period"].astype(str).map(period_key))
+        latest = sub.sort_values("_o").groupby("region").tail(1).set_index("region")
         ind = cat[iid]
         label = getattr(ind, "title", iid)
         values[label] = latest["value"].reindex(ags)
-        periods = sorted(latest["period"].astype(str).unique())
+        periods = sorted(latest["period"].astype(str).unique(), key=period_key)
         meta[label] = {
             "decimals": getattr(ind, "decimals", 1),
             "unit": getattr(ind, "unit", ""),

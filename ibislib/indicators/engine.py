@@ -46,10 +46,13 @@ _AGS_RE = r"^(DG|\d{2}|\d{3}|\d{5}|\d{8}|\d{9})$"
 
 @lru_cache(maxsize=4096)
 def period_date(period: str) -> pd.Timestamp:
-    """The date a period stands for: Stichtag as is, year -> 31.12., school year -> 15.10."""
+    """The date a period stands for: Stichtag as is ('2021-12-31', as readers write it
+    '31.12.2021'), year -> 31.12., school year -> 15.10."""
     p = str(period)
     if len(p) == 10 and p[4] == "-":
         return pd.Timestamp(p)
+    if len(p) == 10 and p[2] == "." and p[5] == "." and p.replace(".", "").isdigit():
+        return pd.Timestamp(int(p[6:]), int(p[3:5]), int(p[:2]))
     if len(p) == 7 and p[4] == "/":
         return pd.Timestamp(int(p[:4]), 10, 15)
     if len(p) == 4 and p.isdigit():

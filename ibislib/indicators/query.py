@@ -34,6 +34,14 @@ def _dates(periods: pd.Series) -> pd.Series:
     return periods.map(period_date)
 
 
+def period_key(period: str) -> tuple:
+    """Sort key of a period in the one order ibis uses, the one of :func:`latest` and
+    :func:`series`: by the date it stands for (:func:`period_date`: a Stichtag, a year at
+    31.12., a school year at 15.10.), then by its text; a period without a date sorts last."""
+    d = period_date(str(period))
+    return (True, pd.Timestamp.max, str(period)) if pd.isna(d) else (False, d, str(period))
+
+
 def series(
     indicator_id: str,
     region: str,

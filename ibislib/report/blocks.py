@@ -14,6 +14,7 @@ import pandas as pd
 
 from .. import charts, fmt, publish
 from ..escape import markdown_text as md
+from ..indicators.query import period_key
 from ..text import fuer_region
 from ..tidy import DIMENSIONS, TOTAL
 
@@ -91,8 +92,10 @@ def latest_period(df: pd.DataFrame) -> str | None:
     return None if df.empty else sorted(df["period"].astype(str).unique(), key=_period_key)[-1]
 
 
-def _period_key(p: str) -> str:
-    return str(p)[:4] + str(p)[4:]
+def _period_key(p: str) -> tuple:
+    """The one period order (:func:`ibislib.indicators.query.period_key`), so "latest" here is
+    what ``query.latest`` calls latest."""
+    return period_key(p)
 
 
 #: a unit's newest value this many years (or more) older than the newest one of the levels it
