@@ -88,9 +88,12 @@ def configure(
     unknown = wanted - set(FORMATS)
     if unknown:
         raise ValueError(f"Unbekanntes Abbildungsformat {', '.join(sorted(unknown))}")
+    number = str(chapter or os.environ.get("IBIS_CHAPTER", "") or _session_chapter() or "00")
+    if not re.fullmatch(r"\d\d", number):  # e.g. a module bound to the same name
+        raise ValueError(f"Kapitelnummer muss zweistellig sein (wie '01'), nicht {number[:40]!r}")
     _STATE = _State(
         out_dir=Path(out_dir) if out_dir else None,
-        chapter=str(chapter or os.environ.get("IBIS_CHAPTER", "") or _session_chapter() or "00"),
+        chapter=number,
         municipality=municipality,
         formats=tuple(f for f in FORMATS if f in wanted),
     )

@@ -11,9 +11,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from ibislib import paths
 from ibislib.report.outline import outline
 
-NB_DIR = Path(__file__).resolve().parents[1] / "notebooks"
+NB_DIR = paths.notebooks_dir()  # IBIS_ROOT elsewhere: that project's notebooks (test_outline.py)
 #: The chapters as the report outline (notebooks/report.yml) names them: a chapter added there
 #: is checked here too (tests/test_outline.py proves it).
 OUTLINE = outline(NB_DIR)
@@ -48,7 +49,7 @@ def test_parameters_cell(path):
     if path != OUTLINE.explorer:
         # chapters: `ibis report` passes only the formats it needs, and the chapter number
         # from the outline (never typed into the notebook)
-        expected |= {"figure_formats": None, "chapter": None}
+        expected |= {"figure_formats": None, "chapter_number": None}
     entry = OUTLINE.entry(path)
     if entry is not None and entry.edition:  # edition chapters run for one edition
         expected["edition"] = 2024
@@ -62,7 +63,15 @@ def test_chapter_number_and_title_come_from_the_outline(path):
     """configure() gets the outline's number (no "01" typed in); the heading is its title."""
     nb = _nb(path)
     code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
-    assert "chapter=chapter" in code and 'chapter="' not in code
+    assert "chapter=chapter_number" in code and 'chapter="' not in code
+    # nothing after the parameters cell rebinds the name (05/06 import a module `chapter`)
+    for cell in nb.cells:
+        if cell.cell_type != "code" or "parameters" in cell.metadata.get("tags", []):
+            continue
+        for node in ast.walk(ast.parse(cell.source)):
+            bound = [a.asname or a.name for a in getattr(node, "names", []) if hasattr(a, "name")]
+            bound += [t.id for t in getattr(node, "targets", []) if isinstance(t, ast.Name)]
+            assert "chapter_number" not in bound, f"{path.name} rebinds chapter_number"
     assert nb.cells[0].source.splitlines()[0] == f"# {OUTLINE.entry(path).title}"
 
 

@@ -273,7 +273,7 @@ def build_report(
             entry = plan.entry(nb)
             params = {
                 "municipality": unit.ags,
-                "chapter": entry.number,
+                "chapter_number": entry.number,
                 "period": period,
                 "out_dir": str(fig_dir),
                 "interactive": False,
