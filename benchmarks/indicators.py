@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ibislib import fmt  # noqa: E402
+from ibislib import cache, fmt  # noqa: E402
 from ibislib import store as store_mod  # noqa: E402
 from ibislib.indicators import (  # noqa: E402
     catalog,
@@ -88,10 +88,8 @@ def main() -> int:
     print(f"Katalog: {len(catalog())} Indikatoren; Rechner: {os.cpu_count()} Kerne\n")
 
     # 1. one-time preparation of the store (cached per store object in normal use)
-    engine._PREPARED.clear()
-    prep_s, prep_cpu, _ = timed(
-        lambda: (engine._PREPARED.clear(), engine.prepare(store)), args.repeat
-    )
+    cache.clear()
+    prep_s, prep_cpu, _ = timed(lambda: (cache.clear(), engine.prepare(store)), args.repeat)
     # 2. the whole catalogue, vectorised (store already prepared)
     engine.prepare(store)
     vec_s, vec_cpu, result = timed(lambda: compute(store=store), args.repeat)
@@ -116,7 +114,7 @@ def main() -> int:
     loop_all_s = per_unit * len(units)
 
     # peak allocations (tracemalloc; Python and NumPy, not Arrow's own memory pool)
-    engine._PREPARED.clear()
+    cache.clear()
     prep_mib = peak_mib(lambda: engine.prepare(store))
     vec_mib = peak_mib(lambda: compute(store=store))
 

@@ -27,7 +27,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import paths
+from . import cache, paths
 from .errors import FormatError, IbisError, RegionError
 
 if TYPE_CHECKING:  # pandas only where a frame is made: `ibis regions resolve` stays fast
@@ -715,7 +715,6 @@ def _parse(
     return _merge(gv, vg), broken
 
 
-@lru_cache(maxsize=4)
 def _build(raw: str) -> RegionRegistry:
     root = Path(raw)
     gv_files, vg_folders = _inputs(root)
@@ -740,4 +739,5 @@ def _build(raw: str) -> RegionRegistry:
 def registry(raw: str | Path | None = None) -> RegionRegistry:
     """The (cached) registry built from the directories in ``data/raw/``: parsed once, then
     read from ``data/processed/regionen.json`` while the directories' bytes are unchanged."""
-    return _build(str(Path(raw or paths.raw_dir()).resolve()))
+    key = str(Path(raw or paths.raw_dir()).resolve())
+    return cache.cached("registry", key, lambda: _build(key))

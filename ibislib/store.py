@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import __version__, paths, plausibility
+from . import __version__, cache, paths, plausibility
 from .atomic import atomic_path, write_text
 from .errors import FormatError, IbisError, RegionError
 from .sources import kind_of, read, sniff_format
@@ -275,7 +275,7 @@ def build(
             "Stand wird unverändert (nur lesend) genutzt."
         )
         return result
-    _CACHE.clear()
+    cache.clear()
     return result
 
 
@@ -339,8 +339,6 @@ def _build_one(
     seen.add(rel)
     result.built.append(rel)
 
-
-_CACHE: dict[tuple, pd.DataFrame] = {}
 
 #: All observations in one file with categorical text columns: one fast read for every notebook.
 CONSOLIDATED = "observations.parquet"
@@ -412,8 +410,10 @@ def load(processed: Path | None = None, build_if_missing: bool = True) -> pd.Dat
     if not mp.exists():
         return pd.DataFrame(columns=COLUMNS)
     key = (str(processed), mp.stat().st_mtime_ns)
-    if key in _CACHE:
-        return _CACHE[key]
+    return cache.cached("store", key, lambda: _read_store(processed, mp))
+
+
+def _read_store(processed: Path, mp: Path) -> pd.DataFrame:
     manifest = json.loads(mp.read_text(encoding="utf-8"))
     digest_file = processed / (CONSOLIDATED + ".digest")
     if (
@@ -424,8 +424,6 @@ def load(processed: Path | None = None, build_if_missing: bool = True) -> pd.Dat
         df = pd.read_parquet(processed / CONSOLIDATED)
     else:
         df = _consolidate(processed, manifest)
-    _CACHE.clear()
-    _CACHE[key] = df
     return df
 
 

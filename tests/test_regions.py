@@ -235,7 +235,7 @@ def test_registry_cached_beside_the_store_keyed_on_the_inputs(tmp_path, monkeypa
     a changed directory (bytes, not dates) is parsed again; the cached registry is the same."""
     import shutil
 
-    from ibislib import paths, regions
+    from ibislib import cache, paths, regions
 
     raw, processed = tmp_path / "raw", tmp_path / "processed"
     for sub in ("gemeindeverzeichnis", "geo_bkg_vg5000"):
@@ -245,11 +245,11 @@ def test_registry_cached_beside_the_store_keyed_on_the_inputs(tmp_path, monkeypa
     parsed = []
     real = regions._parse
     monkeypatch.setattr(regions, "_parse", lambda *a: parsed.append(1) or real(*a))
-    regions._build.cache_clear()
+    cache.clear()
     try:
         first = regions.registry()
         assert parsed == [1] and (processed / regions.CACHE_FILE).exists()
-        regions._build.cache_clear()
+        cache.clear()
         again = regions.registry()  # a new process: from the cache, not parsed
         assert parsed == [1]
         assert [again.resolve(t).ags for t in ("Minden", "Kreis Steinfurt", "ibbenbueren")] == [
@@ -260,11 +260,11 @@ def test_registry_cached_beside_the_store_keyed_on_the_inputs(tmp_path, monkeypa
         assert list(again) == list(first) and again.parents("05566028") == first.parents("05566028")
         with (raw / "geo_bkg_vg5000" / "aktualitaet.txt").open("a", encoding="latin-1") as fh:
             fh.write("\n")
-        regions._build.cache_clear()
+        cache.clear()
         regions.registry()
         assert parsed == [1, 1]  # the inputs changed: parsed again
     finally:
-        regions._build.cache_clear()
+        cache.clear()
 
 
 def test_regions_resolve_imports_no_pandas():

@@ -17,7 +17,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from .. import fmt
+from .. import cache, fmt
 from ..errors import IbisError, RegionError
 from ..tidy import DIMENSIONS, KEY, TOTAL, age_bounds
 from .catalog import INDICATOR_UNITS, Indicator, Selection, catalog
@@ -158,9 +158,6 @@ class Prepared:
         return pd.Categorical.from_codes(np.full(n, code, dtype=np.int32), dtype=dtype)
 
 
-_PREPARED: dict[int, Prepared] = {}
-
-
 def _registry_names() -> dict[str, str]:
     try:
         from ..regions import registry
@@ -246,9 +243,10 @@ def prepare(store: pd.DataFrame) -> Prepared:
     ('ehefrau=insgesamt|ehemann=insgesamt' -> 'insgesamt') and each period gets its date.
     Each (measure, unit) frame is taken once from the columns (one copy, low peak memory).
     """
-    cached = _PREPARED.get(id(store))
-    if cached is not None and cached.store is store:
-        return cached
+    return cache.cached("prepared", id(store), lambda: _prepare(store), of=store)
+
+
+def _prepare(store: pd.DataFrame) -> Prepared:
     cols = {c: _as_cat(store[c]) for c in _CAT_COLUMNS}
     cat = cols["category"].cat
     normed = pd.Index([_norm_category(c) for c in cat.categories])
@@ -295,10 +293,7 @@ def prepare(store: pd.DataFrame) -> Prepared:
     registry_names = _registry_names()
     names.update({k: v for k, v in registry_names.items() if k in names})
     dtypes = {c: cols[c].dtype for c in ["region", "period", *DIMENSIONS]}
-    prep = Prepared(frames, names, sorted(names), dtypes, store=store)
-    _PREPARED.clear()
-    _PREPARED[id(store)] = prep
-    return prep
+    return Prepared(frames, names, sorted(names), dtypes, store=store)
 
 
 def load_store() -> pd.DataFrame:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from .. import cache
 from ..tidy import DIMENSIONS, TOTAL
 from .catalog import CatalogError, catalog
 
@@ -46,16 +47,14 @@ def _shipped(path: str) -> pd.DataFrame:
     return df
 
 
-_STORE_REFS: dict[int, tuple[pd.DataFrame, pd.DataFrame]] = {}
-
-
 def _from_store(store: pd.DataFrame) -> pd.DataFrame:
     """Published measures named as 'fallback' in the catalogue (e.g. einbuergerungsquote).
 
     One pass over the store, cached per store object (notebooks ask many times)."""
-    cached = _STORE_REFS.get(id(store))
-    if cached is not None and cached[0] is store:
-        return cached[1]
+    return cache.cached("store_references", id(store), lambda: _read_from_store(store), of=store)
+
+
+def _read_from_store(store: pd.DataFrame) -> pd.DataFrame:
     fallbacks = [i for i in catalog().values() if i.fallback is not None]
     measures = {i.fallback.measure for i in fallbacks}
     small = store[store["measure"].isin(measures) & store["value"].notna()]
@@ -82,10 +81,7 @@ def _from_store(store: pd.DataFrame) -> pd.DataFrame:
                 }
             )
         )
-    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
-    _STORE_REFS.clear()
-    _STORE_REFS[id(store)] = (store, out)
-    return out
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
 
 
 def references(indicator_id: str | None = None, store: pd.DataFrame | None = None) -> pd.DataFrame:

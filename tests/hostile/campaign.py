@@ -441,7 +441,7 @@ def _setup_readonly_unchanged(raw: Path) -> None:
 
 def scenario_readonly(changed: bool) -> Callable[[Path], Outcome]:
     def run(folder: Path) -> Outcome:
-        from ibislib import store
+        from ibislib import cache, store
 
         raw = folder / "raw"
         raw.mkdir()
@@ -454,7 +454,7 @@ def scenario_readonly(changed: bool) -> Callable[[Path], Outcome]:
             _copy(raw, DELIVERY)
         with _read_only():
             res = store.build(raw=raw, processed=processed)
-            store._CACHE.clear()
+            cache.clear()
             df = store.load(processed, build_if_missing=False)
         out = Outcome(frame=df, messages=_messages(res))
         if changed and not res.readonly:
