@@ -5,6 +5,10 @@ No backend is chosen here: in JupyterLab, classic Notebook, VS Code and Voilà t
 backend must stay, or figures show only as "<Figure size … with 1 Axes>". Headless runs get Agg
 from ``MPLBACKEND=Agg``, which the ``ibis`` command sets for itself and the kernels it starts
 (report, batch), or from matplotlib's own fallback when there is no display.
+
+Importing this module changes no matplotlib setting either: the chart code asks for the house
+style explicitly (:func:`new_figure` calls :func:`apply_style`), and :func:`save` embeds fonts
+and fixes SVG ids only while it saves (:data:`SAVE_RC`).
 """
 
 from __future__ import annotations
@@ -65,6 +69,10 @@ def new_figure(width: float = TEXT_WIDTH, height: float = 7 * CM):
 FORMATS = ("png", "svg", "pdf")
 
 
+#: The settings a saved file depends on, applied only while saving (any figure, house style or not).
+SAVE_RC = {k: RC[k] for k in ("pdf.fonttype", "ps.fonttype", "svg.fonttype", "svg.hashsalt")}
+
+
 def save(fig, stem: str | Path, formats: tuple[str, ...] = FORMATS) -> dict[str, Path]:
     """Save `fig` atomically as stem.png (300 dpi), stem.svg and stem.pdf (or the `formats`
     asked for); return the paths.
@@ -83,7 +91,7 @@ def save(fig, stem: str | Path, formats: tuple[str, ...] = FORMATS) -> dict[str,
     try:
         for ext in formats:
             target = stem.with_suffix(f".{ext}")
-            with atomic_path(target, suffix=f".{ext}") as tmp:
+            with atomic_path(target, suffix=f".{ext}") as tmp, matplotlib.rc_context(SAVE_RC):
                 fig.savefig(tmp, format=ext, dpi=300, bbox_inches=bbox, metadata=_metadata(ext))
             out[ext] = target
     finally:
@@ -100,6 +108,3 @@ def _metadata(ext: str) -> dict | None:
     if ext == "pdf":
         return {"CreationDate": None}
     return None
-
-
-apply_style()
