@@ -18,6 +18,7 @@ from ibislib import publish
 from ibislib.batch import overview
 from ibislib.errors import FormatError, IbisError
 from ibislib.indicators import catalog
+from ibislib.report import explore
 from ibislib.report.build import build_report, chapter_notebooks
 from ibislib.report.outline import chapter_number, outline
 
@@ -41,6 +42,7 @@ def test_shipped_outline_names_every_notebook_in_order():
     # the batch overview shows the outline's key indicators, all known to the catalogue
     assert overview.key_indicators() == list(o.key_indicators)
     assert o.key_indicators and set(o.key_indicators) <= set(catalog())
+    assert explore.key_indicators() == o.indicators("explorer_indicators") != []
 
 
 def _new_chapter(path: Path, *, with_output: bool = False) -> None:
@@ -170,11 +172,16 @@ def test_broken_outline_gives_a_german_error_with_file_and_line(project, change,
     assert exc.value.path == str(path)
 
 
-def test_unknown_key_indicator_is_an_error(project):
+@pytest.mark.parametrize("key", ["key_indicators", "explorer_indicators"])
+def test_unknown_indicator_is_an_error(project, key):
     path = project / "report.yml"
-    path.write_text(path.read_text(encoding="utf-8") + "  - gibt_es_nicht\n", encoding="utf-8")
-    with pytest.raises(FormatError, match="'gibt_es_nicht' gibt es im Katalog nicht"):
-        overview.key_indicators(project)
+    text = path.read_text(encoding="utf-8").replace(f"{key}:\n", f"{key}:\n  - gibt_es_nicht\n")
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(FormatError, match=f"'{key}': den Indikator 'gibt_es_nicht' gibt es im"):
+        outline(project).indicators(key)
+    if key == "key_indicators":  # the batch overview asks for them so
+        with pytest.raises(FormatError, match="gibt_es_nicht"):
+            overview.key_indicators(project)
 
 
 def test_folder_without_outline_takes_its_notebooks_in_name_order(tmp_path):

@@ -19,7 +19,6 @@ import pandas as pd
 
 from .. import fmt
 from ..atomic import atomic_path, write_text
-from ..errors import FormatError
 from ..escape import html_text, spreadsheet_frame
 from ..indicators import catalog, compute
 from ..indicators.query import period_key
@@ -89,16 +88,7 @@ tfoot td { border-top: 2px solid #888; font-weight: 600; background: #fafafa; }
 def key_indicators(notebooks_dir: Path | None = None) -> list[str]:
     """The overview's indicator ids: ``key_indicators`` of the report outline
     (notebooks/report.yml), each checked against the catalogue."""
-    plan = outline(notebooks_dir)
-    cat = catalog()
-    for iid in plan.key_indicators:
-        if iid not in cat:
-            raise FormatError(
-                f"'key_indicators': den Indikator '{iid}' gibt es im Katalog nicht",
-                path=str(plan.source),
-                hint="ids stehen in ibislib/indicators/catalog.yml.",
-            )
-    return list(plan.key_indicators)
+    return outline(notebooks_dir).indicators("key_indicators")
 
 
 def indicator_frame(

@@ -19,17 +19,14 @@ import pandas as pd
 from .. import charts, fmt, publish
 from ..escape import html_text, spreadsheet_frame
 from . import blocks
+from .outline import outline
 
-#: Shown first and as key figures (those the catalogue has, in this order).
-KEY_INDICATORS = [
-    "bev_insgesamt",
-    "ausl_anteil",
-    "einwanderungsgeschichte_anteil",
-    "bev_entwicklung",
-    "einbuergerungsquote",
-    "svb_ausl_anteil",
-    "arbeitslose_ausl_anteil",
-]
+
+def key_indicators() -> list[str]:
+    """Shown first and as key figures, in this order: ``explorer_indicators`` of the report
+    outline (notebooks/report.yml)."""
+    return outline().indicators("explorer_indicators")
+
 
 #: Years a default time series looks back from the unit's latest period. Older comparison
 #: values (the Bund has series from 1970) stay one click away in "Zeitreihe ab".
@@ -110,7 +107,7 @@ def _labelled(df: pd.DataFrame, unit) -> pd.DataFrame:
 def default_indicator(ids: list[str], municipality: str | None = None) -> str:
     """The Ausländeranteil when the unit has a time series of it, else the first key indicator
     with one (at least three periods), so that the first screen shows a development."""
-    keys = [i for i in ("ausl_anteil", *KEY_INDICATORS) if i in ids]
+    keys = [i for i in ("ausl_anteil", *key_indicators()) if i in ids]
     if municipality:
         ags = blocks.unit_of(municipality).ags
         for iid in keys:
@@ -256,7 +253,7 @@ def key_figures(municipality: str) -> pd.DataFrame:
 
     cat = catalog()
     rows = []
-    for iid in [i for i in KEY_INDICATORS if i in cat]:
+    for iid in key_indicators():
         df = blocks.values(iid, unit.ags)
         if df.empty:
             continue
@@ -330,7 +327,7 @@ class Explorer:
 
         self.ids = ids
         titles = {i: blocks.entry(i).title for i in ids}
-        first = [i for i in KEY_INDICATORS if i in titles]
+        first = [i for i in key_indicators() if i in titles]
         order = first + [i for i in ids if i not in first]
         self.view: View | None = None
         self.unit_w = w.Text(

@@ -24,6 +24,7 @@ import yaml
 
 from .. import paths
 from ..errors import FormatError, yaml_error
+from ..indicators import catalog
 from .collect import default_title
 
 #: The outline's file name inside a notebooks folder.
@@ -33,7 +34,7 @@ EDITION_DIR = "ausgabe"
 EXPLORER = "00_explorer.ipynb"
 
 _NAME = re.compile(r"^(\d\d)_[a-z0-9_]+\.ipynb$")
-_KEYS = {"explorer", "chapters", "edition_chapters", "key_indicators"}
+_KEYS = {"explorer", "chapters", "edition_chapters", "key_indicators", "explorer_indicators"}
 _ENTRY_KEYS = {"notebook", "title"}
 
 
@@ -64,6 +65,21 @@ class Outline:
     edition_chapters: tuple[ChapterEntry, ...] = ()
     key_indicators: tuple[str, ...] = ()
     explorer: Path | None = None
+    explorer_indicators: tuple[str, ...] = ()
+
+    def indicators(self, which: str = "key_indicators") -> list[str]:
+        """The ids listed under `which` ('key_indicators', 'explorer_indicators'), each checked
+        against the catalogue (an unknown id is an error naming the outline, not a gap)."""
+        ids = list(getattr(self, which))
+        cat = catalog()
+        for iid in ids:
+            if iid not in cat:
+                raise FormatError(
+                    f"'{which}': den Indikator '{iid}' gibt es im Katalog nicht",
+                    path=str(self.source),
+                    hint="ids stehen in ibislib/indicators/catalog.yml.",
+                )
+        return ids
 
     def entry(self, notebook: Path | str) -> ChapterEntry | None:
         """The entry of a notebook (path or file name), None when the outline has none."""
@@ -156,12 +172,15 @@ def _parse(source: Path, folder: Path) -> Outline:
                 f"Kapitel {b} steht nach Kapitel {a}",
                 hint="Die Kapitel stehen in der Reihenfolge ihrer Nummern, jede Nummer einmal.",
             )
-    keys = doc.get("key_indicators") or []
-    if not isinstance(keys, list) or not all(isinstance(k, str) and k.strip() for k in keys):
-        raise fail(
-            "'key_indicators' muss eine Liste von Indikator-ids sein",
-            hint="z. B. '- ausl_anteil' (ids aus ibislib/indicators/catalog.yml).",
-        )
+    lists = {}
+    for key in ("key_indicators", "explorer_indicators"):
+        ids = doc.get(key) or []
+        if not isinstance(ids, list) or not all(isinstance(k, str) and k.strip() for k in ids):
+            raise fail(
+                f"'{key}' muss eine Liste von Indikator-ids sein",
+                hint="z. B. '- ausl_anteil' (ids aus ibislib/indicators/catalog.yml).",
+            )
+        lists[key] = tuple(k.strip() for k in ids)
     explorer = doc.get("explorer")
     if explorer is not None and not isinstance(explorer, str):
         raise fail("'explorer' muss ein Dateiname sein, z. B. 00_explorer.ipynb")
@@ -170,8 +189,9 @@ def _parse(source: Path, folder: Path) -> Outline:
         source=source,
         chapters=tuple(chapters),
         edition_chapters=tuple(editions),
-        key_indicators=tuple(k.strip() for k in keys),
+        key_indicators=lists["key_indicators"],
         explorer=folder / explorer if explorer else None,
+        explorer_indicators=lists["explorer_indicators"],
     )
 
 
