@@ -160,6 +160,7 @@ def test_outline_entry_without_its_notebook_is_an_error(project):
         (("07_neu.ipynb", "7_neu.ipynb"), r"'notebook' muss ein Dateiname wie"),
         (("    title: Neues Kapitel\n", ""), r"Eintrag 7 \(07_neu.ipynb\): 'title' fehlt"),
         (("key_indicators:", "kennzahlen:"), r"Unbekannter Schlüssel 'kennzahlen'"),
+        (("title: Neues Kapitel\n", "title: Neues Kapitel\n    survey: ja\n"), r"Eintrag 7 \(07_neu.ipynb\): 'survey' ist true oder false"),
         (("  - notebook: 07_neu.ipynb", "  - notebook: 07_neu.ipynb\n  notebook: x"), r"kein gültiges YAML"),
         (("chapters:\n  - notebook: 01_demografie.ipynb", "chapters:\n  - notebook: 08_demografie.ipynb"), r"Kapitel 02 steht nach Kapitel 08"),
     ],

@@ -23,6 +23,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from ibislib.report.outline import outline
 from ibislib.survey import frequencies as fq
 from ibislib.survey.io import read_survey
 
@@ -34,8 +35,9 @@ MIN_ANSWER = 12
 COUNT_HEADER = re.compile(
     r"Anzahl|Personen|Punkte|Angebote|Teilnehmende|Befragte|keine Angabe|\(n\)|^n$", re.I
 )
-#: Chapters whose tables are survey or workshop tables (notebook stems start with these).
-SURVEY_CHAPTERS = ("05", "06")
+#: Chapters whose tables are survey or workshop tables: `survey: true` in the report outline.
+SURVEY = [e for e in outline().chapters if e.survey]
+SURVEY_CHAPTERS = tuple(e.number for e in SURVEY)
 
 
 # ----------------------------------------------------------------------------- what to find
@@ -197,7 +199,7 @@ def html_tables(page: str, chapters=SURVEY_CHAPTERS) -> list[tuple[str, list[str
     return out
 
 
-def docx_tables(path: Path, start: str = "Befragungen und Workshops") -> list[tuple]:
+def docx_tables(path: Path, start: str = SURVEY[0].title) -> list[tuple]:
     """(caption, header, rows) of the DOCX tables after the heading `start` (its chapter and
     the appendix after it); the caption is the paragraph before each table."""
     import docx
@@ -284,9 +286,7 @@ def test_privacy_scan_of_the_example_report_is_clean(ibb):
 @pytest.mark.slow
 def test_every_figure_and_table_cites_synthetic_source(ibb):
     html = ibb.files["html"].read_text(encoding="utf-8")
-    chapter05 = html[
-        html.find("Befragungen und Workshops", html.find("</nav>") if "</nav>" in html else 0) :
-    ]
+    chapter05 = html[html.find(SURVEY[0].title, html.find("</nav>") if "</nav>" in html else 0) :]
     sources = re.findall(r'class="ibis-source">([^<]*)<', chapter05)
     survey_sources = [s for s in sources if "befragung" in s.lower()]
     assert survey_sources and all("synthetische Beispieldaten" in s for s in survey_sources)

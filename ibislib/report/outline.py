@@ -35,7 +35,7 @@ EXPLORER = "00_explorer.ipynb"
 
 _NAME = re.compile(r"^(\d\d)_[a-z0-9_]+\.ipynb$")
 _KEYS = {"explorer", "chapters", "edition_chapters", "key_indicators", "explorer_indicators"}
-_ENTRY_KEYS = {"notebook", "title"}
+_ENTRY_KEYS = {"notebook", "title", "survey"}
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,7 @@ class ChapterEntry:
     path: Path
     title: str
     edition: bool = False  # only in an edition report (notebooks/ausgabe/)
+    survey: bool = False  # shows survey or workshop data: the privacy rules apply
 
     @property
     def key(self) -> str:
@@ -215,7 +216,7 @@ def _entries(doc: dict, key: str, folder: Path, fail, required: bool) -> list[Ch
             raise fail(
                 f"'{key}', Eintrag {i}: unbekannter Schlüssel '{unknown[0]}'",
                 line,
-                hint="Möglich: notebook, title.",
+                hint="Möglich: notebook, title, survey.",
             )
         name, title = item.get("notebook"), item.get("title")
         if not isinstance(name, str) or not _NAME.match(name) or name == EXPLORER:
@@ -227,7 +228,11 @@ def _entries(doc: dict, key: str, folder: Path, fail, required: bool) -> list[Ch
             )
         if not isinstance(title, str) or not title.strip():
             raise fail(f"'{key}', Eintrag {i} ({name}): 'title' fehlt", line)
-        out.append(ChapterEntry(folder / name, " ".join(title.split()), key == "edition_chapters"))
+        survey = item.get("survey", False)
+        if not isinstance(survey, bool):
+            raise fail(f"'{key}', Eintrag {i} ({name}): 'survey' ist true oder false", line)
+        title = " ".join(title.split())
+        out.append(ChapterEntry(folder / name, title, key == "edition_chapters", survey))
     return out
 
 
