@@ -102,7 +102,7 @@ def configure(
 
 def _session_chapter() -> str | None:
     """In JupyterLab: the number of the chapter notebook being run (as `ibis report` passes it)."""
-    from .report.outline import chapter_number  # the outline reads reports, which use publish
+    from .report.outline import chapter_number  # a real cycle: outline -> collect -> publish
 
     return chapter_number()
 
