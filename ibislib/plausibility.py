@@ -32,9 +32,11 @@ import numpy as np
 import pandas as pd
 
 from .errors import ValidationError
+from .ingest import normalise as norm
 
-TOTAL = "insgesamt"
-COUNT_UNITS = {"Anzahl"}
+TOTAL = norm.TOTAL
+#: Units whose values are counts of persons or cases (see ``units`` in ingest/vocab.yml).
+COUNT_UNITS = set(norm.vocab()["count_units"])
 
 #: Percent measures that may be negative or above 100 (changes, not shares).
 CHANGE_RE = re.compile(r"veraenderung|zunahme|abnahme|entwicklung|saldo|wachstum|differenz")
@@ -136,7 +138,7 @@ def _shares(df: pd.DataFrame, pct: pd.Series, path: str | None) -> None:
         )
 
 
-_DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")  # tidy periods (normalise.PERIOD_RE)
 _SCHOOL_RE = re.compile(r"^(\d{4})/(\d{2})$")
 
 

@@ -23,23 +23,18 @@ import numpy as np
 import pandas as pd
 
 from ..errors import FormatError
-from ..tidy import TOTAL, finish
-from . import numbers, read_bytes
-from .genesis_flat import (
-    QUALITY_FLAGS,
-    SYMBOLS,
-    dimension_for,
-    is_region_variable,
-    map_dimension,
-    measure_for,
-    normalise_regions,
-    source_for,
-    strip_bom,
-    unit_for,
-)
+from ..ingest import normalise as norm
+from ..ingest.files import read_bytes
+from ..tidy import TOTAL, finish, unmapped_measures
+from . import numbers
+from .genesis_flat import map_dimension, source_for, unit_and_scale
 
 FORMAT = "genesis_json"
 KIND = "observations"
+
+#: Symbols in 'status' that replace a number; quality marks that accompany one.
+SYMBOLS = set(norm.symbols(FORMAT))
+QUALITY_FLAGS = norm.quality_marks()
 
 _TIME_VARIABLES = {"STAG": "day", "JAHR": "year"}
 
@@ -59,7 +54,7 @@ def sniff(path: Path, head: str) -> bool:
         return False
     if name.endswith("_data.json"):
         return True
-    h = strip_bom(head).lstrip()
+    h = norm.strip_bom(head).lstrip()
     return h.startswith("{") and '"data"' in h[:200] and '"dimension"' in h and '"size"' in h
 
 
@@ -248,6 +243,8 @@ def read(path: Path) -> pd.DataFrame:
         return _de(vvalues.get(code, {}).get("label"), code)
 
     cols: dict[str, np.ndarray] = {}
+    unmapped: dict[str, str] = {}
+    factors = np.ones(n)
     cat_dims: list[tuple[int, list[str]]] = []
     region_done = time_done = measure_done = False
     claimed: set[str] = set()
@@ -258,28 +255,31 @@ def read(path: Path) -> pd.DataFrame:
         if k == "statistic":
             continue
         if k == "content":
-            meas, units = [], []
+            meas, units, scale = [], [], []
             for c in codes:
                 base, _, fn = c.partition("$")
                 info = contents.get(base, {})
-                meas.append(measure_for(base, _de(info.get("label"), base)))
+                meas.append(norm.measure_or_slug(base, _de(info.get("label"), base), unmapped))
                 unit_label = _de(info.get("functions", {}).get(fn, {}).get("label"), "Anzahl")
-                units.append(unit_for(unit_label, data_path, None))
+                unit, factor = unit_and_scale(unit_label, data_path, None)
+                units.append(unit)
+                scale.append(factor)
             cols["measure"] = np.asarray(meas, dtype=object)[pos]
             cols["unit"] = np.asarray(units, dtype=object)[pos]
+            factors = np.asarray(scale, dtype=float)[pos]
             measure_done = True
-        elif is_region_variable(k) or (vtype.startswith("REGION") and _german_keys(codes)):
+        elif norm.is_region_variable(k) or (vtype.startswith("REGION") and _german_keys(codes)):
             if region_done:
                 raise FormatError(
                     f"Zweite Regionalvariable '{k}' wird nicht unterstützt", path=data_path
                 )
-            regs = normalise_regions(pd.Series(codes), data_path, None).tolist()
+            regs = norm.region_keys(pd.Series(codes), data_path, None).tolist()
             names = ["Deutschland" if c == "DG" else label(c) for c in codes]
             cols["region"] = np.asarray(regs, dtype=object)[pos]
             cols["region_name"] = np.asarray(names, dtype=object)[pos]
             region_done = True
         elif k in _TIME_VARIABLES or vtype.startswith("TIME"):
-            bad = [c for c in codes if not re.fullmatch(r"\d{4}(-\d{2}-\d{2}|/\d{2})?", c)]
+            bad = [c for c in codes if not re.fullmatch(norm.PERIOD_RE[1:-1], c)]
             if bad:
                 raise FormatError(
                     f"Zeitangabe '{bad[0]}' ist weder Stichtag (JJJJ-MM-TT) noch Jahr oder Schuljahr (JJJJ/JJ)",
@@ -293,7 +293,7 @@ def read(path: Path) -> pd.DataFrame:
             time_done = True
         else:
             var_label = _de(variables.get(k, {}).get("label"), k)
-            dim = dimension_for(k, var_label)
+            dim = norm.dimension_for(k, var_label)
             if dim != "category" and dim in claimed:
                 dim = "category"
             labels = [label(c) for c in codes]
@@ -353,6 +353,7 @@ def read(path: Path) -> pd.DataFrame:
             )
         values[i] = num
     symbol = np.isin(status, list(SYMBOLS))
+    values = values * factors
     values[symbol] = np.nan  # GENESIS writes 0.0 under '-': a symbol never becomes 0
     flags = np.where(symbol, status, pd.Series(status).map(QUALITY_FLAGS).fillna("").to_numpy())
     gap = np.isnan(values) & ~symbol
@@ -372,4 +373,4 @@ def read(path: Path) -> pd.DataFrame:
     out["note"] = note
     out = finish(out)
     out.attrs["sum_tolerance"] = SUM_TOLERANCE
-    return out
+    return unmapped_measures(out, unmapped)
