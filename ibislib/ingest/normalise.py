@@ -113,8 +113,10 @@ def is_total(label: object) -> bool:
 
 
 def category_key(label: str) -> str:
-    """Category key from a variable name: 'Familienstand (amtlich)' -> 'familienstand'."""
-    head = re.split(r"[(/,:]", str(label))[0]
+    """Category key from a variable name: 'Familienstand (amtlich)' -> 'familienstand',
+    'Klassenstufe / Jahrgangsstufe' -> 'klassenstufe', 'Herkunfts-/Zielländer' ->
+    'herkunfts_ziellaender' (a '/' after a hyphen joins two words: it does not end the key)."""
+    head = re.split(r"[(,:]|(?<!-)/", str(label))[0]
     return slug(head, default="merkmal")
 
 
@@ -333,6 +335,9 @@ def dimension_for(var_code: str, var_label: str) -> str:
     s = spec["age_group"]
     if code.startswith(s["code_prefix"]) or label.startswith(s["label_prefix"]):
         return "age_group"
+    s = spec["school_type"]
+    if code in s["codes"] or label.startswith(s["label_prefix"]):
+        return "school_type"
     return "category"
 
 

@@ -128,9 +128,13 @@ def map_dimension(
     codes = codes.astype(str).str.strip()
     labels = labels.astype(str).str.strip()
     total = (codes == "") | codes.str.upper().eq("%TOTAL%") | labels.map(norm.is_total)
-    key = norm.slug(var_label)
+    key = norm.category_key(var_label)
     empty = pd.Series("", index=codes.index)
-    lookup = {"sex": norm.sex, "nationality": norm.nationality}.get(dim)
+    lookup = {
+        "sex": norm.sex,
+        "nationality": norm.nationality,
+        "school_type": lambda label, code: norm.school_type(label),
+    }.get(dim)
     pairs = pd.DataFrame({"c": codes, "l": labels})
     if lookup is not None:
         uniq = {
