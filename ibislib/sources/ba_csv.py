@@ -206,23 +206,7 @@ def _read_export(path: Path, rows: list[list[str]]) -> pd.DataFrame:
             "staatsangehoerigkeit=" + norm.category_value(nat_label),
         )
 
-    data: list[tuple[int, list[str]]] = []
-    for i in range(start + 1, len(rows)):
-        row = rows[i]
-        if not any(row):
-            break
-        if row[0].lower().startswith(_FOOTER):
-            break
-        if len(row) != len(header):
-            raise FormatError(
-                f"Zeile hat {len(row)} statt {len(header)} Felder",
-                path=path,
-                line=i + 1,
-                hint="Die Datei ist abgeschnitten oder verändert; bitte den BA-Export wiederholen.",
-            )
-        data.append((i + 1, row))
-    if not data:
-        raise FormatError("Der Datenblock enthält keine Zeilen", path=path, line=start + 2)
+    data = _data_block(rows, start, path)
 
     labels = [r[0] for _, r in data]
     key = (
@@ -273,6 +257,29 @@ def _read_export(path: Path, rows: list[list[str]]) -> pd.DataFrame:
     out = finish(out)
     out.attrs["sum_tolerance"] = SUM_TOLERANCE
     return unmapped_measures(out, unmapped)
+
+
+def _data_block(rows: list[list[str]], start: int, path: Path) -> list[tuple[int, list[str]]]:
+    """(line, cells) of the data rows below the header row `start`, up to a blank or footer."""
+    header = rows[start]
+    data: list[tuple[int, list[str]]] = []
+    for i in range(start + 1, len(rows)):
+        row = rows[i]
+        if not any(row):
+            break
+        if row[0].lower().startswith(_FOOTER):
+            break
+        if len(row) != len(header):
+            raise FormatError(
+                f"Zeile hat {len(row)} statt {len(header)} Felder",
+                path=path,
+                line=i + 1,
+                hint="Die Datei ist abgeschnitten oder verändert; bitte den BA-Export wiederholen.",
+            )
+        data.append((i + 1, row))
+    if not data:
+        raise FormatError("Der Datenblock enthält keine Zeilen", path=path, line=start + 2)
+    return data
 
 
 def _read_laender(path: Path, rows: list[list[str]]) -> pd.DataFrame:

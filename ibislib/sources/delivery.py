@@ -280,25 +280,8 @@ def _measure(text: str) -> str:
     return norm.measure("", text) or key
 
 
-def _row(cells: dict[str, str], regions: _Regions) -> dict:
-    region, region_name = regions.resolve(cells.get("ags", ""), cells.get("gebiet", ""))
-    period = parse_period(cells.get("stichtag", ""))
-    measure = _measure(cells.get("merkmal", ""))
-    if measure not in MEASURES:
-        close = difflib.get_close_matches(measure, MEASURES, n=3)
-        raise _CellError(
-            f"Unbekanntes Merkmal '{cells.get('merkmal', '')}'"
-            + (f" (meinten Sie {', '.join(close)}?)" if close else ""),
-            "Erlaubte Merkmale stehen in docs/lieferformat.md (z. B. bevoelkerung, einbuergerungen).",
-        )
-    unit_raw = cells.get("einheit", "").strip()
-    found = norm.unit(unit_raw)
-    unit = found[0] if found and found[1] == 1 else None  # no factor: the numbers as delivered
-    if unit is None:
-        raise _CellError(
-            f"Unbekannte Einheit '{unit_raw}'" if unit_raw else "Einheit fehlt",
-            "Erlaubt: Anzahl oder Prozent.",
-        )
+def _value(cells: dict[str, str], unit: str, measure: str) -> tuple[float, str]:
+    """Value and symbol of a row: a German number or a symbol, checked against the unit."""
     flag = cells.get("zeichen", "").strip()
     raw_value = cells.get("wert", "").strip()
     if not flag and raw_value in FLAGS and raw_value not in ("", "0"):
@@ -336,6 +319,29 @@ def _row(cells: dict[str, str], regions: _Regions) -> dict:
     if unit == "Prozent" and raw_value and ("anteil" in measure or "quote" in measure):
         if not 0 <= value <= 100:
             raise _CellError(f"Anteil {raw_value} % liegt nicht zwischen 0 und 100")
+    return value, flag
+
+
+def _row(cells: dict[str, str], regions: _Regions) -> dict:
+    region, region_name = regions.resolve(cells.get("ags", ""), cells.get("gebiet", ""))
+    period = parse_period(cells.get("stichtag", ""))
+    measure = _measure(cells.get("merkmal", ""))
+    if measure not in MEASURES:
+        close = difflib.get_close_matches(measure, MEASURES, n=3)
+        raise _CellError(
+            f"Unbekanntes Merkmal '{cells.get('merkmal', '')}'"
+            + (f" (meinten Sie {', '.join(close)}?)" if close else ""),
+            "Erlaubte Merkmale stehen in docs/lieferformat.md (z. B. bevoelkerung, einbuergerungen).",
+        )
+    unit_raw = cells.get("einheit", "").strip()
+    found = norm.unit(unit_raw)
+    unit = found[0] if found and found[1] == 1 else None  # no factor: the numbers as delivered
+    if unit is None:
+        raise _CellError(
+            f"Unbekannte Einheit '{unit_raw}'" if unit_raw else "Einheit fehlt",
+            "Erlaubt: Anzahl oder Prozent.",
+        )
+    value, flag = _value(cells, unit, measure)
     source = " ".join(cells.get("quelle", "").split())
     if not source:
         raise _CellError("Quelle fehlt", "Jede Zahl braucht eine Quellenangabe (Spalte 'quelle').")

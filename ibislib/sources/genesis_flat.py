@@ -296,10 +296,9 @@ def _check_field_counts(text: str, path: Path) -> None:
         )
 
 
-def read(path: Path) -> pd.DataFrame:
-    """Read a GENESIS flat CSV (ffcsv) into a tidy table."""
-    path = Path(path)
-    text, encoding = read_text(path)
+def frame(text: str, encoding: str, path: Path) -> pd.DataFrame:
+    """The decoded text of a flat file as a frame of strings in the long English layout, with
+    the file line of each row in ``_line``; header, field counts and variable groups checked."""
     text = norm.strip_bom(text).replace("\r\n", "\n")
     norm.check_encoding(text, encoding, path)
     check_columns(text.split("\n"), path)
@@ -340,10 +339,9 @@ def read(path: Path) -> pd.DataFrame:
         )
     if df.empty:
         raise FormatError("Die Datei enthält keine Datenzeilen", path=path, line=2)
-    lines = df["_line"]
-
-    groups = sorted(int(m[1]) for c in df.columns if (m := re.fullmatch(r"(\d+)_variable_code", c)))
-    for n in groups:
+    for n in sorted(
+        int(m[1]) for c in df.columns if (m := re.fullmatch(r"(\d+)_variable_code", c))
+    ):
         need = [
             f"{n}_variable_label",
             f"{n}_variable_attribute_code",
@@ -354,6 +352,16 @@ def read(path: Path) -> pd.DataFrame:
             raise FormatError(
                 f"Spalte(n) {', '.join(absent)} fehlen zur Variable {n}", path=path, line=1
             )
+    return df
+
+
+def read(path: Path) -> pd.DataFrame:
+    """Read a GENESIS flat CSV (ffcsv) into a tidy table."""
+    path = Path(path)
+    text, encoding = read_text(path)
+    df = frame(text, encoding, path)
+    lines = df["_line"]
+    groups = sorted(int(m[1]) for c in df.columns if (m := re.fullmatch(r"(\d+)_variable_code", c)))
 
     # region: the first regional variable of each row (Deutschland when the table has none)
     region = pd.Series("DG", index=df.index)
@@ -396,42 +404,9 @@ def read(path: Path) -> pd.DataFrame:
             line=int(lines.iloc[i]),
         )
 
-    raw_values = df["value"]
-    if "value_q" in df.columns:
-        q = df["value_q"].str.strip()
-        # a symbol may sit in the quality column with the value left empty
-        raw_values = raw_values.where(~((raw_values.str.strip() == "") & q.isin(SYMBOLS)), q)
-    values, flags = parse_values(raw_values, path, lines)
-    if "value_q" in df.columns:
-        qual = df["value_q"].str.strip().str.lower()
-        unknown = ~qual.isin(set(QUALITY_FLAGS) | SYMBOLS)
-        if unknown.any():
-            i = int(np.flatnonzero(unknown.to_numpy())[0])
-            raise FormatError(
-                f"Unbekanntes Qualitätskennzeichen '{df['value_q'].iloc[i]}'",
-                path=path,
-                line=int(lines.iloc[i]),
-            )
-        flags = flags.where(flags != "", qual.map(QUALITY_FLAGS).fillna(""))
-
-    pairs = df[["value_variable_code", "value_variable_label"]].drop_duplicates()
+    values, flags = _values_and_flags(df, path, lines)
     unmapped: dict[str, str] = {}
-    mmap = {
-        (c, lab): norm.measure_or_slug(c, lab, unmapped) for c, lab in pairs.itertuples(index=False)
-    }
-    measure = pd.Series(
-        [
-            mmap[(c, lab)]
-            for c, lab in zip(df["value_variable_code"], df["value_variable_label"], strict=True)
-        ],
-        index=df.index,
-    )
-    units = {
-        u: unit_and_scale(u, path, int(lines[df["value_unit"] == u].iloc[0]))
-        for u in df["value_unit"].unique()
-    }
-    unit = df["value_unit"].map({u: us[0] for u, us in units.items()})
-    values = values * df["value_unit"].map({u: us[1] for u, us in units.items()}).astype(float)
+    measure, unit, values = _measures_and_units(df, values, path, lines, unmapped)
 
     table = table_code_from_name(path) or df["statistics_code"].iloc[0].strip()
     source = source_for(table, df["statistics_label"].iloc[0] if "statistics_label" in df else "")
@@ -455,3 +430,51 @@ def read(path: Path) -> pd.DataFrame:
     out = finish(out)
     check_duplicates(out, lines, path)
     return unmapped_measures(out, unmapped)
+
+
+def _values_and_flags(
+    df: pd.DataFrame, path: Path, lines: pd.Series
+) -> tuple[pd.Series, pd.Series]:
+    """Numbers (rule 'ffcsv') and flags: symbols in ``value`` or ``value_q``, quality marks."""
+    raw_values = df["value"]
+    if "value_q" in df.columns:
+        q = df["value_q"].str.strip()
+        # a symbol may sit in the quality column with the value left empty
+        raw_values = raw_values.where(~((raw_values.str.strip() == "") & q.isin(SYMBOLS)), q)
+    values, flags = parse_values(raw_values, path, lines)
+    if "value_q" in df.columns:
+        qual = df["value_q"].str.strip().str.lower()
+        unknown = ~qual.isin(set(QUALITY_FLAGS) | SYMBOLS)
+        if unknown.any():
+            i = int(np.flatnonzero(unknown.to_numpy())[0])
+            raise FormatError(
+                f"Unbekanntes Qualitätskennzeichen '{df['value_q'].iloc[i]}'",
+                path=path,
+                line=int(lines.iloc[i]),
+            )
+        flags = flags.where(flags != "", qual.map(QUALITY_FLAGS).fillna(""))
+    return values, flags
+
+
+def _measures_and_units(
+    df: pd.DataFrame, values: pd.Series, path: Path, lines: pd.Series, unmapped: dict[str, str]
+) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Measure per row (vocabulary), tidy unit per row, values times the unit's factor."""
+    pairs = df[["value_variable_code", "value_variable_label"]].drop_duplicates()
+    mmap = {
+        (c, lab): norm.measure_or_slug(c, lab, unmapped) for c, lab in pairs.itertuples(index=False)
+    }
+    measure = pd.Series(
+        [
+            mmap[(c, lab)]
+            for c, lab in zip(df["value_variable_code"], df["value_variable_label"], strict=True)
+        ],
+        index=df.index,
+    )
+    units = {
+        u: unit_and_scale(u, path, int(lines[df["value_unit"] == u].iloc[0]))
+        for u in df["value_unit"].unique()
+    }
+    unit = df["value_unit"].map({u: us[0] for u, us in units.items()})
+    values = values * df["value_unit"].map({u: us[1] for u, us in units.items()}).astype(float)
+    return measure, unit, values

@@ -189,14 +189,7 @@ def _split(path: Path) -> _Parsed:
     footer_at = next((i for i, ln in enumerate(lines) if _FOOTER_RE.match(ln)), None)
     body = lines if footer_at is None else lines[:footer_at]
 
-    if not any(";" in ln for ln in body):
-        sep = "','" if any(ln.count(",") >= 2 for ln in body) else "kein Trennzeichen"
-        raise FormatError(
-            f"Die Tabelle ist nicht mit ';' getrennt (gefunden: {sep})",
-            path=path,
-            line=1,
-            hint=_HINT_EXPORT,
-        )
+    _check_separator(body, path)
 
     headers: list[tuple[int, list[str]]] = []
     data: list[list[str]] = []
@@ -268,13 +261,43 @@ def _split(path: Path) -> _Parsed:
         data_lines.append(i)
         sections.append(section)
 
+    _check_blocks(path, len(body), title, headers, data)
+
+    _read_title(meta, title, title_lines)
+    if footer_at is not None:
+        _read_footer(meta, lines, footer_at, ncols, path)
+    return _Parsed(meta, headers, data, data_lines, sections, ncols)
+
+
+_unit_label = norm.unit_label
+
+
+def _check_separator(body: list[str], path: Path) -> None:
+    if not any(";" in ln for ln in body):
+        sep = "','" if any(ln.count(",") >= 2 for ln in body) else "kein Trennzeichen"
+        raise FormatError(
+            f"Die Tabelle ist nicht mit ';' getrennt (gefunden: {sep})",
+            path=path,
+            line=1,
+            hint=_HINT_EXPORT,
+        )
+
+
+def _check_blocks(
+    path: Path,
+    n_lines: int,
+    title: list[str],
+    headers: list[tuple[int, list[str]]],
+    data: list[list[str]],
+) -> None:
+    """Title block, header rows and data rows must all be there."""
     if not title:
         raise FormatError("Kein Titelblock gefunden", path=path, line=1, hint=_HINT_EXPORT)
     if not headers:
         raise FormatError(
             "Keine Kopfzeilen gefunden (Kopfzeilen beginnen mit ';')",
             path=path,
-            line=len(body),
+            line=n_lines,
             hint=_HINT_EXPORT,
         )
     if not data:
@@ -284,14 +307,6 @@ def _split(path: Path) -> _Parsed:
             line=headers[-1][0],
             hint="Bitte bei GENESIS eine Auswahl mit Regionen und Zeiträumen exportieren.",
         )
-
-    _read_title(meta, title, title_lines)
-    if footer_at is not None:
-        _read_footer(meta, lines, footer_at, ncols, path)
-    return _Parsed(meta, headers, data, data_lines, sections, ncols)
-
-
-_unit_label = norm.unit_label
 
 
 def _unsupported_unit(unit: str, path: Path, line: int | None) -> FormatError:
