@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from ..errors import FormatError
+from ..errors import FormatError, yaml_error
 
 VOCAB_PATH = Path(__file__).with_name("vocab.yml")
 #: The hint every unmapped-label message gives.
@@ -40,9 +40,71 @@ VOCAB_HINT = "ibislib/ingest/vocab.yml"
 
 @cache
 def vocab() -> dict:
-    """The parsed vocabulary (read once per process)."""
-    with VOCAB_PATH.open(encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+    """The parsed and checked vocabulary (read once per process)."""
+    try:
+        with VOCAB_PATH.open(encoding="utf-8") as fh:
+            data = yaml.safe_load(fh)
+    except yaml.YAMLError as exc:
+        raise yaml_error(exc, VOCAB_PATH) from None
+    check_vocab(data)
+    return data
+
+
+_SECTIONS = (
+    "total_words",
+    "measures",
+    "sex",
+    "nationality",
+    "age_groups",
+    "variables",
+    "dimension_codes",
+    "units",
+    "count_units",
+    "unsupported_units",
+    "symbols",
+    "symbols_by_format",
+    "quality_marks",
+    "region_variables",
+    "germany_codes",
+    "laender",
+)
+
+
+def check_vocab(data: object) -> None:
+    """Refuse a vocabulary a typo has broken, naming the entry (instead of a KeyError later)."""
+
+    def bad(problem: str) -> FormatError:
+        return FormatError(
+            problem,
+            path=VOCAB_PATH,
+            hint="Bitte den Eintrag in vocab.yml nach dem Muster der anderen prüfen.",
+        )
+
+    if not isinstance(data, dict):
+        raise bad("Das Vokabular ist keine Zuordnung von Abschnitten")
+    missing = [k for k in _SECTIONS if k not in data]
+    if missing:
+        raise bad("Abschnitt(e) fehlen: " + ", ".join(missing))
+    for mid, spec in data["measures"].items():
+        if not re.fullmatch(r"_?[a-z0-9_]+", str(mid)) or not isinstance(spec, dict):
+            raise bad(f"Merkmal '{mid}': die id besteht aus a–z, 0–9 und '_' und hat Einträge")
+        if not str(mid).startswith("_") and not spec.get("name"):
+            raise bad(f"Merkmal '{mid}' hat keinen Namen ('name')")
+        for pattern in [*spec.get("labels", []), *spec.get("with_code_prefix", {}).values()]:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise bad(
+                    f"Merkmal '{mid}': Muster '{pattern}' ist kein regulärer Ausdruck ({exc})"
+                ) from None
+    for label, pair in data["units"].items():
+        if not (isinstance(pair, list) and len(pair) == 2 and float(pair[1]) > 0):
+            raise bad(f"Einheit '{label}': erwartet [tidy-Einheit, Faktor]")
+    unknown = {str(s) for fmt in data["symbols_by_format"].values() for s in fmt} - {
+        str(s) for s in data["symbols"]
+    }
+    if unknown:
+        raise bad("Zeichen ohne Eintrag unter 'symbols': " + ", ".join(sorted(unknown)))
 
 
 def digest() -> str:
