@@ -184,8 +184,7 @@ def validate(df: pd.DataFrame, path: str | None = None) -> pd.DataFrame:
     # counts, shares, parts vs totals, Gemeinden vs Kreis, dates: one set of rules for all
     # loaders. A loader may allow sums of parts to exceed totals by a few units where the source
     # itself does (rounded or separately aggregated cells) via attrs["sum_tolerance"].
-    # a measure the vocabulary does not know: kept, but said (the catalogue cannot see it)
-    df.attrs["warnings"] = _vocab_warnings(df) + plausibility.check(df, path)
+    df.attrs["warnings"] = plausibility.check(df, path)
     df.attrs.pop("unmapped_measures", None)
     return df
 
@@ -201,17 +200,10 @@ def age_group(label: str) -> str | None:
 
 def unmapped_measures(df: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
     """Remember the labels of measures the vocabulary did not know (slug -> label), so that
-    :func:`validate` names them in its warning."""
+    the rule 'vocab' (:mod:`ibislib.plausibility`) names them in its warning."""
     if labels:
         df.attrs["unmapped_measures"] = dict(labels)
     return df
-
-
-def _vocab_warnings(df: pd.DataFrame) -> list[str]:
-    unknown = sorted(set(df["measure"].astype(str).unique()) - set(MEASURES))
-    if not unknown:
-        return []
-    return [norm.unmapped_warning(unknown, df.attrs.get("unmapped_measures"))]
 
 
 def age_bounds(group: str) -> tuple[float, float]:
