@@ -270,8 +270,8 @@ def unmapped_warning(ids: list[str], labels: dict[str, str] | None = None) -> st
     shown = ", ".join(f"'{labels.get(i, i)}' (→ {i})" for i in ids[:5])
     more = f" und {len(ids) - 5} weitere" if len(ids) > 5 else ""
     return (
-        f"Regel 'vocab': Merkmal(e) {shown}{more} nicht im Vokabular – die Zahlen stehen im "
-        "Speicher, aber kein Indikator des Katalogs sieht sie; bitte in "
+        f"Regel 'vocab': Merkmal(e) {shown}{more} nicht im Vokabular – die Zahlen bleiben unter dieser id "
+        "erhalten, aber kein Indikator des Katalogs sieht sie; bitte in "
         f"{VOCAB_HINT} unter 'measures' eintragen, falls sie gebraucht werden"
     )
 
