@@ -151,3 +151,18 @@ def test_a_broken_vocabulary_is_refused_with_the_entry(edit, message: str) -> No
     with pytest.raises(FormatError, match="vocab.yml") as err:
         norm.check_vocab(data)
     assert message in err.value.problem
+
+
+def test_every_text_loader_refuses_mixed_encoding(tmp_path: Path) -> None:
+    """One decoding rule with the mixed-encoding check for every loader (here: a delivery,
+    which had no such check before)."""
+    from ibislib.sources import read
+
+    head = "ags;gebiet;stichtag;merkmal;wert;einheit;quelle;anmerkung\n"
+    row = "05566028;;30.09.2022;bevoelkerung;53.363;Anzahl;Stadt;Einwohner Ibbenbüren\n"
+    bad = head.encode("cp1252") + row.encode("cp1252") + row.replace("Ibb", "Ibbé").encode()
+    p = tmp_path / "lieferung.csv"
+    p.write_bytes(bad)
+    with pytest.raises(FormatError, match="Gemischte Zeichenkodierung") as err:
+        read(p)
+    assert err.value.line == 3

@@ -10,7 +10,7 @@ import stat
 from pathlib import Path
 
 from ..errors import FormatError
-from .normalise import decode
+from .normalise import check_encoding, decode
 
 #: Inputs larger than this are refused before they are read (env IBIS_MAX_INPUT_MB overrides).
 MAX_INPUT_MB = 512
@@ -96,5 +96,8 @@ def read_bytes(path: Path | str) -> bytes:
 
 
 def read_text(path: Path | str) -> tuple[str, str]:
-    """Read a whole text file; see :func:`check_file` and :func:`ibislib.ingest.normalise.decode`."""
-    return decode(read_bytes(path), path)
+    """Read a whole text file: checked (:func:`check_file`), decoded by the one rule and refused
+    when ISO-8859-1 and UTF-8 are mixed in it (:mod:`ibislib.ingest.normalise`)."""
+    text, encoding = decode(read_bytes(path), path)
+    check_encoding(text, encoding, path)
+    return text, encoding

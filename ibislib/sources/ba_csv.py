@@ -76,9 +76,8 @@ def _source(indicator: str) -> str:
 def read(path: Path) -> pd.DataFrame:
     """Read a BA CSV export (with key/value block, or the headerless Länder table)."""
     path = Path(path)
-    text, encoding = read_text(path)
+    text, _ = read_text(path)
     text = norm.strip_bom(text)
-    norm.check_encoding(text, encoding, path)
     check_columns(text.splitlines(), path)
     try:
         rows = _rows(text)

@@ -300,7 +300,7 @@ def frame(text: str, encoding: str, path: Path) -> pd.DataFrame:
     """The decoded text of a flat file as a frame of strings in the long English layout, with
     the file line of each row in ``_line``; header, field counts and variable groups checked."""
     text = norm.strip_bom(text).replace("\r\n", "\n")
-    norm.check_encoding(text, encoding, path)
+    norm.check_encoding(text, encoding, path)  # text may come from elsewhere than read_text
     check_columns(text.split("\n"), path)
     header = text.split("\n", 1)[0]
     if ";" not in header:

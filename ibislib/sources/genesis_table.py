@@ -184,7 +184,6 @@ def _split(path: Path) -> _Parsed:
     text, enc = read_text(path)
     lines = text.splitlines()
     check_columns(lines, path)
-    norm.check_encoding(text, enc, path)
     meta = TableMeta(encoding=enc)
     footer_at = next((i for i, ln in enumerate(lines) if _FOOTER_RE.match(ln)), None)
     body = lines if footer_at is None else lines[:footer_at]
