@@ -48,6 +48,8 @@ def read_cmd(
 
         out = check_file_target(out, [path])
     df = read(path, input_format)
+    for msg in df.attrs.get("warnings", []):  # plausibility and vocabulary notes, not errors
+        typer.echo(f"Hinweis: {msg}", err=True)
     if format == "csv":
         if out:
             from .atomic import atomic_path

@@ -21,6 +21,8 @@ Rules (ids used in messages and tests):
                :func:`unknown_regions`; unknown keys are reported as a warning)
 ``agree``      the same key from two files has the same value, or both files are named
                (:func:`conflicts`, run by the store over all files)
+``vocab``      every measure is in the vocabulary (ingest/vocab.yml); one that is not stays
+               under the slug of its label and is reported (a warning: no indicator sees it)
 """
 
 from __future__ import annotations
@@ -32,9 +34,11 @@ import numpy as np
 import pandas as pd
 
 from .errors import ValidationError
+from .ingest import normalise as norm
 
-TOTAL = "insgesamt"
-COUNT_UNITS = {"Anzahl"}
+TOTAL = norm.TOTAL
+#: Units whose values are counts of persons or cases (see ``units`` in ingest/vocab.yml).
+COUNT_UNITS = set(norm.vocab()["count_units"])
 
 #: Percent measures that may be negative or above 100 (changes, not shares).
 CHANGE_RE = re.compile(r"veraenderung|zunahme|abnahme|entwicklung|saldo|wachstum|differenz")
@@ -68,7 +72,7 @@ def _num(v: float) -> str:
 
 def check(df: pd.DataFrame, path: str | None = None) -> list[str]:
     """All rules on one tidy table; raises on the first hard break, returns the warnings."""
-    warnings: list[str] = []
+    warnings: list[str] = _vocab(df)
     values = df["value"]
     known = values.notna()
     _finite(df, known, path)
@@ -81,6 +85,14 @@ def check(df: pd.DataFrame, path: str | None = None) -> list[str]:
     _parts(sub, path, tol)
     warnings += _hierarchy(sub, path, tol)
     return warnings
+
+
+def _vocab(df: pd.DataFrame) -> list[str]:
+    """Measures the vocabulary does not know (labels from ``attrs["unmapped_measures"]``)."""
+    unknown = sorted(set(df["measure"].astype(str).unique()) - set(norm.measure_names()))
+    if not unknown:
+        return []
+    return [norm.unmapped_warning(unknown, df.attrs.get("unmapped_measures"))]
 
 
 def _fail(problem: str, path: str | None, hint: str) -> None:
@@ -136,7 +148,7 @@ def _shares(df: pd.DataFrame, pct: pd.Series, path: str | None) -> None:
         )
 
 
-_DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")  # tidy periods (normalise.PERIOD_RE)
 _SCHOOL_RE = re.compile(r"^(\d{4})/(\d{2})$")
 
 

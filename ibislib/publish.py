@@ -48,6 +48,7 @@ import pandas as pd
 from . import fmt, paths
 from .atomic import atomic_path
 from .escape import html_text, markdown_html, xlsx_text_cells
+from .report import outline
 
 #: Key under which published outputs carry their metadata in the notebook.
 META_KEY = "ibis"
@@ -102,9 +103,7 @@ def configure(
 
 def _session_chapter() -> str | None:
     """In JupyterLab: the number of the chapter notebook being run (as `ibis report` passes it)."""
-    from .report.outline import chapter_number  # a real cycle: outline -> collect -> publish
-
-    return chapter_number()
+    return outline.chapter_number()
 
 
 def output_dir() -> Path:

@@ -189,9 +189,11 @@ def _kreis_full_name(name: str, art: str) -> str:
 
 
 def _from_gv100ad(path: Path) -> list[Region]:
+    # pandas (and the GV100AD parser built on it) only when a directory is really parsed: the
+    # cached registry resolves names without it (``ibis regions`` stays fast)
     import pandas as pd
 
-    from .sources import gv100ad
+    from .ingest import gv100ad
 
     df = gv100ad.read(path)
     # verbandsfreie Gemeinden (Textkennzeichen 50) repeat their Gemeinde as a Gemeindeverband
@@ -741,3 +743,32 @@ def registry(raw: str | Path | None = None) -> RegionRegistry:
     read from ``data/processed/regionen.json`` while the directories' bytes are unchanged."""
     key = str(Path(raw or paths.raw_dir()).resolve())
     return cache.cached("registry", key, lambda: _build(key))
+
+
+# ---------------------------------------------------------------------------------------------
+# regional business rules on observations
+
+KREISFREI_NOTE = "Wert der kreisfreien Stadt auf Kreisebene"
+
+
+def kreisfrei_aliases(df: pd.DataFrame, reg: RegionRegistry, key: list[str]) -> pd.DataFrame:
+    """Rows of kreisfreie Städte published under their Kreis code, copied to the Gemeinde AGS.
+
+    Gemeinde tables list a kreisfreie Stadt (München 09162) only at Kreis level, so the
+    Gemeinde 09162000 would otherwise look empty. Rows the Gemeinde already has (same `key`:
+    the tidy key columns) are kept; the copies say so in their note.
+    """
+    cities = {
+        k.ags: ms[0]
+        for k in reg.kreise()
+        if len(ms := reg.municipalities(kreis=k.ags)) == 1 and ms[0].ags == k.ags + "000"
+    }
+    rows = df[df["region"].isin(list(cities))].copy()
+    if rows.empty:
+        return rows
+    rows["region_name"] = rows["region"].map(lambda k: cities[k].name)
+    rows["region"] = rows["region"] + "000"
+    rows["note"] = rows["note"].where(rows["note"] == "", rows["note"] + "; ") + KREISFREI_NOTE
+    own = df[df["region"].isin(rows["region"].unique())][key]
+    merged = rows.merge(own.assign(_own=True), on=key, how="left")
+    return merged[merged["_own"].isna()].drop(columns="_own")

@@ -18,11 +18,16 @@ import pandas as pd
 from . import __version__, cache, paths, plausibility
 from .atomic import atomic_path, write_text
 from .errors import FormatError, IbisError, RegionError
-from .sources import kind_of, read, sniff_format
+from .ingest import normalise
+from .regions import KREISFREI_NOTE, kreisfrei_aliases, registry
+from .sources import kind_of, loaders, read, sniff_format
 from .tidy import COLUMNS, KEY
 
-#: Bump when a loader changes what it returns; every file is then re-read.
-LOADER_VERSION = f"{__version__}+3"
+#: What the loaders return depends on the vocabulary and the ingest/loader code: a hash of both
+#: (nobody bumps it by hand). When it changes, every file is read again.
+LOADER_VERSION = f"{__version__}+{normalise.digest()}"
+
+__all__ = ["KREISFREI_NOTE", "LOADER_VERSION", "build", "load", "warnings"]
 
 #: Files under data/raw/ that are documentation, codebooks or geometry, not observations.
 SKIP_SUFFIXES = {
@@ -153,8 +158,6 @@ def _write_parquet(df: pd.DataFrame, target: Path) -> None:
 
 def _region_warnings(df: pd.DataFrame, raw: Path) -> list[str]:
     """Region keys unknown to the registry, as one warning (None when there is no registry)."""
-    from .regions import registry  # regions reads its directories through sources: a cycle
-
     try:
         reg = registry(raw)
     except IbisError as exc:
@@ -179,8 +182,6 @@ def _region_warnings(df: pd.DataFrame, raw: Path) -> list[str]:
 
 def _check_regions_file(path: Path, fmt: str) -> None:
     """Read a region directory once so that a broken line is reported, not silently skipped."""
-    from .sources import loaders
-
     try:
         loaders()[fmt].read(path)
     except IbisError:
@@ -350,35 +351,13 @@ def _files_digest(manifest: dict) -> str:
     return hashlib.sha256(json.dumps([LOADER_VERSION, entries]).encode()).hexdigest()
 
 
-KREISFREI_NOTE = "Wert der kreisfreien Stadt auf Kreisebene"
-
-
 def _kreisfrei_aliases(df: pd.DataFrame, raw: Path | None) -> pd.DataFrame:
-    """Rows of kreisfreie Städte published under their Kreis code, copied to the Gemeinde AGS.
-
-    Gemeinde tables list a kreisfreie Stadt (München 09162) only at Kreis level, so the
-    Gemeinde 09162000 would otherwise look empty. Rows the Gemeinde already has are kept.
-    """
-    from .regions import registry
-
+    """Rows of kreisfreie Städte copied to their Gemeinde AGS (:func:`regions.kreisfrei_aliases`)."""
     try:
         reg = registry(raw) if raw else registry()
-        cities = {
-            k.ags: ms[0]
-            for k in reg.kreise()
-            if len(ms := reg.municipalities(kreis=k.ags)) == 1 and ms[0].ags == k.ags + "000"
-        }
     except (IbisError, OSError):
         return df.iloc[0:0]
-    rows = df[df["region"].isin(list(cities))].copy()
-    if rows.empty:
-        return rows
-    rows["region_name"] = rows["region"].map(lambda k: cities[k].name)
-    rows["region"] = rows["region"] + "000"
-    rows["note"] = rows["note"].where(rows["note"] == "", rows["note"] + "; ") + KREISFREI_NOTE
-    own = df[df["region"].isin(rows["region"].unique())][KEY]
-    merged = rows.merge(own.assign(_own=True), on=KEY, how="left")
-    return merged[merged["_own"].isna()].drop(columns="_own")
+    return kreisfrei_aliases(df, reg, KEY)
 
 
 def _consolidate(processed: Path, manifest: dict) -> pd.DataFrame:

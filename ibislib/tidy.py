@@ -7,16 +7,15 @@ is NaN and ``flag`` keeps the symbol.
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
 from . import plausibility
 from .errors import ValidationError
+from .ingest import normalise as norm
 
-TOTAL = "insgesamt"
+TOTAL = norm.TOTAL
 
 #: Dimension columns, in this order, in every tidy table.
 DIMENSIONS: list[str] = ["sex", "nationality", "age_group", "school_type", "district", "category"]
@@ -38,30 +37,13 @@ COLUMNS: list[str] = [
 
 KEY: list[str] = ["region", "period", "measure", *DIMENSIONS, "unit"]
 
-#: Measures (what is counted). Loaders map source contents onto these ids;
-#: an unknown content becomes a slug of its label, never a silent drop.
-MEASURES: dict[str, str] = {
-    "bevoelkerung": "Bevölkerung",
-    "bevoelkerung_einwanderungsgeschichte": "Personen mit Einwanderungsgeschichte",
-    "flaeche_km2": "Fläche in km²",
-    "svb_wohnort": "Sozialversicherungspflichtig Beschäftigte am Wohnort",
-    "svb_arbeitsort": "Sozialversicherungspflichtig Beschäftigte am Arbeitsort",
-    "beschaeftigungsquote": "Beschäftigungsquote (veröffentlicht)",
-    "arbeitslose": "Arbeitslose",
-    "sgb2_leistungsberechtigte": "Personen im SGB-II-Bezug",
-    "einbuergerungen": "Einbürgerungen",
-    "einbuergerungsquote": "Einbürgerungsquote (veröffentlicht)",
-    "eheschliessungen": "Eheschließungen",
-    "schulen": "Allgemeinbildende Schulen",
-    "schueler": "Schüler*innen",
-    "schueler_anteil": "Anteil an den Schüler*innen (veröffentlicht)",
-    "schutzsuchende": "Schutzsuchende",
-    "ik_teilnehmende": "Teilnehmende an Integrationskursen",
-    "ik_abschluesse": "Integrationskurs-Abschlüsse nach Niveau",
-}
+#: Measures (what is counted), id -> German name, from ``ibislib/ingest/vocab.yml``. Loaders map
+#: source contents onto these ids; an unknown content keeps a slug of its label and is reported
+#: (:func:`unmapped_measures`), never silently dropped or silently new.
+MEASURES: dict[str, str] = norm.measure_names()
 
 UNITS: dict[str, str] = {"Anzahl": "Anzahl", "Prozent": "%", "km2": "km²", "Jahre": "Jahre"}
-COUNT_UNITS = {"Anzahl"}
+COUNT_UNITS = plausibility.COUNT_UNITS
 
 #: GENESIS / BA symbols (Zeichenerklärung) and what they mean.
 FLAGS: dict[str, str] = {
@@ -82,30 +64,13 @@ FLAGS: dict[str, str] = {
 }
 
 #: The 16 Länder and their 2-digit keys (for sources that name Länder without a code).
-LAENDER: dict[str, str] = {
-    "Schleswig-Holstein": "01",
-    "Hamburg": "02",
-    "Niedersachsen": "03",
-    "Bremen": "04",
-    "Nordrhein-Westfalen": "05",
-    "Hessen": "06",
-    "Rheinland-Pfalz": "07",
-    "Baden-Württemberg": "08",
-    "Bayern": "09",
-    "Saarland": "10",
-    "Berlin": "11",
-    "Brandenburg": "12",
-    "Mecklenburg-Vorpommern": "13",
-    "Sachsen": "14",
-    "Sachsen-Anhalt": "15",
-    "Thüringen": "16",
-}
+LAENDER: dict[str, str] = norm.laender()
 
 SEX_VALUES = {TOTAL, "männlich", "weiblich", "divers"}
 NATIONALITY_VALUES = {TOTAL, "deutsch", "ausländisch"}
 
-REGION_RE = r"^(DG|\d{2}|\d{3}|\d{5}|\d{8}|\d{9}|\d{12})$"
-PERIOD_RE = r"^\d{4}(-\d{2}-\d{2}|/\d{2})?$"
+REGION_RE = norm.REGION_RE  # canonical keys: see ibislib.ingest.normalise
+PERIOD_RE = norm.PERIOD_RE
 AGE_RE = r"^(insgesamt|\d{1,3}-\d{1,3}|\d{1,3}\+)$"
 
 _SCHEMA = pa.DataFrameSchema(
@@ -220,32 +185,25 @@ def validate(df: pd.DataFrame, path: str | None = None) -> pd.DataFrame:
     # loaders. A loader may allow sums of parts to exceed totals by a few units where the source
     # itself does (rounded or separately aggregated cells) via attrs["sum_tolerance"].
     df.attrs["warnings"] = plausibility.check(df, path)
+    df.attrs.pop("unmapped_measures", None)
     return df
-
-
-_AGE_PATTERNS = [
-    (re.compile(r"^unter (\d+) Jahre?n?$"), lambda m: f"0-{m[1]}"),
-    (re.compile(r"^(\d+) bis unter (\d+) Jahre?n?$"), lambda m: f"{m[1]}-{m[2]}"),
-    (re.compile(r"^(\d+) Jahre? und (?:mehr|älter)$"), lambda m: f"{m[1]}+"),
-    (re.compile(r"^(\d+) Jahre? und darüber$"), lambda m: f"{m[1]}+"),
-    (re.compile(r"^(\d+)\s*-\s*(\d+)$"), lambda m: f"{m[1]}-{m[2]}"),
-    (re.compile(r"^(\d+)\+$"), lambda m: f"{m[1]}+"),
-]
 
 
 def age_group(label: str) -> str | None:
     """Canonical age group from a German label: 'unter 3 Jahre' -> '0-3', '75 Jahre und mehr' -> '75+'.
 
-    Returns None when the label is not an age group. Upper bounds are exclusive.
+    Returns None when the label is not an age group. Upper bounds are exclusive. (The rule is
+    :func:`ibislib.ingest.normalise.age_group`.)
     """
-    s = " ".join(str(label).strip().split())
-    if s.lower() in {"insgesamt", "alle altersgruppen", "zusammen"}:
-        return TOTAL
-    for rx, fmt in _AGE_PATTERNS:
-        m = rx.match(s)
-        if m:
-            return fmt(m)
-    return None
+    return norm.age_group(str(label))
+
+
+def unmapped_measures(df: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
+    """Remember the labels of measures the vocabulary did not know (slug -> label), so that
+    the rule 'vocab' (:mod:`ibislib.plausibility`) names them in its warning."""
+    if labels:
+        df.attrs["unmapped_measures"] = dict(labels)
+    return df
 
 
 def age_bounds(group: str) -> tuple[float, float]:

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from ibislib.errors import FormatError
+from ibislib.ingest import normalise as norm
 from ibislib.sources import genesis_flat, read, sniff_format
 
 RAW = Path(__file__).resolve().parents[1] / "data" / "raw" / "genesis_flat"
@@ -156,16 +157,14 @@ def test_lost_leading_zero(tmp_path: Path) -> None:
 
 def test_helpers() -> None:
     assert (
-        genesis_flat.measure_for("ERW032", "Sozialversicherungspfl. Beschäftigte (Arbeitsort)")
+        norm.measure_or_slug("ERW032", "Sozialversicherungspfl. Beschäftigte (Arbeitsort)")
         == "svb_arbeitsort"
     )
-    assert (
-        genesis_flat.measure_for("XYZ", "Sozialvers.pfl. Beschäftigte am Wohnort") == "svb_wohnort"
-    )
-    assert genesis_flat.measure_for("PRS001", "Personen") == "bevoelkerung"
-    assert genesis_flat.measure_for("FOO1", "Wohngeldhaushalte") == "wohngeldhaushalte"
+    assert norm.measure_or_slug("XYZ", "Sozialvers.pfl. Beschäftigte am Wohnort") == "svb_wohnort"
+    assert norm.measure_or_slug("PRS001", "Personen") == "bevoelkerung"
+    assert norm.measure_or_slug("FOO1", "Wohngeldhaushalte") == "wohngeldhaushalte"
     ars = pd.Series(["055660028028", "DG", "05566", "057700000000", "055665000"])
-    assert genesis_flat.normalise_regions(ars, Path("x"), None).tolist() == [
+    assert norm.region_keys(ars, Path("x"), None).tolist() == [
         "05566028",
         "DG",
         "05566",
@@ -192,7 +191,7 @@ def test_helpers() -> None:
     ],
 )
 def test_measure_mapping_is_conservative(code: str, label: str, measure: str) -> None:
-    assert genesis_flat.measure_for(code, label) == measure
+    assert norm.measure_or_slug(code, label) == measure
 
 
 def test_table_without_regional_variable_is_germany(tmp_path: Path) -> None:

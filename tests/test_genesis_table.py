@@ -113,21 +113,26 @@ def test_population_wide_layout_all_dates(load):
     assert df["region"].str.startswith("16070").sum() > 0
 
 
-def test_regionalstatistik_verband_codes_become_ars(load):
+def test_regionalstatistik_verband_codes_become_canonical_keys(load):
+    """regionalstatistik's own Verband codes become official keys; a Gemeinde's ARS is then
+    written as its AGS (ibislib.ingest.normalise: one region-key rule for every loader)."""
     df = load("12411-01-01-5_00.csv")
-    # '03151401002' (Samtgemeinde 401, Gemeinde 002) -> ARS 031515401002, Barwedel (BKG VG5000)
-    assert one(df, region="031515401002", period="2015-12-31")["region_name"] == "Barwedel"
-    assert one(df, region="031515401002", period="2015-12-31")["value"] == 1000
+    # '03151401002' (Samtgemeinde 401, Gemeinde 002) -> ARS 031515401002 -> AGS 03151002, Barwedel
+    assert one(df, region="03151002", period="2015-12-31")["region_name"] == "Barwedel"
+    assert one(df, region="03151002", period="2015-12-31")["value"] == 1000
     assert (
         one(df, region="031515401", period="2015-12-31")["region_name"]
         == "Boldecker Land, Samtgemeinde"
     )
-    # Rheinland-Pfalz: '0713101001' -> 071315001001 (Adenau), verbandsfrei '0713100070' -> 071310070070
-    assert one(df, region="071310070070", period="2015-12-31")["region_name"].startswith("Remagen")
+    # Rheinland-Pfalz: '0713101001' -> 071315001001 (Adenau), verbandsfrei '0713100070' -> 07131070
+    assert one(df, region="07131070", period="2015-12-31")["region_name"].startswith("Remagen")
     assert one(df, region="071315001", period="2015-12-31")["region_name"].startswith("Adenau")
-    # Denkte changed its Samtgemeinde in 2015: two regions, no duplicate key
+    # Denkte changed its Samtgemeinde in 2015: two regions (their ARS), no duplicate key
     denkte = df[df["region_name"] == "Denkte"]
     assert set(denkte["region"]) == {"031585401008", "031585407008"}
+    # Stolzenau left its Samtgemeinde: once in it (ARS), once verbandsfrei (AGS)
+    stolzenau = df[df["region_name"] == "Stolzenau"]
+    assert set(stolzenau["region"]) == {"032565410032", "03256032"}
 
 
 def test_population_kreise_latin1(load):

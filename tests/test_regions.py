@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from ibislib.errors import FormatError, RegionError
+from ibislib.ingest import gv100ad
 from ibislib.regions import read_dbf, registry, slug
-from ibislib.sources import gv100ad, sniff_format
+from ibislib.sources import sniff_format
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT / "data" / "raw"

@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 
 from .. import cache, fmt
-from ..errors import IbisError, RegionError
+from ..errors import IbisError
+from ..regions import registry
 from ..tidy import DIMENSIONS, KEY, TOTAL, age_bounds
 from .catalog import INDICATOR_UNITS, Indicator, Selection, catalog
 
@@ -160,8 +161,6 @@ class Prepared:
 
 def _registry_names() -> dict[str, str]:
     try:
-        from ..regions import registry
-
         # a Kreis by its full name ("Kreis Steinfurt", not the town "Steinfurt"); kreisfreie
         # Städte by their short name ("Köln"). Straight from the units: a frame of all
         # 11.500 of them cost 0,3 s per process.
@@ -170,7 +169,7 @@ def _registry_names() -> dict[str, str]:
             r.ags: r.full_name if r.level == "kreis" and r.art not in kreisfrei else r.name
             for r in registry()
         }
-    except (ImportError, IbisError, OSError, KeyError):
+    except (IbisError, OSError, KeyError):
         return {}
 
 
@@ -1003,10 +1002,8 @@ def _placeholders(
 
 def _registry_name(ags: str) -> str:
     try:
-        from ..regions import registry
-
         return registry().name_of(ags, default=ags)
-    except (ImportError, IbisError, OSError):
+    except (IbisError, OSError):
         return ags
 
 
@@ -1017,27 +1014,17 @@ def resolve_region(text: str, prep: Prepared | None = None) -> str:
     s = str(text).strip()
     if re.match(_AGS_RE, s):
         return s
-    try:
-        from ..regions import registry
-
-        return registry().resolve(s).ags
-    except ImportError:
-        pass
-    if prep is not None:
-        hits = [a for a, n in prep.names.items() if n.split(",")[0].strip().lower() == s.lower()]
-        if len(hits) == 1:
-            return hits[0]
-    raise RegionError(f"Unbekannte Gebietseinheit '{s}'", hint="Bitte den AGS angeben.")
+    # the registry's own RegionError names the unknown unit (the name lookup in `prep` that
+    # stood here was only reached when the registry module could not be imported)
+    return registry().resolve(s).ags
 
 
 def parents(ags: str) -> list[str]:
     """Kreis, Land and 'DG' above a unit (registry; else from the AGS prefix)."""
     try:
-        from ..regions import registry
-
         return registry().parents(ags)
-    except (ImportError, IbisError, OSError):
-        pass
+    except (IbisError, OSError):
+        pass  # no region directory in data/raw: Kreis and Land from the key itself
     if ags == "DG":
         return []
     out = []

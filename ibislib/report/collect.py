@@ -15,6 +15,7 @@ from pathlib import Path
 import nbformat
 
 from ..publish import META_KEY, markdown_to_html
+from .outline import default_title
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _H1 = re.compile(r"<h1[^>]*>(.*?)</h1>\s*", re.S)
@@ -37,14 +38,6 @@ class Chapter:
     @property
     def anchor(self) -> str:
         return f"kap-{self.key}"
-
-
-def default_title(key: str) -> str:
-    """'01_demografie' -> 'Demografie' (used when a notebook has no '# ' heading)."""
-    words = key.split("_", 1)[-1].replace("_", " ")
-    for a, b in (("ae", "ä"), ("oe", "ö"), ("ue", "ü")):
-        words = words.replace(a, b)
-    return words[:1].upper() + words[1:]
 
 
 def error_message(output: dict) -> str:

@@ -25,7 +25,15 @@ import yaml
 from .. import paths
 from ..errors import FormatError, yaml_error
 from ..indicators import catalog
-from .collect import default_title
+
+
+def default_title(key: str) -> str:
+    """'01_demografie' -> 'Demografie' (used when a notebook has no '# ' heading)."""
+    words = key.split("_", 1)[-1].replace("_", " ")
+    for a, b in (("ae", "ä"), ("oe", "ö"), ("ue", "ü")):
+        words = words.replace(a, b)
+    return words[:1].upper() + words[1:]
+
 
 #: The outline's file name inside a notebooks folder.
 OUTLINE_FILE = "report.yml"

@@ -28,33 +28,23 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import FormatError
-from ..tidy import LAENDER as _LAENDER
-from ..tidy import TOTAL, age_group, finish
-from . import check_columns, read_text
-from .genesis_flat import (
-    SYMBOLS,
-    category_value,
-    check_encoding,
-    measure_for,
-    normalise_regions,
-    parse_values,
-    strip_bom,
-)
+from ..ingest import normalise as norm
+from ..ingest.files import check_columns, read_text
+from ..tidy import TOTAL, finish, unmapped_measures
+from .genesis_flat import parse_values
 
 FORMAT = "ba_csv"
 KIND = "observations"
 
 #: The 16 Länder and their 2-digit keys.
-LAENDER = _LAENDER
+LAENDER = norm.laender()
 
 #: BA marks: '*' = anonymised (fewer than 3 cases or derivable), '-' = nothing.
-BA_SYMBOLS = SYMBOLS | {"*"}
+BA_SYMBOLS = set(norm.symbols(FORMAT))
 
 #: Annual averages (JD) are rounded one by one: Frauen + Männer may exceed Insgesamt by 1–2.
 SUM_TOLERANCE = 2.0
 
-_NATIONALITY = {"ausländer": "ausländisch", "deutsche": "deutsch", "insgesamt": TOTAL}
-_SEX_PREFIX = {"frauen": "weiblich", "männer": "männlich"}
 _DATA_START = {"merkmal", "berichtsjahr"}
 _FOOTER = ("exportdatum", "©", "die produkte unterliegen", "statistik der bundesagentur")
 
@@ -64,7 +54,7 @@ def _rows(text: str) -> list[list[str]]:
 
 
 def sniff(path: Path, head: str) -> bool:
-    lines = strip_bom(head).splitlines()
+    lines = norm.strip_bom(head).splitlines()
     if not lines:
         return False
     try:
@@ -86,9 +76,8 @@ def _source(indicator: str) -> str:
 def read(path: Path) -> pd.DataFrame:
     """Read a BA CSV export (with key/value block, or the headerless Länder table)."""
     path = Path(path)
-    text, encoding = read_text(path)
-    text = strip_bom(text)
-    check_encoding(text, encoding, path)
+    text, _ = read_text(path)
+    text = norm.strip_bom(text)
     check_columns(text.splitlines(), path)
     try:
         rows = _rows(text)
@@ -145,15 +134,16 @@ def _period(meta: dict[str, str], year: str, path: Path, line: int) -> str:
     return year
 
 
-def _measure(label: str, meta: dict[str, str]) -> str:
+def _measure(label: str, meta: dict[str, str], unmapped: dict[str, str]) -> str:
     low = label.lower()
     hint = meta.get("Hinweise", "").lower()
+    # the BA says "Beschäftigte" for SvB; which place (Wohnort/Arbeitsort) its remark says
     if low.startswith("beschäftigte") and "quote" not in low:
         return "svb_wohnort" if "wohnort" in hint or "wohnort" in low else "svb_arbeitsort"
-    return measure_for("", label)
+    return norm.measure_or_slug("", label, unmapped)
 
 
-def _columns(header: list[str], meta: dict[str, str]) -> list[dict]:
+def _columns(header: list[str], meta: dict[str, str], unmapped: dict[str, str]) -> list[dict]:
     """What each value column of the data block holds."""
     indicator = meta.get("Indikator", "")
     cols = []
@@ -171,12 +161,18 @@ def _columns(header: list[str], meta: dict[str, str]) -> list[dict]:
             words = label.split()
             if words and words[0].upper() == "JD":  # Jahresdurchschnitt
                 words = words[1:]
-            if words and words[0].lower() in _SEX_PREFIX:
-                sex = _SEX_PREFIX[words[0].lower()]
+            if words and norm.sex(words[0]) not in (None, TOTAL):
+                sex = norm.sex(words[0])
                 words = words[1:]
             label = " ".join(words) or indicator
         cols.append(
-            {"index": j, "measure": _measure(label, meta), "unit": unit, "sex": sex, "header": h}
+            {
+                "index": j,
+                "measure": _measure(label, meta, unmapped),
+                "unit": unit,
+                "sex": sex,
+                "header": h,
+            }
         )
     return cols
 
@@ -190,40 +186,26 @@ def _read_export(path: Path, rows: list[list[str]]) -> pd.DataFrame:
             hint="Bitte im BA-Portal die Tabelle (nicht nur die Kopfangaben) als CSV exportieren.",
         )
     header = rows[start]
-    cols = _columns(header, meta)
+    unmapped: dict[str, str] = {}
+    cols = _columns(header, meta, unmapped)
     if not cols:
         raise FormatError("Der Datenblock hat keine Wertespalten", path=path, line=start + 1)
     by_year = header[0].rstrip(":").strip().lower() == "berichtsjahr"
 
     region_key = meta.get("Regionsschlüssel", "")
-    region = normalise_regions(
-        pd.Series(["DG" if region_key.lower() in {"d", "dg"} else region_key]), path, None
-    )[0]
+    region = norm.region_keys(pd.Series([region_key]), path, None)[0]
     region_name = meta.get("Region", "") or ("Deutschland" if region == "DG" else region)
 
     nat_label = meta.get("Staatsangehörigkeit", "Insgesamt")
-    nationality = _NATIONALITY.get(nat_label.lower())
+    nationality = norm.nationality(nat_label)
     nat_part = ""
     if nationality is None:  # a single citizenship: foreigners, with the country kept
-        nationality, nat_part = "ausländisch", "staatsangehoerigkeit=" + category_value(nat_label)
+        nationality, nat_part = (
+            "ausländisch",
+            "staatsangehoerigkeit=" + norm.category_value(nat_label),
+        )
 
-    data: list[tuple[int, list[str]]] = []
-    for i in range(start + 1, len(rows)):
-        row = rows[i]
-        if not any(row):
-            break
-        if row[0].lower().startswith(_FOOTER):
-            break
-        if len(row) != len(header):
-            raise FormatError(
-                f"Zeile hat {len(row)} statt {len(header)} Felder",
-                path=path,
-                line=i + 1,
-                hint="Die Datei ist abgeschnitten oder verändert; bitte den BA-Export wiederholen.",
-            )
-        data.append((i + 1, row))
-    if not data:
-        raise FormatError("Der Datenblock enthält keine Zeilen", path=path, line=start + 2)
+    data = _data_block(rows, start, path)
 
     labels = [r[0] for _, r in data]
     key = (
@@ -237,12 +219,12 @@ def _read_export(path: Path, rows: list[list[str]]) -> pd.DataFrame:
             period = _period(meta, label, path, line)
         else:
             period = _period(meta, meta.get("Berichtsjahr", ""), path, line)
-            if label.lower() != "insgesamt":
-                ag = age_group(label)
+            if not norm.is_total(label):
+                ag = norm.age_group(label)
                 if ag is not None and key == "merkmal":
                     age = ag
                 else:
-                    part = f"{key}={category_value(label)}"
+                    part = f"{key}={norm.category_value(label)}"
         category = "|".join(sorted(p for p in (part, nat_part) if p)) or TOTAL
         for c in cols:
             records.append(
@@ -273,7 +255,30 @@ def _read_export(path: Path, rows: list[list[str]]) -> pd.DataFrame:
     )
     out = finish(out)
     out.attrs["sum_tolerance"] = SUM_TOLERANCE
-    return out
+    return unmapped_measures(out, unmapped)
+
+
+def _data_block(rows: list[list[str]], start: int, path: Path) -> list[tuple[int, list[str]]]:
+    """(line, cells) of the data rows below the header row `start`, up to a blank or footer."""
+    header = rows[start]
+    data: list[tuple[int, list[str]]] = []
+    for i in range(start + 1, len(rows)):
+        row = rows[i]
+        if not any(row):
+            break
+        if row[0].lower().startswith(_FOOTER):
+            break
+        if len(row) != len(header):
+            raise FormatError(
+                f"Zeile hat {len(row)} statt {len(header)} Felder",
+                path=path,
+                line=i + 1,
+                hint="Die Datei ist abgeschnitten oder verändert; bitte den BA-Export wiederholen.",
+            )
+        data.append((i + 1, row))
+    if not data:
+        raise FormatError("Der Datenblock enthält keine Zeilen", path=path, line=start + 2)
+    return data
 
 
 def _read_laender(path: Path, rows: list[list[str]]) -> pd.DataFrame:
@@ -289,6 +294,7 @@ def _read_laender(path: Path, rows: list[list[str]]) -> pd.DataFrame:
             hint="Bitte den Originalnamen des BA-Exports (…_JJJJMMTThhmmss.csv) beibehalten.",
         )
     year, export_day = m[1], f"{m[3]}.{m[2]}.{m[1]}"
+    unmapped: dict[str, str] = {}
     records = []
     for i, row in enumerate(rows[1:], start=2):
         if not any(row):
@@ -316,7 +322,7 @@ def _read_laender(path: Path, rows: list[list[str]]) -> pd.DataFrame:
                     "raw": row[j],
                     "region": code,
                     "region_name": row[0],
-                    "measure": _measure(h, {}),
+                    "measure": _measure(h, {}, unmapped),
                     "unit": unit,
                 }
             )
@@ -328,11 +334,11 @@ def _read_laender(path: Path, rows: list[list[str]]) -> pd.DataFrame:
     out = df.drop(columns=["raw", "line"]).assign(
         period=year,
         # the export names neither the period nor the group of persons: say so instead of guessing
-        category="personengruppe=" + category_value("nicht angegeben"),
+        category="personengruppe=" + norm.category_value("nicht angegeben"),
         value=values,
         flag=flags,
         source=_source(indicator),
         table=path.stem,
         note=f"Zeitraum und Personengruppe nicht in der Datei; Jahr des Exports ({export_day}) angenommen",
     )
-    return finish(out)
+    return unmapped_measures(finish(out), unmapped)

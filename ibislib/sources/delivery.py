@@ -16,14 +16,16 @@ from __future__ import annotations
 import csv
 import difflib
 import re
-from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
 from ..errors import FormatError, IbisError, RegionError
-from ..tidy import FLAGS, KEY, MEASURES, TOTAL, UNITS, empty, finish
-from . import check_columns, numbers, read_text
+from ..ingest import normalise as norm
+from ..ingest.files import check_columns, read_text
+from ..regions import registry
+from ..tidy import FLAGS, KEY, MEASURES, TOTAL, empty, finish
+from . import numbers
 
 FORMAT = "delivery"
 KIND = "observations"
@@ -64,38 +66,12 @@ IK_LEVEL_CATEGORIES = {
 #: Category for pupils with Zuwanderungsgeschichte (IT.NRW school statistics concept).
 ZWG_CATEGORY = "zuwanderungsgeschichte=ja"
 
-_TOTAL_WORDS = {"", "insgesamt", "alle", "zusammen", "gesamt", "summe"}
-_NATIONALITY = {
-    "deutsch": "deutsch",
-    "deutsche": "deutsch",
-    "auslaendisch": "ausländisch",
-    "auslaender": "ausländisch",
-    "auslaender-innen": "ausländisch",
-    "auslaenderinnen": "ausländisch",
-    "nichtdeutsch": "ausländisch",
-    "nicht-deutsch": "ausländisch",
-    "nichtdeutsche": "ausländisch",
-}
-_SEX = {
-    "maennlich": "männlich",
-    "m": "männlich",
-    "maenner": "männlich",
-    "weiblich": "weiblich",
-    "w": "weiblich",
-    "frauen": "weiblich",
-    "divers": "divers",
-    "d": "divers",
-}
-_UNITS = {"anzahl": "Anzahl", "prozent": "Prozent", "%": "Prozent", "km2": "km2", "km²": "km2"}
-_UNITS.update({u.lower(): u for u in UNITS})
 #: Symbols that stand for a missing number (the value cell stays empty).
-_MISSING_FLAGS = {"-", ".", "...", "x", "/", "*"}
+_MISSING_FLAGS = set(norm.symbols(FORMAT))
 
 
 def _norm(s: str) -> str:
-    from ..regions import slug
-
-    return slug(s)
+    return norm.slug(s, sep="-", default="")
 
 
 def _header_key(cell: str) -> str:
@@ -149,45 +125,12 @@ def parse_number(text: str) -> float:
 
 
 def parse_period(text: str) -> str:
-    """'30.09.2022' -> '2022-09-30'; '2021' -> '2021'; '2021/22' or '2021/2022' -> '2021/22'."""
-    s = text.strip()
-    m = re.fullmatch(r"(\d{1,2})\.(\d{1,2})\.(\d{4})", s) or re.fullmatch(
-        r"(\d{4})-(\d{2})-(\d{2})", s
-    )
-    if m:
-        parts = [int(g) for g in m.groups()]
-        y, mo, d = (parts[2], parts[1], parts[0]) if "." in s else tuple(parts)
-        try:
-            return date(y, mo, d).isoformat()
-        except ValueError:
-            raise _CellError(
-                f"Ungültiges Datum '{text}'",
-                "Den Tag gibt es nicht; bitte den Stichtag als TT.MM.JJJJ prüfen (z. B. 30.09.2022).",
-            ) from None
-    if re.fullmatch(r"(19|20)\d{2}", s):
-        return s
-    m = re.fullmatch(r"((?:19|20)\d{2})/(\d{2}|\d{4})", s)
-    if m:
-        start, end = int(m[1]), m[2]
-        if int(end[-2:]) != (start + 1) % 100 or (len(end) == 4 and int(end) != start + 1):
-            raise _CellError(
-                f"Schuljahr '{text}' umfasst nicht zwei aufeinanderfolgende Jahre",
-                "Schuljahre bitte als 2021/22 angeben.",
-            )
-        return f"{start}/{end[-2:]}"
-    raise _CellError(
-        f"Ungültiger Stichtag/Zeitraum '{text}'",
-        "Erlaubt sind ein Stichtag (30.09.2022), ein Jahr (2021) oder ein Schuljahr (2021/22).",
-    )
-
-
-_AGE_PATTERNS = [
-    (re.compile(r"^unter (\d+)$"), lambda m: (0, int(m[1]))),
-    (re.compile(r"^(\d+) bis unter (\d+)$"), lambda m: (int(m[1]), int(m[2]))),
-    (re.compile(r"^(\d+)\s*-\s*(\d+)$"), lambda m: (int(m[1]), int(m[2]))),
-    (re.compile(r"^(\d+) und (?:älter|mehr|darüber)$"), lambda m: (int(m[1]), None)),
-    (re.compile(r"^(\d+)\s*\+$"), lambda m: (int(m[1]), None)),
-]
+    """'30.09.2022' -> '2022-09-30'; '2021' -> '2021'; '2021/22' or '2021/2022' -> '2021/22'
+    (the one period rule, :func:`ibislib.ingest.normalise.period`, with the calendar checked)."""
+    problem = norm.period_problem(text)
+    if problem:
+        raise _CellError(*problem)
+    return norm.period(text)  # type: ignore[return-value]
 
 
 def parse_age_group(text: str) -> str:
@@ -195,43 +138,26 @@ def parse_age_group(text: str) -> str:
 
     Upper bounds are exclusive ("18-27" = 18 bis unter 27 Jahre).
     """
-    s = " ".join(text.replace("–", "-").replace("—", "-").split()).lower()
-    s = re.sub(r"\s*jahren?\b|\s*jahre?\b|\s*j\.", "", s).strip()
-    if s in _TOTAL_WORDS:
-        return TOTAL
-    for rx, bounds in _AGE_PATTERNS:
-        m = rx.match(s)
-        if m:
-            lo, hi = bounds(m)
-            if hi is None:
-                return f"{lo}+"
-            if hi <= lo:
-                raise _CellError(f"Altersgruppe '{text}': Obergrenze nicht größer als Untergrenze")
-            return f"{lo}-{hi}"
-    if re.match(r"^\d+ bis \d+$", s):
-        raise _CellError(
-            f"Altersgruppe '{text}' ist nicht eindeutig",
-            "Bitte '6 bis unter 11' schreiben (Obergrenze ausschließlich), nicht '6 bis 10'.",
-        )
+    found = norm.age_group(text)
+    if found is None:
+        raise _CellError(*norm.age_group_problem(text))
+    return found
+
+
+def _lookup(text: str, lookup, column: str, allowed: str) -> str:
+    found = lookup(text)
+    if found is not None:
+        return found
     raise _CellError(
-        f"Unbekannte Altersgruppe '{text}'",
-        "Erlaubt: 'unter 12', '18 bis unter 27', '18-27', '80 und älter', '80+' oder leer (insgesamt).",
+        f"Unbekannter Wert '{text}' in Spalte '{column}'",
+        f"Erlaubt: {allowed} (weitere Schreibweisen: {norm.VOCAB_HINT}).",
     )
-
-
-def _lookup(text: str, table: dict[str, str], column: str, allowed: str) -> str:
-    key = _norm(text)
-    if key in _TOTAL_WORDS:
-        return TOTAL
-    if key in table:
-        return table[key]
-    raise _CellError(f"Unbekannter Wert '{text}' in Spalte '{column}'", f"Erlaubt: {allowed}.")
 
 
 def parse_category(text: str) -> str:
     """'niveau=B1' -> 'niveau=B1'; several pairs joined by '|' are sorted by key."""
     s = text.strip()
-    if _norm(s) in _TOTAL_WORDS:
+    if norm.is_total(s):
         return TOTAL
     pairs = {}
     for part in s.split("|"):
@@ -252,7 +178,7 @@ def parse_category(text: str) -> str:
 
 def _text(text: str) -> str:
     s = " ".join(text.split())
-    return TOTAL if _norm(s) in _TOTAL_WORDS else s
+    return TOTAL if norm.is_total(s) else s
 
 
 # --------------------------------------------------------------------------- regions
@@ -262,8 +188,6 @@ class _Regions:
     """AGS checks against the registry, if one can be built (else syntax only)."""
 
     def __init__(self) -> None:
-        from ..regions import registry  # regions reads its directories through sources
-
         try:
             self.reg = registry()
         except RegionError:
@@ -347,24 +271,17 @@ def _header(cells: list[str], path: Path, lineno: int) -> list[str]:
     return keys
 
 
-def _row(cells: dict[str, str], regions: _Regions) -> dict:
-    region, region_name = regions.resolve(cells.get("ags", ""), cells.get("gebiet", ""))
-    period = parse_period(cells.get("stichtag", ""))
-    measure = _header_key(cells.get("merkmal", ""))  # 'Einbürgerungen' -> 'einbuergerungen'
-    if measure not in MEASURES:
-        close = difflib.get_close_matches(measure, MEASURES, n=3)
-        raise _CellError(
-            f"Unbekanntes Merkmal '{cells.get('merkmal', '')}'"
-            + (f" (meinten Sie {', '.join(close)}?)" if close else ""),
-            "Erlaubte Merkmale stehen in docs/lieferformat.md (z. B. bevoelkerung, einbuergerungen).",
-        )
-    unit_raw = cells.get("einheit", "").strip()
-    unit = _UNITS.get(unit_raw.lower())
-    if unit is None:
-        raise _CellError(
-            f"Unbekannte Einheit '{unit_raw}'" if unit_raw else "Einheit fehlt",
-            "Erlaubt: Anzahl oder Prozent.",
-        )
+def _measure(text: str) -> str:
+    """A measure id ('einbuergerungen', 'Einbürgerungen') or a label the vocabulary knows
+    ('Schüler/-innen' -> 'schueler')."""
+    key = _header_key(text)
+    if key in MEASURES:
+        return key
+    return norm.measure("", text) or key
+
+
+def _value(cells: dict[str, str], unit: str, measure: str) -> tuple[float, str]:
+    """Value and symbol of a row: a German number or a symbol, checked against the unit."""
     flag = cells.get("zeichen", "").strip()
     raw_value = cells.get("wert", "").strip()
     if not flag and raw_value in FLAGS and raw_value not in ("", "0"):
@@ -402,6 +319,29 @@ def _row(cells: dict[str, str], regions: _Regions) -> dict:
     if unit == "Prozent" and raw_value and ("anteil" in measure or "quote" in measure):
         if not 0 <= value <= 100:
             raise _CellError(f"Anteil {raw_value} % liegt nicht zwischen 0 und 100")
+    return value, flag
+
+
+def _row(cells: dict[str, str], regions: _Regions) -> dict:
+    region, region_name = regions.resolve(cells.get("ags", ""), cells.get("gebiet", ""))
+    period = parse_period(cells.get("stichtag", ""))
+    measure = _measure(cells.get("merkmal", ""))
+    if measure not in MEASURES:
+        close = difflib.get_close_matches(measure, MEASURES, n=3)
+        raise _CellError(
+            f"Unbekanntes Merkmal '{cells.get('merkmal', '')}'"
+            + (f" (meinten Sie {', '.join(close)}?)" if close else ""),
+            "Erlaubte Merkmale stehen in docs/lieferformat.md (z. B. bevoelkerung, einbuergerungen).",
+        )
+    unit_raw = cells.get("einheit", "").strip()
+    found = norm.unit(unit_raw)
+    unit = found[0] if found and found[1] == 1 else None  # no factor: the numbers as delivered
+    if unit is None:
+        raise _CellError(
+            f"Unbekannte Einheit '{unit_raw}'" if unit_raw else "Einheit fehlt",
+            "Erlaubt: Anzahl oder Prozent.",
+        )
+    value, flag = _value(cells, unit, measure)
     source = " ".join(cells.get("quelle", "").split())
     if not source:
         raise _CellError("Quelle fehlt", "Jede Zahl braucht eine Quellenangabe (Spalte 'quelle').")
@@ -411,11 +351,14 @@ def _row(cells: dict[str, str], regions: _Regions) -> dict:
         "period": period,
         "measure": measure,
         "sex": _lookup(
-            cells.get("geschlecht", ""), _SEX, "geschlecht", "männlich, weiblich, divers, leer"
+            cells.get("geschlecht", ""),
+            lambda t: norm.sex(t, short=True),
+            "geschlecht",
+            "männlich, weiblich, divers, leer",
         ),
         "nationality": _lookup(
             cells.get("nationalitaet", ""),
-            _NATIONALITY,
+            norm.nationality,
             "nationalitaet",
             "deutsch, ausländisch, leer",
         ),

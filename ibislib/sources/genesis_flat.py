@@ -34,162 +34,36 @@ import numpy as np
 import pandas as pd
 
 from ..errors import FormatError, ValidationError
-from ..tidy import KEY, TOTAL, age_group, finish
-from . import check_columns, numbers, read_text
+from ..ingest import normalise as norm
+from ..ingest.files import check_columns, read_text
+from ..tidy import KEY, TOTAL, finish, unmapped_measures
+from . import numbers
 
 FORMAT = "genesis_flat"
 KIND = "observations"
 
 # --------------------------------------------------------------------------------------------
-# shared GENESIS vocabulary
+# GENESIS helpers shared with genesis_json (the labels themselves are in ibislib/ingest/vocab.yml)
 # --------------------------------------------------------------------------------------------
 
 #: Symbols that replace a number (value NaN, symbol kept as flag).
-SYMBOLS = {"-", ".", "x", "/", "...", "…"}
+SYMBOLS = set(norm.symbols(FORMAT))
 #: Quality marks that accompany a number (value kept, mark kept as flag). "e" = endgültig: no flag.
-QUALITY_FLAGS = {"p": "p", "r": "r", "s": "s", "e": "", "": ""}
-
-#: Regional variables of GENESIS, Regionaldatenbank and Zensus database.
-REGION_VARIABLES = {
-    "DINSG",
-    "DLAND",
-    "REGBEZ",
-    "KREISE",
-    "GEMEIN",
-    "GVERB",
-    "GEMVB",
-}
-
-_UNIT_MAP = {
-    "anzahl": "Anzahl",
-    "personen": "Anzahl",
-    "prozent": "Prozent",
-    "%": "Prozent",
-    "km2": "km2",
-    "km²": "km2",
-    "qkm": "km2",
-    "jahre": "Jahre",
-}
-
-#: Units that are counts in thousands (value times 1000, unit Anzahl).
-_THOUSANDS = {"1000", "tsd", "tsd.", "tausend", "1000 personen"}
-
-_SEX = {"GESM": "männlich", "GESW": "weiblich", "GESD": "divers", "GESX": "divers"}
-_SEX_LABELS = {"männlich": "männlich", "weiblich": "weiblich", "divers": "divers"}
-_NAT = {"NATA": "ausländisch", "NATD": "deutsch"}
-_NAT_LABELS = {
-    "ausländer": "ausländisch",
-    "ausländisch": "ausländisch",
-    "ausländer/-innen": "ausländisch",
-    "deutsche": "deutsch",
-    "deutsch": "deutsch",
-}
-
-_TRANSLIT = str.maketrans(
-    {"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "ae", "Ö": "oe", "Ü": "ue"}
-)
-
-
-def slug(label: str) -> str:
-    """'Sozialvers.pflichtig Beschäftigte' -> 'sozialvers_pflichtig_beschaeftigte'."""
-    s = str(label).strip().translate(_TRANSLIT).lower()
-    s = re.sub(r"[^a-z0-9]+", "_", s).strip("_")
-    return s or "wert"
-
-
-def category_value(label: str) -> str:
-    """A label made safe for the ``key=value|key=value`` category syntax."""
-    s = str(label).replace(">=", "≥").replace("<=", "≤")
-    return " ".join(s.replace("|", "/").replace("=", ":").split())
-
-
-def strip_bom(head: str) -> str:
-    """Drop a BOM, also when the sniffed head was decoded as cp1252 ('ï»¿')."""
-    for bom in ("\ufeff", "ï»¿"):
-        if head.startswith(bom):
-            return head[len(bom) :]
-    return head
-
-
-_MOJIBAKE = re.compile(r"Ã[¤¶¼Ÿ„–œ©¨]|Â[§©°]")
-
-
-def check_encoding(text: str, encoding: str, path: Path) -> None:
-    """Reject files that mix UTF-8 and ISO-8859-1 (UTF-8 umlauts read as 'Ã¤', 'Ã¼')."""
-    if encoding.startswith("utf-8"):
-        return
-    m = _MOJIBAKE.search(text)
-    if m:
-        raise FormatError(
-            f"Gemischte Zeichenkodierung: '{m[0]}' ist ein UTF-8-Umlaut in einer ISO-8859-1-Datei",
-            path=path,
-            line=text.count("\n", 0, m.start()) + 1,
-            hint="Die Datei wurde wohl aus Teilen zusammenkopiert; bitte den Originalexport verwenden.",
-        )
-
-
-def is_region_variable(code: str) -> bool:
-    code = str(code).strip().upper()
-    return code in REGION_VARIABLES or code.startswith("GEO")
-
-
-def measure_for(code: str, label: str) -> str:
-    """Tidy measure id for a GENESIS content (value variable) code and label.
-
-    Only clear cases are mapped; anything else becomes a slug of its label (never a wrong id).
-    """
-    code = str(code).strip().upper().split("$")[0]
-    low = " ".join(str(label).strip().lower().split())
-    if any(w in low for w in ("quote", "anteil", "%", " je ", "dichte", "veränderung")):
-        if "beschäftigungsquote" in low:
-            return "beschaeftigungsquote"
-        if "einbürgerungsquote" in low:
-            return "einbuergerungsquote"
-        return slug(label)
-    if "einwanderungsgeschichte" in low:
-        return "bevoelkerung_einwanderungsgeschichte"
-    if (
-        code in {"BEVSTD", "BEV001"}
-        or (code.startswith("PRS") and low == "personen")
-        or low in {"bevölkerung", "bevölkerungsstand", "bevölkerung insgesamt", "einwohner"}
-    ):
-        return "bevoelkerung"
-    if "einbürgerung" in low or code == "BEV008":
-        return "einbuergerungen"
-    if "beschäftigte" in low or code in {"ERW032", "ERW065"}:
-        if "wohnort" in low:
-            return "svb_wohnort"
-        if "arbeitsort" in low or code in {"ERW032", "ERW065"}:
-            return "svb_arbeitsort"
-    if low.startswith("arbeitslose"):
-        return "arbeitslose"
-    if low.startswith("eheschließung"):
-        return "eheschliessungen"
-    if low.startswith("schutzsuchende"):
-        return "schutzsuchende"
-    if low.startswith(("fläche", "gebietsfläche")):
-        return "flaeche_km2"
-    return slug(label)
-
-
-def unit_for(unit: str, path: Path, line: int | None) -> str:
-    u = str(unit).strip()
-    found = _UNIT_MAP.get(u.lower())
-    if found is None:
-        raise FormatError(
-            f"Einheit '{u}' wird nicht unterstützt",
-            path=path,
-            line=line,
-            hint="Unterstützt sind Anzahl, Prozent, km² und Jahre.",
-        )
-    return found
+QUALITY_FLAGS = norm.quality_marks()
 
 
 def unit_and_scale(unit: str, path: Path, line: int | None) -> tuple[str, float]:
     """Tidy unit and factor: counts in thousands ('1000', 'Tsd.') become Anzahl times 1000."""
-    if str(unit).strip().lower() in _THOUSANDS:
-        return "Anzahl", 1000.0
-    return unit_for(unit, path, line), 1.0
+    found = norm.unit(unit)
+    if found is None:
+        raise FormatError(
+            f"Einheit '{str(unit).strip()}' wird nicht unterstützt",
+            path=path,
+            line=line,
+            hint="Unterstützt sind Anzahl, Tsd., Prozent, km² und Jahre "
+            f"(Einheiten stehen in {norm.VOCAB_HINT}).",
+        )
+    return found
 
 
 def source_for(table: str, statistics_label: str = "") -> str:
@@ -206,28 +80,6 @@ def table_code_from_name(path: Path) -> str | None:
     """'12411-01-01-4_1773175772751_de_flat.csv' -> '12411-01-01-4'."""
     m = re.match(r"^(\d{4,5}[A-Z]?-\d{2,4}(?:-\d{2}-\d+)?)", path.name)
     return m[1] if m else None
-
-
-def normalise_regions(codes: pd.Series, path: Path, lines: pd.Series | None) -> pd.Series:
-    """Region keys as tidy AGS text: 'DG', 2/3/5/8/9 digits kept, 12-digit ARS -> 8-digit AGS."""
-    s = codes.astype(str).str.strip()
-    s = s.where(~s.str.upper().isin({"DG", "DINSG"}), "DG")
-    ok = (s == "DG") | s.str.fullmatch(r"\d{2}|\d{3}|\d{5}|\d{8}|\d{9}|\d{12}")
-    if not ok.all():
-        i = int(np.flatnonzero(~ok.to_numpy())[0])
-        bad = s.iloc[i]
-        hint = "Regionalschlüssel haben 2, 3, 5, 8, 9 oder 12 Stellen."
-        if bad.isdigit() and len(bad) in {1, 4, 7, 11}:
-            hint = "Die führende Null ist wohl verloren gegangen (Datei in Excel geöffnet?); bitte den Originalexport verwenden."
-        raise FormatError(
-            f"Ungültiger Regionalschlüssel '{bad}'",
-            path=path,
-            line=int(lines.iloc[i]) if lines is not None else None,
-            hint=hint,
-        )
-    ars = s.str.len() == 12
-    # Zensus ARS: Land(2) RB(1) Kreis(2) Gemeindeverband(4) Gemeinde(3) -> AGS = 1-5 + 10-12
-    return s.where(~ars, s.str[:5] + s.str[9:])
 
 
 def parse_values(
@@ -269,41 +121,34 @@ def parse_values(
     return values, flags
 
 
-def dimension_for(var_code: str, var_label: str) -> str:
-    """Which tidy dimension a non-regional GENESIS variable fills."""
-    code = str(var_code).strip().upper()
-    label = str(var_label).strip().lower()
-    if code == "GES" or code.startswith("GES") and label == "geschlecht":
-        return "sex"
-    if code == "NAT" or label == "nationalität":
-        return "nationality"
-    if code.startswith("ALT") or label.startswith("alter"):
-        return "age_group"
-    return "category"
-
-
 def map_dimension(
     dim: str, codes: pd.Series, labels: pd.Series, var_label: str
 ) -> tuple[pd.Series, pd.Series]:
     """(dimension values, category parts) for one variable; category part is '' unless used."""
     codes = codes.astype(str).str.strip()
     labels = labels.astype(str).str.strip()
-    total = (codes == "") | codes.str.upper().eq("%TOTAL%") | labels.str.lower().eq("insgesamt")
-    key = slug(var_label)
+    total = (codes == "") | codes.str.upper().eq("%TOTAL%") | labels.map(norm.is_total)
+    key = norm.category_key(var_label)
     empty = pd.Series("", index=codes.index)
-    if dim == "sex":
-        val = codes.str.upper().map(_SEX).fillna(labels.str.lower().map(_SEX_LABELS))
-    elif dim == "nationality":
-        val = codes.str.upper().map(_NAT).fillna(labels.str.lower().map(_NAT_LABELS))
+    lookup = {
+        "sex": norm.sex,
+        "nationality": norm.nationality,
+        "school_type": lambda label, code: norm.school_type(label),
+    }.get(dim)
+    pairs = pd.DataFrame({"c": codes, "l": labels})
+    if lookup is not None:
+        uniq = {
+            (c, lab): lookup(lab, c) for c, lab in pairs.drop_duplicates().itertuples(index=False)
+        }
+        val = pd.Series([uniq[cl] for cl in zip(codes, labels, strict=True)], index=codes.index)
     elif dim == "age_group":
-        uniq = {lab: age_group(lab) for lab in labels.unique()}
-        val = labels.map(uniq)
+        val = labels.map({lab: norm.age_group(lab) for lab in labels.unique()})
     else:
         val = pd.Series(np.nan, index=codes.index, dtype=object)
     val = val.where(~total, TOTAL)
     # labels we cannot place in the dimension go to category, never dropped
     unplaced = val.isna()
-    part = empty.where(~unplaced, key + "=" + labels.map(category_value))
+    part = empty.where(~unplaced, key + "=" + labels.map(norm.category_value))
     return val.fillna(TOTAL).astype(str), part
 
 
@@ -351,7 +196,7 @@ _REQUIRED = [
 
 
 def sniff(path: Path, head: str) -> bool:
-    return re.match(r"(statistics_code|Statistik_Code)\s*[;,\t]", strip_bom(head)) is not None
+    return re.match(r"(statistics_code|Statistik_Code)\s*[;,\t]", norm.strip_bom(head)) is not None
 
 
 _GERMAN_COLUMNS = {
@@ -451,12 +296,11 @@ def _check_field_counts(text: str, path: Path) -> None:
         )
 
 
-def read(path: Path) -> pd.DataFrame:
-    """Read a GENESIS flat CSV (ffcsv) into a tidy table."""
-    path = Path(path)
-    text, encoding = read_text(path)
-    text = strip_bom(text).replace("\r\n", "\n")
-    check_encoding(text, encoding, path)
+def frame(text: str, encoding: str, path: Path) -> pd.DataFrame:
+    """The decoded text of a flat file as a frame of strings in the long English layout, with
+    the file line of each row in ``_line``; header, field counts and variable groups checked."""
+    text = norm.strip_bom(text).replace("\r\n", "\n")
+    norm.check_encoding(text, encoding, path)  # text may come from elsewhere than read_text
     check_columns(text.split("\n"), path)
     header = text.split("\n", 1)[0]
     if ";" not in header:
@@ -495,10 +339,9 @@ def read(path: Path) -> pd.DataFrame:
         )
     if df.empty:
         raise FormatError("Die Datei enthält keine Datenzeilen", path=path, line=2)
-    lines = df["_line"]
-
-    groups = sorted(int(m[1]) for c in df.columns if (m := re.fullmatch(r"(\d+)_variable_code", c)))
-    for n in groups:
+    for n in sorted(
+        int(m[1]) for c in df.columns if (m := re.fullmatch(r"(\d+)_variable_code", c))
+    ):
         need = [
             f"{n}_variable_label",
             f"{n}_variable_attribute_code",
@@ -509,6 +352,16 @@ def read(path: Path) -> pd.DataFrame:
             raise FormatError(
                 f"Spalte(n) {', '.join(absent)} fehlen zur Variable {n}", path=path, line=1
             )
+    return df
+
+
+def read(path: Path) -> pd.DataFrame:
+    """Read a GENESIS flat CSV (ffcsv) into a tidy table."""
+    path = Path(path)
+    text, encoding = read_text(path)
+    df = frame(text, encoding, path)
+    lines = df["_line"]
+    groups = sorted(int(m[1]) for c in df.columns if (m := re.fullmatch(r"(\d+)_variable_code", c)))
 
     # region: the first regional variable of each row (Deutschland when the table has none)
     region = pd.Series("DG", index=df.index)
@@ -519,7 +372,7 @@ def read(path: Path) -> pd.DataFrame:
     parts: list[pd.Series] = []
     for n in groups:
         vcode = df[f"{n}_variable_code"].str.strip()
-        is_reg = vcode.map({c: is_region_variable(c) for c in vcode.unique()}).astype(bool)
+        is_reg = vcode.map({c: norm.is_region_variable(c) for c in vcode.unique()}).astype(bool)
         take = is_reg & ~has_region
         if take.any():
             region = region.where(~take, df[f"{n}_variable_attribute_code"])
@@ -528,7 +381,7 @@ def read(path: Path) -> pd.DataFrame:
         for code in vcode[~is_reg].unique():
             rows = vcode == code
             label = df.loc[rows, f"{n}_variable_label"].iloc[0]
-            dim = dimension_for(code, label)
+            dim = norm.dimension_for(code, label)
             if dim != "category" and claimed.setdefault(dim, n) != n:
                 dim = "category"  # a second variable of the same kind keeps its own key
             val, part = map_dimension(
@@ -538,53 +391,22 @@ def read(path: Path) -> pd.DataFrame:
                 dims[dim] = val.where(rows, dims.get(dim, TOTAL))
             parts.append(part.where(rows, ""))
 
-    region = normalise_regions(region, path, lines)
+    region = norm.region_keys(region, path, lines)
 
-    period = df["time"].str.strip()
-    # German Stichtag '30.06.2023' (older exports) -> ISO
-    period = period.str.replace(r"^(\d{2})\.(\d{2})\.(\d{4})$", r"\3-\2-\1", regex=True)
-    okp = period.str.fullmatch(r"\d{4}(-\d{2}-\d{2}|/\d{2})?")
+    # ISO Stichtag, or German '30.06.2023' (older exports), year, school year
+    period = norm.periods(df["time"])
+    okp = period.notna()
     if not okp.all():
         i = int(np.flatnonzero(~okp.to_numpy())[0])
         raise FormatError(
-            f"Zeitangabe '{period.iloc[i]}' ist weder Stichtag (JJJJ-MM-TT) noch Jahr oder Schuljahr (JJJJ/JJ)",
+            f"Zeitangabe '{df['time'].iloc[i].strip()}' ist weder Stichtag (JJJJ-MM-TT) noch Jahr oder Schuljahr (JJJJ/JJ)",
             path=path,
             line=int(lines.iloc[i]),
         )
 
-    raw_values = df["value"]
-    if "value_q" in df.columns:
-        q = df["value_q"].str.strip()
-        # a symbol may sit in the quality column with the value left empty
-        raw_values = raw_values.where(~((raw_values.str.strip() == "") & q.isin(SYMBOLS)), q)
-    values, flags = parse_values(raw_values, path, lines)
-    if "value_q" in df.columns:
-        qual = df["value_q"].str.strip().str.lower()
-        unknown = ~qual.isin(set(QUALITY_FLAGS) | SYMBOLS)
-        if unknown.any():
-            i = int(np.flatnonzero(unknown.to_numpy())[0])
-            raise FormatError(
-                f"Unbekanntes Qualitätskennzeichen '{df['value_q'].iloc[i]}'",
-                path=path,
-                line=int(lines.iloc[i]),
-            )
-        flags = flags.where(flags != "", qual.map(QUALITY_FLAGS).fillna(""))
-
-    pairs = df[["value_variable_code", "value_variable_label"]].drop_duplicates()
-    mmap = {(c, lab): measure_for(c, lab) for c, lab in pairs.itertuples(index=False)}
-    measure = pd.Series(
-        [
-            mmap[(c, lab)]
-            for c, lab in zip(df["value_variable_code"], df["value_variable_label"], strict=True)
-        ],
-        index=df.index,
-    )
-    units = {
-        u: unit_and_scale(u, path, int(lines[df["value_unit"] == u].iloc[0]))
-        for u in df["value_unit"].unique()
-    }
-    unit = df["value_unit"].map({u: us[0] for u, us in units.items()})
-    values = values * df["value_unit"].map({u: us[1] for u, us in units.items()}).astype(float)
+    values, flags = _values_and_flags(df, path, lines)
+    unmapped: dict[str, str] = {}
+    measure, unit, values = _measures_and_units(df, values, path, lines, unmapped)
 
     table = table_code_from_name(path) or df["statistics_code"].iloc[0].strip()
     source = source_for(table, df["statistics_label"].iloc[0] if "statistics_label" in df else "")
@@ -607,4 +429,52 @@ def read(path: Path) -> pd.DataFrame:
     )
     out = finish(out)
     check_duplicates(out, lines, path)
-    return out
+    return unmapped_measures(out, unmapped)
+
+
+def _values_and_flags(
+    df: pd.DataFrame, path: Path, lines: pd.Series
+) -> tuple[pd.Series, pd.Series]:
+    """Numbers (rule 'ffcsv') and flags: symbols in ``value`` or ``value_q``, quality marks."""
+    raw_values = df["value"]
+    if "value_q" in df.columns:
+        q = df["value_q"].str.strip()
+        # a symbol may sit in the quality column with the value left empty
+        raw_values = raw_values.where(~((raw_values.str.strip() == "") & q.isin(SYMBOLS)), q)
+    values, flags = parse_values(raw_values, path, lines)
+    if "value_q" in df.columns:
+        qual = df["value_q"].str.strip().str.lower()
+        unknown = ~qual.isin(set(QUALITY_FLAGS) | SYMBOLS)
+        if unknown.any():
+            i = int(np.flatnonzero(unknown.to_numpy())[0])
+            raise FormatError(
+                f"Unbekanntes Qualitätskennzeichen '{df['value_q'].iloc[i]}'",
+                path=path,
+                line=int(lines.iloc[i]),
+            )
+        flags = flags.where(flags != "", qual.map(QUALITY_FLAGS).fillna(""))
+    return values, flags
+
+
+def _measures_and_units(
+    df: pd.DataFrame, values: pd.Series, path: Path, lines: pd.Series, unmapped: dict[str, str]
+) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Measure per row (vocabulary), tidy unit per row, values times the unit's factor."""
+    pairs = df[["value_variable_code", "value_variable_label"]].drop_duplicates()
+    mmap = {
+        (c, lab): norm.measure_or_slug(c, lab, unmapped) for c, lab in pairs.itertuples(index=False)
+    }
+    measure = pd.Series(
+        [
+            mmap[(c, lab)]
+            for c, lab in zip(df["value_variable_code"], df["value_variable_label"], strict=True)
+        ],
+        index=df.index,
+    )
+    units = {
+        u: unit_and_scale(u, path, int(lines[df["value_unit"] == u].iloc[0]))
+        for u in df["value_unit"].unique()
+    }
+    unit = df["value_unit"].map({u: us[0] for u, us in units.items()})
+    values = values * df["value_unit"].map({u: us[1] for u, us in units.items()}).astype(float)
+    return measure, unit, values

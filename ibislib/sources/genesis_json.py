@@ -23,23 +23,18 @@ import numpy as np
 import pandas as pd
 
 from ..errors import FormatError
-from ..tidy import TOTAL, finish
-from . import numbers, read_bytes
-from .genesis_flat import (
-    QUALITY_FLAGS,
-    SYMBOLS,
-    dimension_for,
-    is_region_variable,
-    map_dimension,
-    measure_for,
-    normalise_regions,
-    source_for,
-    strip_bom,
-    unit_for,
-)
+from ..ingest import normalise as norm
+from ..ingest.files import read_bytes
+from ..tidy import TOTAL, finish, unmapped_measures
+from . import numbers
+from .genesis_flat import map_dimension, source_for, unit_and_scale
 
 FORMAT = "genesis_json"
 KIND = "observations"
+
+#: Symbols in 'status' that replace a number; quality marks that accompany one.
+SYMBOLS = set(norm.symbols(FORMAT))
+QUALITY_FLAGS = norm.quality_marks()
 
 _TIME_VARIABLES = {"STAG": "day", "JAHR": "year"}
 
@@ -59,7 +54,7 @@ def sniff(path: Path, head: str) -> bool:
         return False
     if name.endswith("_data.json"):
         return True
-    h = strip_bom(head).lstrip()
+    h = norm.strip_bom(head).lstrip()
     return h.startswith("{") and '"data"' in h[:200] and '"dimension"' in h and '"size"' in h
 
 
@@ -248,6 +243,8 @@ def read(path: Path) -> pd.DataFrame:
         return _de(vvalues.get(code, {}).get("label"), code)
 
     cols: dict[str, np.ndarray] = {}
+    unmapped: dict[str, str] = {}
+    factors = np.ones(n)
     cat_dims: list[tuple[int, list[str]]] = []
     region_done = time_done = measure_done = False
     claimed: set[str] = set()
@@ -258,42 +255,31 @@ def read(path: Path) -> pd.DataFrame:
         if k == "statistic":
             continue
         if k == "content":
-            meas, units = [], []
-            for c in codes:
-                base, _, fn = c.partition("$")
-                info = contents.get(base, {})
-                meas.append(measure_for(base, _de(info.get("label"), base)))
-                unit_label = _de(info.get("functions", {}).get(fn, {}).get("label"), "Anzahl")
-                units.append(unit_for(unit_label, data_path, None))
-            cols["measure"] = np.asarray(meas, dtype=object)[pos]
-            cols["unit"] = np.asarray(units, dtype=object)[pos]
+            meas, units, scale = _contents(codes, contents, data_path, unmapped)
+            cols["measure"] = meas[pos]
+            cols["unit"] = units[pos]
+            factors = scale[pos]
             measure_done = True
-        elif is_region_variable(k) or (vtype.startswith("REGION") and _german_keys(codes)):
+        elif norm.is_region_variable(k) or (vtype.startswith("REGION") and _german_keys(codes)):
             if region_done:
                 raise FormatError(
                     f"Zweite Regionalvariable '{k}' wird nicht unterstützt", path=data_path
                 )
-            regs = normalise_regions(pd.Series(codes), data_path, None).tolist()
+            regs = norm.region_keys(pd.Series(codes), data_path, None).to_numpy(dtype=object)
             names = ["Deutschland" if c == "DG" else label(c) for c in codes]
-            cols["region"] = np.asarray(regs, dtype=object)[pos]
+            cols["region"] = regs[pos]
             cols["region_name"] = np.asarray(names, dtype=object)[pos]
             region_done = True
         elif k in _TIME_VARIABLES or vtype.startswith("TIME"):
-            bad = [c for c in codes if not re.fullmatch(r"\d{4}(-\d{2}-\d{2}|/\d{2})?", c)]
-            if bad:
-                raise FormatError(
-                    f"Zeitangabe '{bad[0]}' ist weder Stichtag (JJJJ-MM-TT) noch Jahr oder Schuljahr (JJJJ/JJ)",
-                    path=data_path,
-                )
             if time_done:
                 raise FormatError(
                     f"Zweite Zeitvariable '{k}' wird nicht unterstützt", path=data_path
                 )
-            cols["period"] = np.asarray(codes, dtype=object)[pos]
+            cols["period"] = _periods(codes, data_path)[pos]
             time_done = True
         else:
             var_label = _de(variables.get(k, {}).get("label"), k)
-            dim = dimension_for(k, var_label)
+            dim = norm.dimension_for(k, var_label)
             if dim != "category" and dim in claimed:
                 dim = "category"
             labels = [label(c) for c in codes]
@@ -305,14 +291,9 @@ def read(path: Path) -> pd.DataFrame:
             if (part != "").any():
                 cat_dims.append((i, part.tolist()))
 
-    missing = [
-        w
-        for w, ok in (("Region", region_done), ("Zeit", time_done), ("Inhalt", measure_done))
-        if not ok
-    ]
-    if "Region" in missing:  # a table without regional variable is for Germany
+    if not region_done:  # a table without regional variable is for Germany
         cols["region"], cols["region_name"] = "DG", "Deutschland"
-        missing.remove("Region")
+    missing = [w for w, ok in (("Zeit", time_done), ("Inhalt", measure_done)) if not ok]
     if missing:
         raise FormatError(
             "Der Datenwürfel hat keine Dimension für " + ", ".join(missing),
@@ -321,16 +302,41 @@ def read(path: Path) -> pd.DataFrame:
         )
 
     if cat_dims:
-        # one string per combination of the category dimensions, then looked up per cell
-        parts = [p for _, p in cat_dims]
-        combos = [
-            "|".join(sorted(x for x in combo if x)) or TOTAL for combo in itertools.product(*parts)
-        ]
-        combo_idx = np.ravel_multi_index(
-            [positions(i) for i, _ in cat_dims], [size[i] for i, _ in cat_dims]
-        )
-        cols["category"] = np.asarray(combos, dtype=object)[combo_idx]
+        cols["category"] = _categories(cat_dims, [positions(i) for i, _ in cat_dims], size)
 
+    values, flags = _values(cube, n, factors, data_path)
+    table = str(table_info.get("code") or data_path.name[: -len("_data.json")] or data_path.stem)
+    out = pd.DataFrame({**cols, "value": values, "flag": flags})
+    out["source"] = source_for(table)
+    out["table"] = table
+    out["note"] = "; ".join(
+        " ".join(ln.split()) for ln in _de(table_info.get("note")).splitlines() if ln.strip()
+    )
+    out = finish(out)
+    out.attrs["sum_tolerance"] = SUM_TOLERANCE
+    return unmapped_measures(out, unmapped)
+
+
+def _contents(
+    codes: list[str], contents: dict, data_path: Path, unmapped: dict[str, str]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Measure, tidy unit and factor of each content code ('BEVSTD', 'BEV001$SUM')."""
+    meas, units, scale = [], [], []
+    for c in codes:
+        base, _, fn = c.partition("$")
+        info = contents.get(base, {})
+        meas.append(norm.measure_or_slug(base, _de(info.get("label"), base), unmapped))
+        unit_label = _de(info.get("functions", {}).get(fn, {}).get("label"), "Anzahl")
+        unit, factor = unit_and_scale(unit_label, data_path, None)
+        units.append(unit)
+        scale.append(factor)
+    return np.asarray(meas, dtype=object), np.asarray(units, dtype=object), np.asarray(scale)
+
+
+def _values(
+    cube: dict, n: int, factors: np.ndarray, data_path: Path
+) -> tuple[np.ndarray, np.ndarray]:
+    """Values (JSON numbers only, times the unit's factor) and flags from 'status'."""
     status = _status(cube, n, data_path)
     known = set(QUALITY_FLAGS) | SYMBOLS
     unknown = sorted({s for s in np.unique(status.astype(str)) if s not in known})
@@ -353,6 +359,7 @@ def read(path: Path) -> pd.DataFrame:
             )
         values[i] = num
     symbol = np.isin(status, list(SYMBOLS))
+    values = values * factors
     values[symbol] = np.nan  # GENESIS writes 0.0 under '-': a symbol never becomes 0
     flags = np.where(symbol, status, pd.Series(status).map(QUALITY_FLAGS).fillna("").to_numpy())
     gap = np.isnan(values) & ~symbol
@@ -361,15 +368,27 @@ def read(path: Path) -> pd.DataFrame:
             f"Zelle {int(np.flatnonzero(gap)[0])} hat keinen Wert und kein Zeichen", path=data_path
         )
 
-    flags = np.where(flags == "…", "...", flags)
-    table = str(table_info.get("code") or data_path.name[: -len("_data.json")] or data_path.stem)
-    note = "; ".join(
-        " ".join(ln.split()) for ln in _de(table_info.get("note")).splitlines() if ln.strip()
-    )
-    out = pd.DataFrame({**cols, "value": values, "flag": flags})
-    out["source"] = source_for(table)
-    out["table"] = table
-    out["note"] = note
-    out = finish(out)
-    out.attrs["sum_tolerance"] = SUM_TOLERANCE
-    return out
+    return values, np.where(flags == "…", "...", flags)
+
+
+def _categories(
+    cat_dims: list[tuple[int, list[str]]], positions: list[np.ndarray], size: list[int]
+) -> np.ndarray:
+    """One 'key=value|…' string per combination of the category dimensions, looked up per cell."""
+    parts = [p for _, p in cat_dims]
+    combos = [
+        "|".join(sorted(x for x in combo if x)) or TOTAL for combo in itertools.product(*parts)
+    ]
+    combo_idx = np.ravel_multi_index(positions, [size[i] for i, _ in cat_dims])
+    return np.asarray(combos, dtype=object)[combo_idx]
+
+
+def _periods(codes: list[str], data_path: Path) -> np.ndarray:
+    """Time codes as tidy periods (GENESIS JSON writes them ISO: 2023-12-31, 2023, 2023/24)."""
+    bad = [c for c in codes if not re.fullmatch(norm.PERIOD_RE[1:-1], c)]
+    if bad:
+        raise FormatError(
+            f"Zeitangabe '{bad[0]}' ist weder Stichtag (JJJJ-MM-TT) noch Jahr oder Schuljahr (JJJJ/JJ)",
+            path=data_path,
+        )
+    return np.asarray(codes, dtype=object)

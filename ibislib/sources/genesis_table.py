@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import csv
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,146 +26,29 @@ import numpy as np
 import pandas as pd
 
 from ..errors import FormatError
-from ..tidy import FLAGS, LAENDER, REGION_RE, TOTAL, age_group, finish
-from . import check_columns, numbers, read_text
+from ..ingest import normalise as norm
+from ..ingest.files import check_columns, read_text
+from ..tidy import FLAGS, REGION_RE, TOTAL, finish, unmapped_measures
+from . import numbers
 
 FORMAT = "genesis_table"
 KIND = "observations"
 
+
 _HINT_EXPORT = "Bitte die Tabelle erneut als CSV (Semikolon-getrennt) aus GENESIS exportieren."
 
 _FOOTER_RE = re.compile(r"^\s*_{5,}")
-_DATE_RE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
-_YEAR_RE = re.compile(r"^((?:19|20)\d{2})(?:\s*/\s*((?:19|20)?\d{2}))?$")
-_PERIOD_PREFIX_RE = re.compile(
-    r"^(?:Jahr|Berichtsjahr|Schuljahr|Stichtag|Zeit|Berichtszeitraum)\s*:?\s*", re.IGNORECASE
-)
 _TABLE_RE = re.compile(r"^\s*(?:GENESIS-)?Tabelle\s*:\s*(\S+)", re.IGNORECASE)
 _GENESIS_RE = re.compile(r"^\s*GENESIS-Tabelle\s*:", re.IGNORECASE)
 
 #: Regions GENESIS-Online tables name without a code (national and Länder tables).
-_REGION_NAMES = {"Deutschland": "DG", **LAENDER}
+_REGION_NAMES = norm.region_names()
 _STAND_RE = re.compile(r"^\s*Stand\s*:\s*(\d{1,2}\.\d{1,2}\.\d{4})")
 _CONTENT_UNIT_RE = re.compile(r"^(.*\S)\s*\(([^()]+)\)$")
 _REGION_RE = re.compile(REGION_RE)
 _PLAIN_NUMBER_RE = r"-?\d+(?:,\d+)?"  # the fast path of numbers.GERMAN_RE
-_SYMBOL_ONLY = {
-    "-": "-",
-    ".": ".",
-    "x": "x",
-    "X": "x",
-    "/": "/",
-    "...": "...",
-    "…": "...",
-    "*": "*",
-}
+_SYMBOL_ONLY = norm.symbols(FORMAT)
 _TRAILING_FLAG_RE = re.compile(r"^(.*?\d)\s*([prse])$")
-
-#: Units as GENESIS writes them -> (tidy unit, factor).
-_UNITS: dict[str, tuple[str, float]] = {
-    "anzahl": ("Anzahl", 1.0),
-    "personen": ("Anzahl", 1.0),
-    "tsd.": ("Anzahl", 1000.0),
-    "tsd": ("Anzahl", 1000.0),
-    "1000": ("Anzahl", 1000.0),
-    "tausend": ("Anzahl", 1000.0),
-    "prozent": ("Prozent", 1.0),
-    "%": ("Prozent", 1.0),
-    "km²": ("km2", 1.0),
-    "km2": ("km2", 1.0),
-    "qkm": ("km2", 1.0),
-    "jahre": ("Jahre", 1.0),
-}
-
-#: Known GENESIS contents (Inhalte) -> measure id. Matched against the label without its unit.
-_MEASURES: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(p, re.IGNORECASE), m)
-    for p, m in [
-        (r"^Sozialversicherungspfl\w*\.? Besch\u00e4ftigte.*Arbeitsort.*$", "svb_arbeitsort"),
-        (r"^Sozialversicherungspfl\w*\.? Besch\u00e4ftigte.*Wohnort.*$", "svb_wohnort"),
-        (r"^Bev\u00f6lkerung(sstand)?$", "bevoelkerung"),
-        (r"^Arbeitslose( insgesamt)?$", "arbeitslose"),
-        (r"^Einb\u00fcrgerungen( von Ausl\u00e4ndern)?$", "einbuergerungen"),
-        (r"^Eheschlie\u00dfungen$", "eheschliessungen"),
-        (r"^Sch\u00fcler.*$", "schueler"),
-        (r"^(Allgemein ?bildende )?Schulen$", "schulen"),
-        (r"^Schutzsuchende.*$", "schutzsuchende"),
-        (r"^(Gebiets)?fl\u00e4che.*$", "flaeche_km2"),
-    ]
-]
-
-#: Known variable names (Merkmale) in header rows -> how the next value is read.
-#: "cat:<key>" puts the value into `category`; "catnat:<key>" does the same with the value
-#: normalised like a nationality (deutsch/ausländisch).
-_VARIABLES: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(p, re.IGNORECASE), k)
-    for p, k in [
-        (r"^Geschlecht$", "sex"),
-        (r"^(Nationalit\u00e4t|Staatsangeh\u00f6rigkeit)$", "nationality"),
-        (r"^Nationalit\u00e4t des Ehemann(e)?s$", "catnat:ehemann"),
-        (r"^Nationalit\u00e4t der Ehefrau$", "catnat:ehefrau"),
-        (r"^Alter.*$", "age_group"),
-        (r"^Kontinente?\b.*$", "cat:kontinent"),
-        (r"^Klassenstufe.*$", "cat:klassenstufe"),
-        (r"^Schulart(en)?$", "school_type"),
-        (r"^(Stichtag|Jahr|Berichtsjahr|Zeit|Schuljahr)$", "period"),
-        (r"^und zwar$", "undzwar"),
-    ]
-]
-
-_SEX = {
-    "insgesamt": TOTAL,
-    "zusammen": TOTAL,
-    "männlich": "männlich",
-    "weiblich": "weiblich",
-    "divers": "divers",
-    "männer": "männlich",
-    "frauen": "weiblich",
-}
-_NATIONALITY = {
-    "insgesamt": TOTAL,
-    "deutsche": "deutsch",
-    "deutscher": "deutsch",
-    "deutsch": "deutsch",
-    "deutsche(r)": "deutsch",
-    "ausländer": "ausländisch",
-    "ausländerin": "ausländisch",
-    "ausländerinnen": "ausländisch",
-    "ausländer(innen)": "ausländisch",
-    "ausländer/-innen": "ausländisch",
-    "ausländer/innen": "ausländisch",
-    "ausländisch": "ausländisch",
-    "nichtdeutsche": "ausländisch",
-}
-#: Units GENESIS uses that the tidy table cannot hold yet (refused, never read as "Anzahl").
-_OTHER_UNITS = {
-    "eur",
-    "euro",
-    "tsd. eur",
-    "1000 eur",
-    "mill. eur",
-    "mio. eur",
-    "mrd. eur",
-    "ha",
-    "t",
-    "tonnen",
-    "kg",
-    "tage",
-    "stunden",
-    "m²",
-    "qm",
-    "m³",
-    "‰",
-    "promille",
-    "kwh",
-    "mwh",
-    "je 1000 einwohner",
-    "je 1000 einw.",
-    "je 100.000 einwohner",
-    "je einwohner",
-    "eur je einwohner",
-}
-_SCHOOL_RE = re.compile(r"schul|gymnasi|kolleg", re.IGNORECASE)
 
 
 @dataclass
@@ -252,61 +134,17 @@ def sniff(path: Path, head: str) -> bool:
 # small parsers
 
 
-def _parse_period(cell: str, school_year: bool = False) -> str | None:
-    """'31.12.2015' -> '2015-12-31', 'Jahr: 2016' -> '2016', '2015/16' -> '2015/16'."""
-    s = _PERIOD_PREFIX_RE.sub("", cell.strip())
-    m = _DATE_RE.match(s)
-    if m:
-        d, mo, y = int(m[1]), int(m[2]), m[3]
-        if 1 <= d <= 31 and 1 <= mo <= 12:
-            return f"{y}-{mo:02d}-{d:02d}"
-        return None
-    m = _YEAR_RE.match(s)
-    if m:
-        if m[2]:
-            return f"{m[1]}/{m[2][-2:]}"
-        if school_year:
-            return f"{m[1]}/{(int(m[1]) + 1) % 100:02d}"
-        return m[1]
-    return None
-
-
-def _unit(cell: str) -> tuple[str, float] | None:
-    return _UNITS.get(cell.strip().lower())
+_parse_period = norm.period
+_unit = norm.unit
+_variable = norm.variable
 
 
 def _measure(label: str) -> str | None:
-    for rx, mid in _MEASURES:
-        if rx.match(label.strip()):
-            return mid
-    return None
+    return norm.measure("", label)
 
 
-def _variable(cell: str) -> str | None:
-    for rx, key in _VARIABLES:
-        if rx.match(cell):
-            return key
-    return None
-
-
-def slug(label: str) -> str:
-    """Lower-case ASCII id with underscores: 'Lebendgeborene (je 1000 Einw.)' -> 'lebendgeborene_je_1000_einw'."""
-    s = label.strip().lower()
-    for a, b in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss")):
-        s = s.replace(a, b)
-    s = unicodedata.normalize("NFKD", s).encode("ascii", "ignore").decode()
-    s = re.sub(r"[^a-z0-9]+", "_", s).strip("_")
-    return s or "unbekannt"
-
-
-def _key(label: str) -> str:
-    """Category key from a variable name: 'Familienstand (amtlich)' -> 'familienstand'."""
-    s = re.split(r"[(/,:]", label)[0].strip().lower()
-    return re.sub(r"\s+", "_", s) or "merkmal"
-
-
-def _measure_from_label(label: str) -> str:
-    return _measure(label) or slug(label)
+def _measure_from_label(label: str, unmapped: dict[str, str]) -> str:
+    return norm.measure_or_slug("", label, unmapped)
 
 
 def _content_with_unit(cell: str) -> tuple[str, tuple[str, float]] | None:
@@ -314,14 +152,12 @@ def _content_with_unit(cell: str) -> tuple[str, tuple[str, float]] | None:
     m = _CONTENT_UNIT_RE.match(cell.strip())
     if m and _unit(m[2]):
         return m[1], _unit(m[2])  # type: ignore[return-value]
-    if m and m[2].strip().lower() in _OTHER_UNITS:
+    if m and norm.is_unsupported_unit(m[2]):
         return m[1], (m[2].strip(), 0.0)  # factor 0 marks a unit we cannot hold
     return None
 
 
-def _category(pairs: dict[str, str]) -> str:
-    items = sorted((k, v) for k, v in pairs.items() if v != TOTAL)
-    return "|".join(f"{k}={v}" for k, v in items) or TOTAL
+_category = norm.category
 
 
 # ---------------------------------------------------------------------------------------------
@@ -348,20 +184,11 @@ def _split(path: Path) -> _Parsed:
     text, enc = read_text(path)
     lines = text.splitlines()
     check_columns(lines, path)
-    if enc != "utf-8-sig":
-        _check_mojibake(lines, enc, path)
     meta = TableMeta(encoding=enc)
     footer_at = next((i for i, ln in enumerate(lines) if _FOOTER_RE.match(ln)), None)
     body = lines if footer_at is None else lines[:footer_at]
 
-    if not any(";" in ln for ln in body):
-        sep = "','" if any(ln.count(",") >= 2 for ln in body) else "kein Trennzeichen"
-        raise FormatError(
-            f"Die Tabelle ist nicht mit ';' getrennt (gefunden: {sep})",
-            path=path,
-            line=1,
-            hint=_HINT_EXPORT,
-        )
+    _check_separator(body, path)
 
     headers: list[tuple[int, list[str]]] = []
     data: list[list[str]] = []
@@ -433,13 +260,43 @@ def _split(path: Path) -> _Parsed:
         data_lines.append(i)
         sections.append(section)
 
+    _check_blocks(path, len(body), title, headers, data)
+
+    _read_title(meta, title, title_lines)
+    if footer_at is not None:
+        _read_footer(meta, lines, footer_at, ncols, path)
+    return _Parsed(meta, headers, data, data_lines, sections, ncols)
+
+
+_unit_label = norm.unit_label
+
+
+def _check_separator(body: list[str], path: Path) -> None:
+    if not any(";" in ln for ln in body):
+        sep = "','" if any(ln.count(",") >= 2 for ln in body) else "kein Trennzeichen"
+        raise FormatError(
+            f"Die Tabelle ist nicht mit ';' getrennt (gefunden: {sep})",
+            path=path,
+            line=1,
+            hint=_HINT_EXPORT,
+        )
+
+
+def _check_blocks(
+    path: Path,
+    n_lines: int,
+    title: list[str],
+    headers: list[tuple[int, list[str]]],
+    data: list[list[str]],
+) -> None:
+    """Title block, header rows and data rows must all be there."""
     if not title:
         raise FormatError("Kein Titelblock gefunden", path=path, line=1, hint=_HINT_EXPORT)
     if not headers:
         raise FormatError(
             "Keine Kopfzeilen gefunden (Kopfzeilen beginnen mit ';')",
             path=path,
-            line=len(body),
+            line=n_lines,
             hint=_HINT_EXPORT,
         )
     if not data:
@@ -450,41 +307,14 @@ def _split(path: Path) -> _Parsed:
             hint="Bitte bei GENESIS eine Auswahl mit Regionen und Zeiträumen exportieren.",
         )
 
-    _read_title(meta, title, title_lines)
-    if footer_at is not None:
-        _read_footer(meta, lines, footer_at, ncols, path)
-    return _Parsed(meta, headers, data, data_lines, sections, ncols)
-
-
-def _unit_label(unit: str, factor: float) -> str:
-    return "Tsd." if unit == "Anzahl" and factor == 1000 else unit
-
 
 def _unsupported_unit(unit: str, path: Path, line: int | None) -> FormatError:
     return FormatError(
         f"Die Einheit '{unit}' wird noch nicht unterstützt",
         path=path,
         line=line,
-        hint="Unterstützt sind Anzahl, Tsd., Prozent, km² und Jahre (ibislib.tidy.UNITS).",
+        hint=f"Unterstützt sind Anzahl, Tsd., Prozent, km² und Jahre (Einheiten: {norm.VOCAB_HINT}).",
     )
-
-
-def _check_mojibake(lines: list[str], enc: str, path: Path) -> None:
-    """Refuse an ISO-8859-1 file with UTF-8 lines in it (pasted together), instead of reading
-    'BevÃ¶lkerung'. A German latin-1 line never happens to be valid UTF-8 with umlauts."""
-    for i, line in enumerate(lines, start=1):
-        if line.isascii():
-            continue
-        try:
-            line.encode(enc).decode("utf-8")
-        except UnicodeError:
-            continue
-        raise FormatError(
-            "Gemischte Zeichenkodierung: UTF-8-Umlaute in einer ISO-8859-1-Datei",
-            path=path,
-            line=i,
-            hint="Die Datei wurde wohl aus Teilen zusammenkopiert; bitte den Originalexport verwenden.",
-        )
 
 
 def _field_count(path: Path, line: int, got: int, want: int) -> FormatError:
@@ -565,40 +395,37 @@ class _Column:
 
 def _vocab(cell: str) -> tuple[str, str] | None:
     """A header value recognised without its variable name: ('sex', 'männlich'), ('age_group', '15-20')."""
-    low = cell.lower()
-    if low == "insgesamt":
+    if norm.is_total(cell):
         return ("", TOTAL)
-    if low in _SEX:
-        return ("sex", _SEX[low])
-    if low in _NATIONALITY:
-        return ("nationality", _NATIONALITY[low])
-    age = age_group(cell)
+    for dim, lookup in (("sex", norm.sex), ("nationality", norm.nationality)):
+        hit = lookup(cell)
+        if hit is not None:
+            return (dim, hit)
+    age = norm.age_group(cell)
     if age is not None:
         return ("age_group", age)
     return None
 
 
+#: Category keys for values a known variable cannot place ('Geschlecht: unbekannt').
+_UNPLACED_KEY = {"sex": "geschlecht", "nationality": "staatsangehoerigkeit", "age_group": "alter"}
+
+
 def _assign(col: _Column, key: str, cell: str) -> None:
     """Put one header value under the variable `key`."""
-    low = cell.lower()
-    if key == "sex":
-        if low in _SEX:
-            col.dims["sex"] = _SEX[low]
+    lookup = {
+        "sex": lambda c: norm.sex(c, short=True),
+        "nationality": norm.nationality,
+        "age_group": norm.age_group,
+    }.get(key)
+    if lookup is not None:
+        hit = lookup(cell)
+        if hit is not None:
+            col.dims[key] = hit
         else:
-            col.cats["geschlecht"] = cell
-    elif key == "nationality":
-        if low in _NATIONALITY:
-            col.dims["nationality"] = _NATIONALITY[low]
-        else:
-            col.cats["staatsangehörigkeit"] = cell
-    elif key == "age_group":
-        age = age_group(cell)
-        if age is not None:
-            col.dims["age_group"] = age
-        else:
-            col.cats["alter"] = cell
+            col.cats[_UNPLACED_KEY[key]] = cell
     elif key == "school_type":
-        col.dims["school_type"] = TOTAL if low == "insgesamt" else cell
+        col.dims["school_type"] = norm.school_type(cell)
     elif key == "undzwar":
         hit = _vocab(cell)
         if hit and hit[0]:
@@ -606,13 +433,13 @@ def _assign(col: _Column, key: str, cell: str) -> None:
         elif not hit:
             col.cats["personengruppe"] = cell
     elif key.startswith("catnat:"):
-        col.cats[key[7:]] = _NATIONALITY.get(low, cell)
+        col.cats[key[7:]] = norm.nationality(cell) or cell
     else:
         name = key[4:] if key.startswith("cat:") else key
-        col.cats[name] = TOTAL if low == "insgesamt" else cell
+        col.cats[name] = TOTAL if norm.is_total(cell) else cell
 
 
-def _read_column(cells: list[str], meta: TableMeta) -> _Column:
+def _read_column(cells: list[str], meta: TableMeta, unmapped: dict[str, str]) -> _Column:
     """Interpret one column's header cells (top to bottom)."""
     col = _Column()
     pending: str | None = None
@@ -629,12 +456,12 @@ def _read_column(cells: list[str], meta: TableMeta) -> _Column:
         if unit:
             col.unit, col.factor = unit
             continue
-        if cell.lower() in _OTHER_UNITS:
+        if norm.is_unsupported_unit(cell):
             col.other_unit = cell
             continue
         cu = _content_with_unit(cell)
         if cu and pending is None:
-            col.measure = _measure_from_label(cu[0])
+            col.measure = _measure_from_label(cu[0], unmapped)
             if cu[1][1]:
                 col.unit, col.factor = cu[1]
             else:
@@ -662,13 +489,13 @@ def _read_column(cells: list[str], meta: TableMeta) -> _Column:
         # Unknown label. In the top row of a table without a content line it is the content;
         # otherwise its neighbour below tells what it is.
         if first_label and not meta.content and col.measure is None:
-            col.measure = slug(cell)
+            col.measure = _measure_from_label(cell, unmapped)
         elif below is not None and (_variable(below) or _content_with_unit(below)):
-            col.measure = slug(cell)  # a content above a variable name
+            col.measure = _measure_from_label(cell, unmapped)  # a content above a variable name
         elif below is None or _unit(below):
             col.cats["merkmal"] = cell
         else:
-            pending = f"cat:{_key(cell)}"  # an unknown variable name above its values
+            pending = f"cat:{norm.category_key(cell)}"  # an unknown variable name above its values
     return col
 
 
@@ -680,24 +507,26 @@ def _classify_stub(values: pd.Series, label: str) -> tuple[str, dict[str, str]]:
     """Decide what an extra row-label column holds; returns (dimension, value map)."""
     uniq = [u for u in values.unique().tolist()]
     var = _variable(label) if label else None
-    ages = {u: age_group(u) for u in uniq}
-    if var == "age_group" or (not var and all(a is not None for a in ages.values())):
-        if all(a is not None for a in ages.values()):
-            return "age_group", {u: a for u, a in ages.items()}  # type: ignore[misc]
-    lows = {u: u.lower() for u in uniq}
-    if var == "sex" or (not var and all(v in _SEX for v in lows.values())):
-        if all(v in _SEX for v in lows.values()):
-            return "sex", {u: _SEX[lows[u]] for u in uniq}
-    if var == "nationality" or (not var and all(v in _NATIONALITY for v in lows.values())):
-        if all(v in _NATIONALITY for v in lows.values()):
-            return "nationality", {u: _NATIONALITY[lows[u]] for u in uniq}
-    non_total = [u for u in uniq if u.lower() != "insgesamt"]
-    schoolish = sum(bool(_SCHOOL_RE.search(u)) for u in non_total)
+    for dim, lookup in (
+        ("age_group", norm.age_group),
+        ("sex", norm.sex),
+        ("nationality", norm.nationality),
+    ):
+        if var == dim or not var:
+            hits = {u: lookup(u) for u in uniq}
+            if all(h is not None for h in hits.values()):
+                return dim, hits  # type: ignore[return-value]
+    non_total = [u for u in uniq if not norm.is_total(u)]
+    schoolish = sum(bool(norm.school_type_pattern().search(u)) for u in non_total)
     if var == "school_type" or (not var and non_total and schoolish * 2 >= len(non_total)):
-        return "school_type", {u: TOTAL if u.lower() == "insgesamt" else u for u in uniq}
-    key = var[4:] if var and var.startswith("cat") else (_key(label) if label else "merkmal")
+        return "school_type", {u: norm.school_type(u) for u in uniq}
+    key = (
+        var[4:]
+        if var and var.startswith("cat")
+        else (norm.category_key(label) if label else "merkmal")
+    )
     key = key.split(":")[-1]
-    return "category", {u: TOTAL if u.lower() == "insgesamt" else f"{key}={u}" for u in uniq}
+    return "category", {u: TOTAL if norm.is_total(u) else f"{key}={u}" for u in uniq}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -716,7 +545,7 @@ def _parse_other(raw: str) -> tuple[float, str] | None:
     else:
         m = _TRAILING_FLAG_RE.match(s)
         if m:
-            s, flag = m[1].strip(), m[2]
+            s, flag = m[1].strip(), norm.quality_marks()[m[2]]
     num = numbers.parse(s, "german")
     if num is None:
         return None
@@ -759,11 +588,49 @@ def read(path: str | Path) -> pd.DataFrame:
     """Load a classic GENESIS table CSV into tidy observations (see :mod:`ibislib.tidy`)."""
     path = Path(path)
     p = _split(path)
-    meta = p.meta
-    ncols = p.ncols
     header_rows = [cells for _, cells in p.headers]
     header_line = p.headers[0][0]
+    stub = _stub_width(header_rows, p.ncols, path, header_line)
 
+    frame = pd.DataFrame(p.data, dtype=object)
+    lines = np.asarray(p.data_lines)
+    stub_cols = [frame[j].astype(str).str.strip() for j in range(stub)]
+    row_period, pos = _row_periods(stub_cols, p)
+    codes, names, first_dim = _regions(stub_cols, pos, p.meta, lines, path)
+    row_dims = _row_dims(stub_cols, range(first_dim, stub), header_rows, path, header_line)
+    _check_duplicate_rows(codes, names, row_dims, row_period, lines, path)
+
+    unmapped: dict[str, str] = {}
+    value_cols, cols = _column_table(
+        p, frame, stub, row_dims, row_period is not None, path, unmapped
+    )
+    out = _unroll(frame, value_cols, cols, lines, path)
+    r_idx, c_idx = out.attrs.pop("r_idx"), out.attrs.pop("c_idx")
+    out["region"] = _by_row(codes, r_idx)
+    out["region_name"] = _by_row(names, r_idx)
+    if row_period is not None:
+        period = row_period.to_numpy(object)[r_idx]
+        missing = pd.isna(period)
+        if missing.any():
+            period[missing] = cols["period"].to_numpy(object)[c_idx][missing]
+        out["period"] = pd.array(period.tolist(), dtype="str")
+    else:
+        out["period"] = _by_col(cols, "period", c_idx)
+    for dim in ("sex", "nationality", "age_group", "school_type"):
+        out[dim] = _by_row(row_dims[dim], r_idx) if dim in row_dims else _by_col(cols, dim, c_idx)
+    out["category"] = _categories(row_dims.get("category"), cols, r_idx, c_idx)
+    unknown = set(out["flag"].unique()) - set(FLAGS)
+    if unknown:  # pragma: no cover - _parse_other only yields known flags
+        raise FormatError(f"Unbekanntes Zeichen {sorted(unknown)}", path=path)
+    meta = p.meta
+    out = finish(
+        out, source=meta.source, table=meta.table or path.stem, note=series_break(meta.footnotes)
+    )
+    return unmapped_measures(out, unmapped)
+
+
+def _stub_width(header_rows: list[list[str]], ncols: int, path: Path, header_line: int) -> int:
+    """Number of row-label (stub) columns: those empty in every header row."""
     stub = min(next((i for i, c in enumerate(cells) if c), ncols) for cells in header_rows)
     if stub < 1 or stub >= ncols:
         raise FormatError(
@@ -772,30 +639,33 @@ def read(path: str | Path) -> pd.DataFrame:
             line=header_line,
             hint=_HINT_EXPORT,
         )
+    return stub
 
-    frame = pd.DataFrame(p.data, dtype=object)
-    lines = np.asarray(p.data_lines)
-    stub_cols = [frame[j].astype(str).str.strip() for j in range(stub)]
 
-    # Period column (first stub column holding only dates / years)?
-    pos = 0
-    row_period: pd.Series | None = None
+def _row_periods(stub_cols: list[pd.Series], p: _Parsed) -> tuple[pd.Series | None, int]:
+    """Periods of the rows (a first stub column of dates/years, or section lines) and the index
+    of the next stub column."""
+    school_year = p.meta.school_year
     uniq0 = stub_cols[0].unique().tolist()
-    per0 = {u: _parse_period(u, meta.school_year) for u in uniq0}
+    per0 = {u: _parse_period(u, school_year) for u in uniq0}
     if all(v is not None for v in per0.values()):
-        row_period = stub_cols[0].map(per0)
-        pos = 1
-    elif any(s is not None for s in p.section_periods):
-        row_period = pd.Series(
-            [_parse_period(s, meta.school_year) if s else None for s in p.section_periods],
-            dtype=object,
-        )
+        return stub_cols[0].map(per0), 1
+    if any(s is not None for s in p.section_periods):
+        periods = [_parse_period(s, school_year) if s else None for s in p.section_periods]
+        return pd.Series(periods, dtype=object), 0
+    return None, 0
 
-    codes, names, first_dim = _regions(stub_cols, pos, meta, lines, path)
 
-    # Extra row-label columns
+def _row_dims(
+    stub_cols: list[pd.Series],
+    columns: range,
+    header_rows: list[list[str]],
+    path: Path,
+    header_line: int,
+) -> dict[str, pd.Series]:
+    """Extra row-label columns (after region code and name) -> tidy dimensions."""
     row_dims: dict[str, pd.Series] = {}
-    for j in range(first_dim, stub):
+    for j in columns:
         label = " ".join(c for c in (cells[j] for cells in header_rows) if c)
         dim, mapping = _classify_stub(stub_cols[j], label)
         mapped = stub_cols[j].map(mapping)
@@ -811,8 +681,18 @@ def read(path: str | Path) -> pd.DataFrame:
                 line=header_line,
             )
         row_dims[dim] = mapped
+    return row_dims
 
-    # Duplicate rows (same region, period and row dimensions twice)
+
+def _check_duplicate_rows(
+    codes: pd.Series,
+    names: pd.Series,
+    row_dims: dict[str, pd.Series],
+    row_period: pd.Series | None,
+    lines: np.ndarray,
+    path: Path,
+) -> None:
+    """The same region, period and row dimensions twice is an error naming both lines."""
     keyframe = pd.DataFrame({"region": codes, **row_dims})
     if row_period is not None:
         keyframe["period"] = row_period
@@ -829,60 +709,50 @@ def read(path: str | Path) -> pd.DataFrame:
             hint="Jede Region darf je Zeitraum und Gliederung nur einmal vorkommen.",
         )
 
-    # Value columns: header cells -> dimensions
-    value_cols = [
-        j
-        for j in range(stub, ncols)
-        # a trailing ';' on every line makes an empty column: no header, no values
-        if any(cells[j] for cells in header_rows) or frame[j].astype(str).str.strip().ne("").any()
-    ]
-    specs = [_read_column([cells[j] for cells in header_rows], meta) for j in value_cols]
-    default_measure = _measure_from_label(meta.content) if meta.content else None
-    if default_measure is None:
+
+def _defaults(meta: TableMeta, path: Path, unmapped: dict[str, str]):
+    """Measure, (unit, factor) and period the title block gives every column."""
+    measure = _measure_from_label(meta.content, unmapped) if meta.content else None
+    if measure is None:
         label = next(
             (t for t in meta.title if not t.lower().startswith("regionale tiefe")), meta.table
         )
-        default_measure = _measure_from_label(re.split(r"[:]| nach ", label)[0])
-    default_unit = ("Anzahl", 1.0)
+        measure = _measure_from_label(re.split(r"[:]| nach ", label)[0], unmapped)
+    unit = ("Anzahl", 1.0)
     if meta.content_unit:
-        if meta.content_unit.lower() not in _UNITS:
+        unit = _unit(meta.content_unit)
+        if unit is None:
             raise _unsupported_unit(meta.content_unit, path, meta.content_line)
-        default_unit = _UNITS[meta.content_unit.lower()]
-    global_period = _parse_period(meta.period, meta.school_year) if meta.period else None
+    period = _parse_period(meta.period, meta.school_year) if meta.period else None
+    return measure, unit, period
 
+
+def _column_table(
+    p: _Parsed,
+    frame: pd.DataFrame,
+    stub: int,
+    row_dims: dict[str, pd.Series],
+    row_periods: bool,
+    path: Path,
+    unmapped: dict[str, str],
+) -> tuple[list[int], pd.DataFrame]:
+    """The value columns and, per column, measure, unit, factor, period and dimensions."""
+    meta, header_line = p.meta, p.headers[0][0]
+    header_rows = [cells for _, cells in p.headers]
+    value_cols = [
+        j
+        for j in range(stub, p.ncols)
+        # a trailing ';' on every line makes an empty column: no header, no values
+        if any(cells[j] for cells in header_rows) or frame[j].astype(str).str.strip().ne("").any()
+    ]
+    default_measure, default_unit, global_period = _defaults(meta, path, unmapped)
     col_table = []
-    for j, spec in zip(value_cols, specs, strict=True):
-        if spec.other_unit:
-            raise _unsupported_unit(spec.other_unit, path, header_line)
-        for dim in spec.dims:
-            if dim in row_dims and spec.dims[dim] != TOTAL:
-                raise FormatError(
-                    f"Die Gliederung '{dim}' steht sowohl in den Zeilen als auch in Spalte {j + 1}",
-                    path=path,
-                    line=header_line,
-                )
-        if spec.period and row_period is not None:
-            raise FormatError(
-                f"Zeitraum steht sowohl in Spalte 1 als auch im Kopf von Spalte {j + 1}",
-                path=path,
-                line=header_line,
-            )
+    for j in value_cols:
+        spec = _read_column([cells[j] for cells in header_rows], meta, unmapped)
+        _check_column(
+            spec, j, row_dims, row_periods, meta, default_measure, default_unit, path, header_line
+        )
         unit, factor = (spec.unit, spec.factor) if spec.unit else default_unit
-        if (
-            meta.content_unit
-            and spec.unit
-            and spec.measure in (None, default_measure)
-            and (unit, factor) != default_unit
-        ):
-            # "Bevölkerungsstand (Tsd.)" above a column saying "Anzahl": which one holds?
-            raise FormatError(
-                f"Widersprüchliche Einheit: die Inhaltszeile sagt '{meta.content_unit}', "
-                f"der Kopf von Spalte {j + 1} '{_unit_label(spec.unit, spec.factor)}'",
-                path=path,
-                line=meta.content_line or header_line,
-                hint="Ohne eindeutige Einheit (Anzahl oder Tsd.) wäre jede Zahl womöglich um den "
-                "Faktor 1.000 falsch; bitte den Originalexport verwenden.",
-            )
         col_table.append(
             {
                 "measure": spec.measure or default_measure,
@@ -906,78 +776,117 @@ def read(path: str | Path) -> pd.DataFrame:
             line=header_line,
             hint="Bitte prüfen, ob Kopfzeilen fehlen oder doppelt sind.",
         )
-    if row_period is None and cols["period"].isna().any():
+    if not row_periods and cols["period"].isna().any():
         raise FormatError(
             "Kein Zeitraum gefunden (weder in Spalte 1 noch in den Kopfzeilen noch im Titelblock)",
             path=path,
             line=header_line,
             hint="Bitte den Stichtag bzw. das Jahr mit exportieren.",
         )
+    return value_cols, cols
 
-    # Unroll: row r, column c -> one observation (row-major like the file).
+
+def _check_column(
+    spec: _Column,
+    j: int,
+    row_dims: dict[str, pd.Series],
+    row_periods: bool,
+    meta: TableMeta,
+    default_measure: str,
+    default_unit: tuple[str, float],
+    path: Path,
+    header_line: int,
+) -> None:
+    """Refuse a column whose header contradicts the rows or the content line."""
+    if spec.other_unit:
+        raise _unsupported_unit(spec.other_unit, path, header_line)
+    for dim in spec.dims:
+        if dim in row_dims and spec.dims[dim] != TOTAL:
+            raise FormatError(
+                f"Die Gliederung '{dim}' steht sowohl in den Zeilen als auch in Spalte {j + 1}",
+                path=path,
+                line=header_line,
+            )
+    if spec.period and row_periods:
+        raise FormatError(
+            f"Zeitraum steht sowohl in Spalte 1 als auch im Kopf von Spalte {j + 1}",
+            path=path,
+            line=header_line,
+        )
+    unit = (spec.unit, spec.factor) if spec.unit else default_unit
+    if (
+        meta.content_unit
+        and spec.unit
+        and spec.measure in (None, default_measure)
+        and unit != default_unit
+    ):
+        # "Bevölkerungsstand (Tsd.)" above a column saying "Anzahl": which one holds?
+        raise FormatError(
+            f"Widersprüchliche Einheit: die Inhaltszeile sagt '{meta.content_unit}', "
+            f"der Kopf von Spalte {j + 1} '{_unit_label(spec.unit, spec.factor)}'",
+            path=path,
+            line=meta.content_line or header_line,
+            hint="Ohne eindeutige Einheit (Anzahl oder Tsd.) wäre jede Zahl womöglich um den "
+            "Faktor 1.000 falsch; bitte den Originalexport verwenden.",
+        )
+
+
+def _unroll(
+    frame: pd.DataFrame, value_cols: list[int], cols: pd.DataFrame, lines: np.ndarray, path: Path
+) -> pd.DataFrame:
+    """Row r, column c -> one observation (row-major like the file): values times the unit's
+    factor, flags, measure and unit. Row and column indices go along in ``attrs``."""
     n_rows, n_cols = len(frame), len(value_cols)
     r_idx = np.repeat(np.arange(n_rows), n_cols)
     c_idx = np.tile(np.arange(n_cols), n_rows)
     raw = pd.Series(frame[value_cols].to_numpy(dtype=object).ravel(), dtype=object).astype(str)
     values, flags, bad = _parse_values(raw)
     if bad is not None:
-        cell = raw.iloc[bad].strip()
-        hint = "Erlaubt sind Zahlen (Dezimalkomma) und die GENESIS-Zeichen - . x / ... ( ) p r s."
-        if not cell:
-            problem = "Leeres Feld statt Zahl oder Zeichen"
-        elif not re.search(r"\d", cell) and not re.search(r"inf|nan", cell, re.I):
-            problem = f"Unbekanntes Zeichen '{numbers.excerpt(cell)}'"
-        else:
-            problem, hint = numbers.why_not(cell, "german")
-        raise FormatError(
-            f"{problem} in Spalte {value_cols[c_idx[bad]] + 1}",
-            path=path,
-            line=int(lines[r_idx[bad]]),
-            hint=hint,
+        raise _bad_cell(
+            raw.iloc[bad].strip(), value_cols[c_idx[bad]] + 1, int(lines[r_idx[bad]]), path
         )
-    factor = cols["factor"].to_numpy(float)[c_idx]
-    values = values * factor
-
-    def by_row(series: pd.Series) -> pd.Series:
-        return pd.Series(pd.array(series.tolist(), dtype="str").take(r_idx))
-
-    def by_col(name: str) -> pd.Series:
-        return pd.Series(pd.array(cols[name].tolist(), dtype="str").take(c_idx))
-
+    values = values * cols["factor"].to_numpy(float)[c_idx]
     out = pd.DataFrame(
         {
-            "region": by_row(codes),
-            "region_name": by_row(names),
-            "measure": by_col("measure"),
-            "unit": by_col("unit"),
+            "measure": _by_col(cols, "measure", c_idx),
+            "unit": _by_col(cols, "unit", c_idx),
             "value": values,
             "flag": pd.array(flags.tolist(), dtype="str"),
         }
     )
-    if row_period is not None:
-        period = row_period.to_numpy(object)[r_idx]
-        missing = pd.isna(period)
-        if missing.any():
-            period[missing] = cols["period"].to_numpy(object)[c_idx][missing]
-        out["period"] = pd.array(period.tolist(), dtype="str")
+    out.attrs["r_idx"], out.attrs["c_idx"] = r_idx, c_idx
+    return out
+
+
+def _bad_cell(cell: str, column: int, line: int, path: Path) -> FormatError:
+    hint = "Erlaubt sind Zahlen (Dezimalkomma) und die GENESIS-Zeichen - . x / ... ( ) p r s."
+    if not cell:
+        problem = "Leeres Feld statt Zahl oder Zeichen"
+    elif not re.search(r"\d", cell) and not re.search(r"inf|nan", cell, re.I):
+        problem = f"Unbekanntes Zeichen '{numbers.excerpt(cell)}'"
     else:
-        out["period"] = by_col("period")
-    for dim in ("sex", "nationality", "age_group", "school_type"):
-        out[dim] = by_row(row_dims[dim]) if dim in row_dims else by_col(dim)
-    if "category" in row_dims:
-        # merge row and column categories once per distinct pair, then index
-        row_codes, row_uniques = pd.factorize(row_dims["category"])
-        merged = [_merge_cats(a, b) for a in row_uniques for b in cols["category"]]
-        idx = row_codes[r_idx] * n_cols + c_idx
-        out["category"] = pd.Series(pd.array(merged, dtype="str").take(idx))
-    else:
-        out["category"] = by_col("category")
-    unknown = set(out["flag"].unique()) - set(FLAGS)
-    if unknown:  # pragma: no cover - _parse_other only yields known flags
-        raise FormatError(f"Unbekanntes Zeichen {sorted(unknown)}", path=path)
-    return finish(
-        out, source=meta.source, table=meta.table or path.stem, note=series_break(meta.footnotes)
-    )
+        problem, hint = numbers.why_not(cell, "german")
+    return FormatError(f"{problem} in Spalte {column}", path=path, line=line, hint=hint)
+
+
+def _by_row(series: pd.Series, r_idx: np.ndarray) -> pd.Series:
+    return pd.Series(pd.array(series.tolist(), dtype="str").take(r_idx))
+
+
+def _by_col(cols: pd.DataFrame, name: str, c_idx: np.ndarray) -> pd.Series:
+    return pd.Series(pd.array(cols[name].tolist(), dtype="str").take(c_idx))
+
+
+def _categories(
+    row_cats: pd.Series | None, cols: pd.DataFrame, r_idx: np.ndarray, c_idx: np.ndarray
+) -> pd.Series:
+    """Row and column categories merged (once per distinct pair, then indexed)."""
+    if row_cats is None:
+        return _by_col(cols, "category", c_idx)
+    row_codes, row_uniques = pd.factorize(row_cats)
+    merged = [_merge_cats(a, b) for a in row_uniques for b in cols["category"]]
+    idx = row_codes[r_idx] * len(cols) + c_idx
+    return pd.Series(pd.array(merged, dtype="str").take(idx))
 
 
 def series_break(footnotes: list[str]) -> str:
@@ -1043,8 +952,10 @@ def _region_codes(codes: pd.Series, lines: np.ndarray, path: Path) -> pd.Series:
     verbandsfreie Gemeinden). These become the official 12-digit Amtlicher Regionalschlüssel
     (ARS: Kreis + 4-digit Verband + Gemeinde, '031515401002', '071315001001', '071310007007';
     checked against BKG VG5000), the Verband rows ('03151401', '0713101') its 9-digit key
-    ('031515401', '071315001'). The ARS keeps the Verband, so a Gemeinde that changed its
-    Samtgemeinde stays two distinct regions; its AGS is ``ars[:5] + ars[9:]``.
+    ('031515401', '071315001'). Then the one region-key rule applies
+    (:func:`ibislib.ingest.normalise.collapse_ars`): the ARS becomes the Gemeinde's AGS
+    (``ars[:5] + ars[9:]``), except for a Gemeinde listed under two Verbände (it changed its
+    Samtgemeinde), which keeps its two ARS as two distinct regions.
     """
     n = codes.str.len()
     digits = codes.str.fullmatch(r"\d+").fillna(False)
@@ -1081,7 +992,7 @@ def _region_codes(codes: pd.Series, lines: np.ndarray, path: Path) -> pd.Series:
             problem = f"Ungültiger Regionalschlüssel '{code[:40]}'"
             hint = "Erlaubt sind 'DG' und 2-, 3-, 5-, 8-, 9- oder 12-stellige Schlüssel."
         raise FormatError(problem, path=path, line=int(lines[i]), hint=hint)
-    return fixed
+    return norm.collapse_ars(fixed)
 
 
 def _merge_cats(a: str, b: str) -> str:
@@ -1094,4 +1005,4 @@ def _merge_cats(a: str, b: str) -> str:
     return _category(pairs)
 
 
-__all__ = ["FORMAT", "KIND", "TableMeta", "metadata", "read", "slug", "sniff"]
+__all__ = ["FORMAT", "KIND", "TableMeta", "metadata", "read", "sniff"]

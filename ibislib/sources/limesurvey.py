@@ -19,9 +19,9 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import FormatError
+from ..ingest.files import read_text
 from ..survey import codebook as cb
 from ..survey.columns import finish
-from . import read_text
 
 FORMAT = "limesurvey"
 KIND = "survey"

@@ -22,9 +22,9 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import FormatError
+from ..ingest.normalise import decode
 from ..survey import codebook as cb
 from ..survey.columns import finish
-from . import decode
 
 FORMAT = "survey_csv"
 KIND = "survey"

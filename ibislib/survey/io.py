@@ -14,13 +14,12 @@ import pandas as pd
 
 from .. import paths
 from ..errors import DataMissingError, FormatError
+from ..sources import read
 from . import codebook as cb
 
 
 def read_survey(codebook_path: str | Path) -> tuple[pd.DataFrame, cb.Codebook]:
     """All files of a survey as one respondent-level frame, plus its codebook."""
-    from ..sources import read
-
     book = cb.load(codebook_path)
     base = Path(codebook_path).parent
     if not book.files:

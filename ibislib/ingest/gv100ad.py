@@ -34,7 +34,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import FormatError
-from . import read_text
+from .files import read_text
 
 FORMAT = "gv100ad"
 KIND = "regions"
