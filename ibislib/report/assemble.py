@@ -24,6 +24,7 @@ from .. import __version__, fmt
 from ..publish import slugify, source_line
 from .collect import Chapter
 from .docx_style import DATA_TABLES
+from .table_layout import layout_html
 
 _H2 = re.compile(r"<h2>(.*?)</h2>", re.S)
 _HEADINGS = re.compile(r"<(/?)h([1-5])(\s[^>]*)?>")
@@ -93,7 +94,7 @@ def _data_details(meta: dict, n: int) -> str:
         return ""
     return (
         f'<details class="ibis-data-table"><summary>Datentabelle zu Abbildung {n}</summary>'
-        f"{meta['data_html']}</details>"
+        f"{layout_html(meta['data_html'])}</details>"
     )
 
 
@@ -137,7 +138,7 @@ def _table(meta: dict, n: int, mode: str = "html") -> str:
     return (
         f'<div class="ibis-table" id="tab-{n}">'
         f'<p class="ibis-caption"><span class="ibis-label">Tabelle {n}:</span> {caption}</p>'
-        f'{meta.get("html", "")}<p class="ibis-source">{src}</p></div>'
+        f'{layout_html(meta.get("html", ""))}<p class="ibis-source">{src}</p></div>'
     )
 
 
@@ -205,7 +206,7 @@ def assemble(
                     appendix.append(
                         f'<div class="ibis-table ibis-appendix-table" id="daten-abb-{fig_n}">'
                         f'<h2><a href="#abb-{fig_n}">Abbildung {fig_n}</a>: {_esc(short)}</h2>'
-                        f"{meta['data_html']}"
+                        f"{layout_html(meta['data_html'])}"
                         f'<p class="ibis-source">{_esc(source_line(item.meta.get("source", "")))}</p></div>'
                     )
                 sources.setdefault(source_line(item.meta.get("source", "")), None)
