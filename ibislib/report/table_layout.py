@@ -148,12 +148,13 @@ def parse(table_html: str) -> tuple[list[str], list[list[str]], list[bool]]:
     return header, rows, numeric
 
 
-def layout_html(table_html: str) -> str:
-    """The table with its print layout: the label column's header cell gets its minimum
-    width, a tight table the class ``ibis-tight`` (templates/report.css)."""
+def layout_html(table_html: str) -> tuple[str, bool]:
+    """The table with its print layout (the label column's header cell gets its minimum
+    width) and whether it is tight: the caller then marks its wrapper ``ibis-tight``
+    (templates/report.css: smaller type, headers may hyphenate)."""
     header, rows, numeric = parse(table_html)
     if not header:
-        return table_html
+        return table_html, False
     p = plan(header, rows, numeric)
     out = table_html
     if p.label is not None and p.label_min_cm > p.minimum[p.label] + 0.05:
@@ -167,10 +168,6 @@ def layout_html(table_html: str) -> str:
             return f'<th{m.group(1)} style="min-width:{p.label_min_cm:.1f}cm">'
 
         head_end = out.find("</thead>")
-        if head_end < 0:
-            return out
-        head = re.sub(r"<th([^>]*)>", add_width, out[:head_end])
-        out = head + out[head_end:]
-    if p.tight:
-        out = out.replace('<table class="ibis-data"', '<table class="ibis-data ibis-tight"', 1)
-    return out
+        if head_end >= 0:
+            out = re.sub(r"<th([^>]*)>", add_width, out[:head_end]) + out[head_end:]
+    return out, p.tight
