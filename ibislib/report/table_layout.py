@@ -114,7 +114,10 @@ def plan(header: list[str], rows: list[list[str]], numeric: list[bool]) -> Plan:
             body = CHAR_CM * max((_longest_piece(c) for c in cells), default=0)
             minimum.append(max(head, body) + PAD_CM)
             longest = CHAR_CM * max((len(c) for c in cells), default=0)
-            preferred.append(max(minimum[-1], longest + PAD_CM, BOLD_CHAR_CM * len(header[j])))
+            # a little slack: a label estimated to just fit must not wrap its last word
+            preferred.append(
+                max(minimum[-1], longest + PAD_CM + 0.3, BOLD_CHAR_CM * len(header[j]))
+            )
     label = next((j for j in range(n) if not numeric[j]), None)
     label_min = 0.0
     if label is not None:
