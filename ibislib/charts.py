@@ -219,6 +219,7 @@ def lines(
     if breaks is None:
         breaks = series_breaks(data, x)
     cuts = sorted(b.position for b in breaks)
+    ends: list[tuple[float, float, float, str]] = []
     for g, color in zip(groups, colors, strict=True):
         part = data[data[group] == g].copy()
         part = part.assign(_pos=part[x].map(xpos)).sort_values("_pos")
@@ -239,15 +240,8 @@ def lines(
             )
         if len(part):  # label the last value
             last = part.iloc[-1]
-            ax.annotate(
-                _label(last[y], decimals, suffix),
-                (last["_pos"], last[y]),
-                xytext=(4, 0),
-                textcoords="offset points",
-                va="center",
-                fontsize=6.5,
-                color=color,
-            )
+            ends.append((float(last["_pos"]), float(last[y]), last[y], color))
+    _end_labels(ax, ends, decimals, suffix, height)
     ticks = _time_ticks(periods)
     ax.set_xticks([xpos[p] for p in ticks], period_labels_for(ticks, periods))
     ax.xaxis.set_minor_locator(NullLocator())
@@ -286,6 +280,35 @@ def lines(
     if title:
         ax.set_title(title, loc="left", pad=18)
     return fig
+
+
+def _end_labels(ax, ends, decimals: int, suffix: str, height: float) -> None:
+    """Label each line's last value; labels that would overlap (lines ending at about the same
+    value) are moved apart vertically, each keeping its line's colour."""
+    if not ends:
+        return
+    ax.autoscale_view()
+    lo, hi = ax.get_ylim()
+    # about 7 pt between label centres, in data units (the axes take ~70 % of the height)
+    gap = (hi - lo) * 7 / (height * 72 * 0.7) if hi > lo else 0
+    order = sorted(range(len(ends)), key=lambda i: ends[i][1])
+    placed: list[float] = []
+    for i in order:
+        ypos = ends[i][1]
+        if placed and ypos - placed[-1] < gap:
+            ypos = placed[-1] + gap
+        placed.append(ypos)
+        xpos, yval, raw, color = ends[i]
+        shift = (ypos - yval) / gap * 7 if gap else 0
+        ax.annotate(
+            _label(raw, decimals, suffix),
+            (xpos, yval),
+            xytext=(4, shift),
+            textcoords="offset points",
+            va="center",
+            fontsize=6.5,
+            color=color,
+        )
 
 
 def _group_colors(data: pd.DataFrame, group: str, groups: list, highlight) -> list[str]:
