@@ -140,7 +140,7 @@ def layout_pdf(tmp_path_factory):
         }
     )
     labels = [
-        f"Zeile {i}: Anteil an den sozialversicherungspflichtig Beschäftigten am Wohnort "
+        f"Zeile Anfang{i} Anteil an den sozialversicherungspflichtig Beschäftigten am Wohnort "
         f"nach Integrierte Gesamtschulen Ende{i}"
         for i in range(45)
     ]
@@ -154,8 +154,21 @@ def layout_pdf(tmp_path_factory):
             "Deutschland": [8.8] * 45,
         }
     )
+    # long multi-word headers compete with the label column (Völklingen's Tabelle 3)
+    squeezed = pd.DataFrame(
+        {
+            "Merkmal": [
+                "Ausländeranteil an den sozialversicherungspflichtig Beschäftigten am Wohnort (%)",
+                "Arbeitslose Ausländer*innen (Anzahl)",
+            ],
+            **{
+                f"Anteil an allen Angeboten der Institutionen im Kreis {i} (%)": [12.5, 3.0]
+                for i in range(5)
+            },
+        }
+    )
     doc = assemble(
-        _chapters([("Breite Tabelle", wide), ("Lange Tabelle", long)]),
+        _chapters([("Breite Tabelle", wide), ("Lange Tabelle", long), ("Enge", squeezed)]),
         title="Test",
         subtitle="",
         meta_lines=[],
@@ -192,10 +205,27 @@ def test_label_column_width_header_repeat_and_rows_unsplit(layout_pdf):
             on = [
                 n
                 for n, page in enumerate(pages)
-                for token in (f"{i}:", f"Ende{i}")
+                for token in (f"Anfang{i}", f"Ende{i}")
                 if any(w["text"] == token for w in page.extract_words())
             ]
             assert len(on) == 2 and on[0] == on[1], (i, on)
+
+
+def test_label_column_not_squeezed_by_long_headers(layout_pdf):
+    import pdfplumber
+
+    with pdfplumber.open(str(layout_pdf)) as pdf:
+        page = next(p for p in pdf.pages if "Merkmal" in (p.extract_text() or ""))
+        words = page.extract_words()
+    label = next(w for w in words if w["text"] == "Merkmal")
+    head = [  # the header cells beside "Merkmal" (the long table's labels above say "Anteil" too)
+        w
+        for w in words
+        if w["text"] == "Anteil" and label["top"] - 80 <= w["top"] <= label["bottom"]
+    ]
+    nxt = min(w["x0"] for w in head)
+    width = (nxt - label["x0"]) / CM
+    assert width >= table_layout.LABEL_MIN_CM - 0.1, f"label column only {width:.1f} cm"
 
 
 def test_no_broken_words_in_the_pdf(layout_pdf):

@@ -121,14 +121,13 @@ def plan(header: list[str], rows: list[list[str]], numeric: list[bool]) -> Plan:
     label = next((j for j in range(n) if not numeric[j]), None)
     label_min = 0.0
     if label is not None:
-        others = sum(m for j, m in enumerate(minimum) if j != label)
-        room = TEXT_WIDTH_CM - others
-        label_min = min(
-            max(LABEL_MIN_CM, minimum[label]),
-            preferred[label],  # short labels ("2015") need no 4 cm
-            max(room, minimum[label]),
-            max(TEXT_WIDTH_CM * LABEL_MAX_SHARE, minimum[label]),
-        )
+        # as wide as the label would like, as far as the other columns leave room on one
+        # line (and at most LABEL_MAX_SHARE), but never under LABEL_MIN_CM: the other
+        # columns wrap first
+        room = TEXT_WIDTH_CM - sum(p for j, p in enumerate(preferred) if j != label)
+        wish = min(preferred[label], room, TEXT_WIDTH_CM * LABEL_MAX_SHARE)
+        readable = min(LABEL_MIN_CM, preferred[label])  # short labels ("2015") need no 4 cm
+        label_min = max(wish, readable, minimum[label])
     total = sum(minimum) - (minimum[label] if label is not None else 0) + label_min
     return Plan(minimum, preferred, label, label_min, tight=total > TEXT_WIDTH_CM)
 
@@ -172,5 +171,5 @@ def layout_html(table_html: str) -> tuple[str, bool]:
 
         head_end = out.find("</thead>")
         if head_end >= 0:
-            out = re.sub(r"<th([^>]*)>", add_width, out[:head_end]) + out[head_end:]
+            out = re.sub(r"<th(?=[\s>])([^>]*)>", add_width, out[:head_end]) + out[head_end:]
     return out, p.tight
