@@ -32,6 +32,8 @@ BOLD_CHAR_CM = 0.195
 HYPHEN_WORD, HYPHEN_KEEP = 10, 4
 #: Cell padding left + right (6 px each, templates/report.css).
 PAD_CM = 0.32
+#: What the estimate may be off by for a whole table (the label column gives it up).
+SLACK_CM = 0.6
 #: A label column is at least this wide (about 22 characters: "Schutzsuchende (Anzahl)")
 #: unless its longest label is shorter.
 LABEL_MIN_CM = 4.0
@@ -75,10 +77,6 @@ def _text(cell: str) -> str:
     return html.unescape(_TAG.sub("", cell)).strip()
 
 
-def _longest_word(text: str) -> int:
-    return max((len(w) for w in re.split(r"\s+", text) if w), default=0)
-
-
 @lru_cache(maxsize=4096)
 def _narrowest(word: str) -> int:
     """Characters of the widest piece a body cell must keep on one line: the word itself,
@@ -93,10 +91,17 @@ def _narrowest(word: str) -> int:
     )
 
 
+#: where a line may break without hyphenation: ordinary spaces (not the no-break space of
+#: "10 von 11") and after a word's own hyphen or slash ("Nordrhein-Westfalen", "Dillingen/Saar")
+_BREAKS = re.compile(r"[ \t\n]+|(?<=[-/])")
+
+
+def _pieces(text: str) -> list[str]:
+    return [w for w in _BREAKS.split(text) if w]
+
+
 def _longest_piece(text: str) -> int:
-    # words also break after a hyphen or slash of their own ("Ilm-Kreis", "Dillingen/Saar")
-    parts = [w for w in re.split(r"[\s]+|(?<=[-/])", text) if w]
-    return max((_narrowest(w) for w in parts), default=0)
+    return max((_narrowest(w) for w in _pieces(text)), default=0)
 
 
 def plan(header: list[str], rows: list[list[str]], numeric: list[bool]) -> Plan:
@@ -105,7 +110,7 @@ def plan(header: list[str], rows: list[list[str]], numeric: list[bool]) -> Plan:
     minimum, preferred = [], []
     for j in range(n):
         cells = [r[j] for r in rows if j < len(r)]
-        head = BOLD_CHAR_CM * _longest_word(header[j])
+        head = BOLD_CHAR_CM * max((len(w) for w in _pieces(header[j])), default=0)
         if numeric[j]:  # numbers never wrap (white-space: nowrap)
             body = DIGIT_CM * max((len(c) for c in cells), default=0)
             minimum.append(max(head, body) + PAD_CM)
@@ -124,7 +129,7 @@ def plan(header: list[str], rows: list[list[str]], numeric: list[bool]) -> Plan:
         # as wide as the label would like, as far as the other columns leave room on one
         # line (and at most LABEL_MAX_SHARE), but never under LABEL_MIN_CM: the other
         # columns wrap first
-        room = TEXT_WIDTH_CM - sum(p for j, p in enumerate(preferred) if j != label)
+        room = TEXT_WIDTH_CM - SLACK_CM - sum(p for j, p in enumerate(preferred) if j != label)
         wish = min(preferred[label], room, TEXT_WIDTH_CM * LABEL_MAX_SHARE)
         readable = min(LABEL_MIN_CM, preferred[label])  # short labels ("2015") need no 4 cm
         label_min = max(wish, readable, minimum[label])
@@ -167,7 +172,8 @@ def layout_html(table_html: str) -> tuple[str, bool]:
             k += 1
             if k != p.label:
                 return m.group(0)
-            return f'<th{m.group(1)} style="min-width:{p.label_min_cm:.1f}cm">'
+            # min-width is the content box: the cell's padding comes on top
+            return f'<th{m.group(1)} style="min-width:{p.label_min_cm - PAD_CM:.2f}cm">'
 
         head_end = out.find("</thead>")
         if head_end >= 0:
