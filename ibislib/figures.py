@@ -30,6 +30,65 @@ COLUMN_WIDTH = 7.8 * CM
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 GREY = "#7F7F7F"
 
+#: One colour per region role, the same in every chart (issue 10): the unit reported on, its
+#: Kreis, Regierungsbezirk, Land, the Bund and comparable cities (added in the explorer or a
+#: comparison ring). Kreis and Regierungsbezirk never appear together (the Regierungsbezirk
+#: stands in for the Kreis of a kreisfreie Stadt) but keep their own colours all the same.
+ROLE_COLORS = {
+    "einheit": PALETTE[0],  # blue
+    "kreis": PALETTE[1],  # orange
+    "regierungsbezirk": PALETTE[5],  # vermillion
+    "land": PALETTE[2],  # bluish green
+    "bund": "#000000",
+    "vergleich": PALETTE[3],  # reddish purple
+}
+#: German names of the roles (legends of explanatory figures, docs).
+ROLE_LABELS = {
+    "einheit": "Berichtseinheit",
+    "kreis": "Kreis",
+    "regierungsbezirk": "Regierungsbezirk",
+    "land": "Land",
+    "bund": "Deutschland",
+    "vergleich": "Vergleichsstadt",
+}
+
+
+def region_role(ags: str, unit_ags: str | None = None) -> str:
+    """The role of a region in a chart about `unit_ags`, from the AGS alone: 'DG' is the Bund,
+    two digits a Land, three a Regierungsbezirk; a five-digit code is the unit's Kreis when the
+    unit lies in it (or no unit is known: context charts show the unit's parents only); any
+    other region is a comparable unit ("vergleich")."""
+    ags = str(ags)
+    if unit_ags is not None and ags == str(unit_ags):
+        return "einheit"
+    if ags == "DG":
+        return "bund"
+    if len(ags) == 2:
+        return "land"
+    if len(ags) == 3:
+        return "regierungsbezirk"
+    if len(ags) == 5 and (unit_ags is None or str(unit_ags).startswith(ags)):
+        return "kreis"
+    return "vergleich"
+
+
+#: Several comparable cities in one chart: the first in the role colour, the next ones in these.
+MORE_COMPARISONS = [PALETTE[4], "#8C6D31", PALETTE[6], GREY]
+
+
+def role_colors(roles: list[str]) -> list[str]:
+    """Colours for regions in the given roles, in order: the role colour, and for the second,
+    third … comparable city the next colour of :data:`MORE_COMPARISONS`."""
+    out, n = [], 0
+    for role in roles:
+        if role == "vergleich":
+            out.append(ROLE_COLORS["vergleich"] if n == 0 else MORE_COMPARISONS[(n - 1) % 4])
+            n += 1
+        else:
+            out.append(ROLE_COLORS.get(role, GREY))
+    return out
+
+
 RC = {
     "font.family": "DejaVu Sans",
     "font.size": 8,

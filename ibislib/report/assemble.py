@@ -24,6 +24,7 @@ from .. import __version__, fmt
 from ..publish import slugify, source_line
 from .collect import Chapter
 from .docx_style import DATA_TABLES
+from .table_layout import layout_html
 
 _H2 = re.compile(r"<h2>(.*?)</h2>", re.S)
 _HEADINGS = re.compile(r"<(/?)h([1-5])(\s[^>]*)?>")
@@ -93,8 +94,14 @@ def _data_details(meta: dict, n: int) -> str:
         return ""
     return (
         f'<details class="ibis-data-table"><summary>Datentabelle zu Abbildung {n}</summary>'
-        f"{meta['data_html']}</details>"
+        f"{layout_html(meta['data_html'])[0]}</details>"
     )
+
+
+def _tight(tight: bool) -> str:
+    """Class of a print table too wide at full type size (only in the PDF; on screen a wide
+    table scrolls)."""
+    return " ibis-tight" if tight else ""
 
 
 def _docx_table_html(inner: str, caption: str) -> str:
@@ -134,10 +141,11 @@ def _table(meta: dict, n: int, mode: str = "html") -> str:
             _docx_table_html(meta.get("html", ""), f"Tabelle {n}: {caption}")
             + f'<div data-custom-style="Quelle"><p>{src}</p></div>'
         )
+    inner, tight = layout_html(meta.get("html", ""))
     return (
-        f'<div class="ibis-table" id="tab-{n}">'
+        f'<div class="ibis-table{_tight(tight and mode == "pdf")}" id="tab-{n}">'
         f'<p class="ibis-caption"><span class="ibis-label">Tabelle {n}:</span> {caption}</p>'
-        f'{meta.get("html", "")}<p class="ibis-source">{src}</p></div>'
+        f'{inner}<p class="ibis-source">{src}</p></div>'
     )
 
 
@@ -202,10 +210,12 @@ def assemble(
                     Listed(fig_n, short, f"abb-{fig_n}", ch.title, alt_text(item.meta))
                 )
                 if mode == "pdf" and meta.get("data_html"):
+                    inner, tight = layout_html(meta["data_html"])
                     appendix.append(
-                        f'<div class="ibis-table ibis-appendix-table" id="daten-abb-{fig_n}">'
+                        f'<div class="ibis-table ibis-appendix-table{_tight(tight)}" '
+                        f'id="daten-abb-{fig_n}">'
                         f'<h2><a href="#abb-{fig_n}">Abbildung {fig_n}</a>: {_esc(short)}</h2>'
-                        f"{meta['data_html']}"
+                        f"{inner}"
                         f'<p class="ibis-source">{_esc(source_line(item.meta.get("source", "")))}</p></div>'
                     )
                 sources.setdefault(source_line(item.meta.get("source", "")), None)

@@ -233,11 +233,68 @@ def _tables(body) -> None:
             trpr.append(OxmlElement("w:tblHeader"))
         if trpr.find(qn("w:cantSplit")) is None:
             trpr.insert(0, OxmlElement("w:cantSplit"))
+        for row in rows[1:]:  # no row splits across a page break
+            pr = row.find(qn("w:trPr"))
+            if pr is None:
+                pr = OxmlElement("w:trPr")
+                row.insert(0, pr)
+            if pr.find(qn("w:cantSplit")) is None:
+                pr.insert(0, OxmlElement("w:cantSplit"))
         tblpr = tbl.find(qn("w:tblPr"))
         width = tblpr.find(qn("w:tblW")) if tblpr is not None else None
         if width is not None:
             width.set(qn("w:type"), "pct")
             width.set(qn("w:w"), "5000")
+        _column_widths(tbl, rows, tblpr)
+
+
+#: twentieths of a point per cm (Word's dxa)
+_DXA_PER_CM = 566.93
+
+
+def _cell_text(tc) -> str:
+    return "".join(t.text or "" for t in tc.iter(qn("w:t")))
+
+
+def _column_widths(tbl, rows, tblpr) -> None:
+    """Fixed column widths over the 16-cm text width from the cell texts
+    (:mod:`ibislib.report.table_layout`): the label column keeps a readable width, number
+    columns the width of their longest number; Word's autofit would squeeze the label column."""
+    from ..publish import _GERMAN_NUMBER
+    from .table_layout import TEXT_WIDTH_CM, plan
+
+    cells = [[_cell_text(tc) for tc in row.findall(qn("w:tc"))] for row in rows]
+    if not cells or not cells[0] or len({len(r) for r in cells}) != 1:
+        return  # merged cells: leave the layout to Word
+    header, body = cells[0], cells[1:]
+    numeric = [
+        bool(col) and all(_GERMAN_NUMBER.match(c) for c in col) and any(c not in "–•" for c in col)
+        for col in ([r[j] for r in body if r[j].strip()] for j in range(len(header)))
+    ]
+    widths = plan(header, body, numeric).widths(TEXT_WIDTH_CM)
+    dxa = [str(round(w * _DXA_PER_CM)) for w in widths]
+    if tblpr is not None:
+        layout = tblpr.find(qn("w:tblLayout"))
+        if layout is None:
+            layout = OxmlElement("w:tblLayout")
+            tblpr.append(layout)
+        layout.set(qn("w:type"), "fixed")
+    grid = tbl.find(qn("w:tblGrid"))
+    if grid is not None:
+        for col, w in zip(grid.findall(qn("w:gridCol")), dxa, strict=False):
+            col.set(qn("w:w"), w)
+    for row in rows:
+        for tc, w in zip(row.findall(qn("w:tc")), dxa, strict=True):
+            tcpr = tc.find(qn("w:tcPr"))
+            if tcpr is None:
+                tcpr = OxmlElement("w:tcPr")
+                tc.insert(0, tcpr)
+            tcw = tcpr.find(qn("w:tcW"))
+            if tcw is None:
+                tcw = OxmlElement("w:tcW")
+                tcpr.insert(0, tcw)
+            tcw.set(qn("w:type"), "dxa")
+            tcw.set(qn("w:w"), w)
 
 
 def finish(path: Path, *, alt_texts: list[str], titles: list[str]) -> None:

@@ -187,7 +187,9 @@ def view(
     ser = ser[ser["period"].astype(str).str[:4].astype(int) >= v.since]
     ser = _labelled(ser, unit)
     ser = ser.assign(period=ser["period"].astype(str))
-    v.series = ser[["label", "period", "value", "region"]].reset_index(drop=True)
+    # the notes stay with the series: the chart marks the census breaks they name
+    keep = ["label", "period", "value", "region"] + (["note"] if "note" in ser else [])
+    v.series = ser[keep].reset_index(drop=True)
     own_periods = sorted(v.series[v.series["region"] == unit.ags]["period"])
     if not share and own_periods:
         v.index_base = own_periods[0]

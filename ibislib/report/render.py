@@ -11,6 +11,35 @@ from ..atomic import atomic_path
 PDF_VARIANT = "pdf/ua-1"
 
 
+def hyphenation_patterns() -> Path:
+    """The German hyphenation patterns the PDF uses (Trennmuster project, MIT licence).
+
+    pyphen's own German dictionary (LibreOffice's hyph_de_DE) is a two-level dictionary
+    (compound boundaries, then syllables); pyphen reads both levels as one and breaks
+    "Gesamts-chulen", "Gast-a-r-bei-ter". The TeX patterns of the Trennmuster project are one
+    level and split compounds at their joints ("Ge-samt-schu-len")."""
+    from importlib import resources
+
+    return Path(str(resources.files("ibislib.report").joinpath("templates/hyph_de_1996.dic")))
+
+
+def use_german_patterns() -> None:
+    """Make pyphen (and so WeasyPrint, for ``lang="de"``) hyphenate German with
+    :func:`hyphenation_patterns`."""
+    import pyphen
+
+    path = hyphenation_patterns()
+    for key in [k for k in pyphen.LANGUAGES if k.lower().split("_")[0] == "de"]:
+        pyphen.LANGUAGES[key] = path
+
+
+def hyphenator(left: int = 2, right: int = 2):
+    """A pyphen hyphenator with the report's German patterns (tests, explanations)."""
+    import pyphen
+
+    return pyphen.Pyphen(filename=str(hyphenation_patterns()), left=left, right=right)
+
+
 def to_pdf(html_text: str, base_dir: Path, target: Path) -> Path:
     """A4 PDF/UA-1: tagged (structure and reading order from the HTML), language and title from
     the HTML (<html lang="de">, <title>), bookmarks from the headings, page numbers and a
@@ -20,6 +49,7 @@ def to_pdf(html_text: str, base_dir: Path, target: Path) -> Path:
     # WeasyPrint logs every unsupported CSS property; those are screen-only rules, not errors.
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     logging.getLogger("fontTools").setLevel(logging.ERROR)
+    use_german_patterns()
     with atomic_path(target, suffix=".pdf") as tmp:
         weasyprint.HTML(string=html_text, base_url=str(base_dir)).write_pdf(
             str(tmp), pdf_variant=PDF_VARIANT
