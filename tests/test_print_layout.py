@@ -13,7 +13,7 @@ import pytest
 from ibislib import publish
 from ibislib.paths import project_root
 from ibislib.report import table_layout
-from ibislib.report.render import hyphenator
+from ibislib.report.hyphenation import hyphenator
 
 CM = 72 / 2.54
 RAW = project_root() / "data" / "raw"
@@ -78,7 +78,7 @@ def test_german_hyphenation_of_real_labels():
 def test_weasyprint_uses_the_german_patterns():
     import pyphen
 
-    from ibislib.report.render import hyphenation_patterns, use_german_patterns
+    from ibislib.report.hyphenation import hyphenation_patterns, use_german_patterns
 
     use_german_patterns()
     lang = pyphen.language_fallback("de")

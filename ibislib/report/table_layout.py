@@ -20,6 +20,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from .hyphenation import hyphenator
+
 #: Text block width of the A4 page (templates/report.css: 21 cm - 2 x 2,5 cm).
 TEXT_WIDTH_CM = 16.0
 #: Average advance of one character at 8,5 pt in DejaVu Sans (cm), measured in a built PDF:
@@ -83,8 +85,6 @@ def _narrowest(word: str) -> int:
     or for a long word its longest piece between hyphenation points (plus the hyphen)."""
     if len(word) < HYPHEN_WORD:
         return len(word)
-    from .render import hyphenator
-
     cuts = [0, *hyphenator(HYPHEN_KEEP, HYPHEN_KEEP).positions(word), len(word)]
     return max(
         b - a + (1 if b < len(word) else 0) for a, b in zip(cuts[:-1], cuts[1:], strict=True)
