@@ -424,6 +424,33 @@ def _from_german(df: pd.DataFrame, path: Path) -> pd.DataFrame:
     return long.sort_values("_line", kind="stable").reset_index(drop=True)
 
 
+def variant_labels(df: pd.DataFrame, groups: list[int]) -> dict[str, str]:
+    """Labels for variables that share their label with another variable of the file.
+
+    GENESIS exports can carry one dimension in two classification variants (Zensus 2022:
+    Einwanderungsgeschichte compact WDGAT2 and detailed WDGAT1, both labelled
+    "Einwanderungsgeschichte (ausführlich)"). Their rows are different numbers, not duplicates;
+    the variable code joins the label so that each variant gets its own category key
+    ('einwanderungsgeschichte_ausfuehrlich_wdgat1=…'). Returns {code: label with code}.
+    """
+    codes_by_key: dict[str, set[str]] = {}
+    label_of: dict[str, str] = {}
+    for n in groups:
+        pairs = df[[f"{n}_variable_code", f"{n}_variable_label"]].drop_duplicates()
+        for code, label in pairs.itertuples(index=False):
+            code, label = str(code).strip(), str(label).strip()
+            if not code or is_region_variable(code):
+                continue
+            codes_by_key.setdefault(slug(label), set()).add(code)
+            label_of.setdefault(code, label)
+    return {
+        code: f"{label_of[code]} {code}"
+        for codes in codes_by_key.values()
+        if len(codes) > 1
+        for code in codes
+    }
+
+
 def _check_field_counts(text: str, path: Path) -> None:
     """Every line must have as many fields as the header (catches cut rows and stray footers)."""
     lines = text.split("\n")
@@ -454,7 +481,11 @@ def _check_field_counts(text: str, path: Path) -> None:
 def read(path: Path) -> pd.DataFrame:
     """Read a GENESIS flat CSV (ffcsv) into a tidy table."""
     path = Path(path)
-    text, encoding = read_text(path)
+    return read_string(*read_text(path), path)
+
+
+def read_string(text: str, encoding: str, path: Path) -> pd.DataFrame:
+    """A decoded ffcsv text as a tidy table; `path` names it in errors (a zip member too)."""
     text = strip_bom(text).replace("\r\n", "\n")
     check_encoding(text, encoding, path)
     check_columns(text.split("\n"), path)
@@ -517,6 +548,7 @@ def read(path: Path) -> pd.DataFrame:
     dims: dict[str, pd.Series] = {}
     claimed: dict[str, int] = {}
     parts: list[pd.Series] = []
+    variant = variant_labels(df, groups)
     for n in groups:
         vcode = df[f"{n}_variable_code"].str.strip()
         is_reg = vcode.map({c: is_region_variable(c) for c in vcode.unique()}).astype(bool)
@@ -532,7 +564,10 @@ def read(path: Path) -> pd.DataFrame:
             if dim != "category" and claimed.setdefault(dim, n) != n:
                 dim = "category"  # a second variable of the same kind keeps its own key
             val, part = map_dimension(
-                dim, df[f"{n}_variable_attribute_code"], df[f"{n}_variable_attribute_label"], label
+                dim,
+                df[f"{n}_variable_attribute_code"],
+                df[f"{n}_variable_attribute_label"],
+                variant.get(code, label),
             )
             if dim != "category":
                 dims[dim] = val.where(rows, dims.get(dim, TOTAL))
