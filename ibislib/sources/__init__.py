@@ -37,6 +37,7 @@ LOADER_MODULES = [
     "spss",
     "survey_csv",
     "genesis_table",
+    "zipped",
 ]
 
 _BINARY_MAGIC = {
@@ -248,6 +249,8 @@ def sniff_format(path: str | Path) -> str:
     found = loaders()
     if raw.startswith((b"$FL2", b"$FL3")) and "spss" in found:
         return "spss"
+    if "genesis_zip" in found and found["genesis_zip"].is_zip(raw):
+        return "genesis_zip"  # the zip loader says what is inside (or why it is refused)
     for magic, what in _BINARY_MAGIC.items():
         if raw.startswith(magic):
             raise FormatError(

@@ -35,7 +35,7 @@ import pandas as pd
 
 from ..errors import FormatError, ValidationError
 from ..tidy import KEY, TOTAL, age_group, finish
-from . import check_columns, numbers, read_text
+from . import check_columns, numbers, read_text, totals
 
 FORMAT = "genesis_flat"
 KIND = "observations"
@@ -481,11 +481,7 @@ def _check_field_counts(text: str, path: Path) -> None:
 def read(path: Path) -> pd.DataFrame:
     """Read a GENESIS flat CSV (ffcsv) into a tidy table."""
     path = Path(path)
-    return read_string(*read_text(path), path)
-
-
-def read_string(text: str, encoding: str, path: Path) -> pd.DataFrame:
-    """A decoded ffcsv text as a tidy table; `path` names it in errors (a zip member too)."""
+    text, encoding = read_text(path)
     text = strip_bom(text).replace("\r\n", "\n")
     check_encoding(text, encoding, path)
     check_columns(text.split("\n"), path)
@@ -642,4 +638,4 @@ def read_string(text: str, encoding: str, path: Path) -> pd.DataFrame:
     )
     out = finish(out)
     check_duplicates(out, lines, path)
-    return out
+    return totals.complete(out)
