@@ -45,8 +45,7 @@ def _parts(categories: pd.Series) -> pd.DataFrame:
     """One column per category key ('' where a row does not carry the key)."""
     codes, uniq = pd.factorize(categories)
     parsed = [
-        dict(p.split("=", 1) for p in c.split("|") if "=" in p) if c != TOTAL else {}
-        for c in uniq
+        dict(p.split("=", 1) for p in c.split("|") if "=" in p) if c != TOTAL else {} for c in uniq
     ]
     table = pd.DataFrame(parsed).fillna("") if parsed else pd.DataFrame()
     return table.iloc[codes].reset_index(drop=True)

@@ -22,8 +22,8 @@ from pathlib import Path, PurePosixPath
 
 import pandas as pd
 
-from ..fmt import number
 from ..errors import FormatError, IbisError, ValidationError
+from ..fmt import number
 from ..tidy import KEY
 from . import PARSER_FAILURES, decode, loaders, max_input_bytes
 
@@ -197,9 +197,9 @@ def _combine(frames: list[tuple[str, pd.DataFrame]], path: Path) -> pd.DataFrame
     """One table from several members; the same number twice is kept once, two numbers refused."""
     if len(frames) == 1:
         return frames[0][1]
-    df = pd.concat(
-        [f.assign(_member=m) for m, f in frames], ignore_index=True
-    ).drop_duplicates([*KEY, "value"])
+    df = pd.concat([f.assign(_member=m) for m, f in frames], ignore_index=True).drop_duplicates(
+        [*KEY, "value"]
+    )
     dup = df.duplicated(KEY, keep=False)
     if dup.any():
         first = df[dup].iloc[0]
