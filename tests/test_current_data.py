@@ -260,3 +260,38 @@ def test_a_nationality_total_of_its_own_stops_the_sums(tmp_path):
     assert set(sums["category"]) <= set(df.loc[df["note"] == "", "category"])
     without = read(_zip(tmp_path / "ohne.zip", {"12531-0043_flat.csv": _small_member()}))
     assert without["note"].str.contains("Summe").any()
+
+
+# ------------------------------------------------------------------------------ report context
+
+
+def test_context_takes_kreis_values_nearest_the_delivery_and_names_them():
+    from ibislib.report import blocks, context
+
+    unit = blocks.unit_of("05566028")
+    ids = ["bev_insgesamt", "svb_ausl_anteil_arbeitsort", "schutzsuchende_anzahl"]
+    found, sources = context.rows(ids, unit)
+    cells = {f["id"]: f["cells"] for f in found}
+    assert cells["bev_insgesamt"]["05566028"][:2] == (53_363.0, "2022-09-30")  # the delivery
+    assert cells["bev_insgesamt"]["05566"][1] == "2024-12-31"
+    # the unit's own SvB value is from 2015: the Kreis value is the one nearest the 2022
+    # delivery (30.06.2023), not the Kreis value of 2015
+    assert cells["svb_ausl_anteil_arbeitsort"]["05566028"][1] == "2015-06-30"
+    assert cells["svb_ausl_anteil_arbeitsort"]["05566"][1] == "2023-06-30"
+    assert cells["schutzsuchende_anzahl"]["05566"][:2] == (19_145.0, "2024-12-31")
+    assert "05566028" not in cells["schutzsuchende_anzahl"]  # Kreisebene only
+    regions = blocks.comparison_regions(unit)
+    names = {a: blocks.region_label(a, c[2], unit) for f in found for a, c in f["cells"].items()}
+    lead = context._lead(found, unit, regions, names)
+    assert "Stand der Werte für Ibbenbüren: 30.06.2015, 30.09.2022" in lead
+    assert "Kreis Steinfurt: 30.06.2023, 31.12.2024" in lead
+    assert "eingeschränkt vergleichbar" in lead  # 2015 next to 2022
+
+
+def test_nearest_prefers_the_later_of_two_equally_near_stichtage():
+    from ibislib.report.context import nearest
+
+    df = pd.DataFrame({"period": ["2023-06-30", "2024-06-30", "2015-06-30"], "value": [1, 2, 3]})
+    assert nearest(df, "2023-12-30")["value"] == 2  # 183 days either side: the later
+    assert nearest(df, "2016-01-01")["value"] == 3
+    assert nearest(df, None)["value"] == 2

@@ -2,9 +2,10 @@
 
 A city's delivery (Ibbenbüren: 2021/2022) and the newest official tables (Kreise 2023–2025)
 rarely share a Stichtag, so :func:`ibislib.indicators.compare` – which keeps comparison values
-within the catalogue's gap – finds no Kreis value. This table shows, for each level, the value
-whose Stichtag lies nearest to the unit's own (the newest when the unit has none), and says in
-every cell which Stichtag it is ("451.712 (31.12.2024)"): never an old number as if current,
+within the catalogue's gap – finds no Kreis value. This table shows the unit's newest value and,
+for each level, the value nearest to it – or, when the unit's value is older than two years
+before the report's Stichtag (its newest population figure), nearest to that Stichtag – and
+says in every cell which Stichtag it is ("451.712 (31.12.2024)"): never an old number as if current,
 never two periods in one column without a label.
 """
 
@@ -40,9 +41,26 @@ def nearest(df: pd.DataFrame, period: str | None) -> pd.Series | None:
     return df.loc[dates[best].idxmax()]
 
 
+def reference(unit) -> str | None:
+    """The report's Stichtag: the unit's newest population figure (a city delivery: 30.09.2022)."""
+    return latest_period(values("bev_insgesamt", unit.ags))
+
+
+def _target(own: str | None, report: str | None) -> str | None:
+    """Stichtag the comparison levels are taken nearest to: the unit's own when it is current
+    (like with like), else the report's Stichtag (an old unit value must not pull old Kreis and
+    Land values into a table of current context)."""
+    if own is None or report is None:
+        return own or report
+    gap = abs(period_date(report).year - period_date(own).year)
+    return own if gap < STALE_YEARS else report
+
+
 def rows(ids: list[str], unit) -> tuple[list[dict], list[str]]:
-    """Per indicator: {level label: (value, period)} for the unit and its parents; sources."""
+    """Per indicator: {ags: (value, period, name)} for the unit (its newest value) and its
+    parents (the value nearest to :func:`_target`); sources."""
     regions = comparison_regions(unit)
+    report_ref = reference(unit)
     out, sources = [], []
     for iid in ids:
         e = entry(iid)
@@ -50,9 +68,10 @@ def rows(ids: list[str], unit) -> tuple[list[dict], list[str]]:
         ref = latest_period(own) if not own.empty else None
         found = {}
         used = []
+        target = _target(ref, report_ref)
         for ags in regions:
             df = own if ags == unit.ags else values(iid, ags)
-            r = nearest(df, ref)
+            r = nearest(df, ref if ags == unit.ags else target)
             if r is None:
                 continue
             found[ags] = (float(r["value"]), str(r["period"]), str(r.get("region_name", "")))
