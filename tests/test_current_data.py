@@ -295,3 +295,17 @@ def test_nearest_prefers_the_later_of_two_equally_near_stichtage():
     assert nearest(df, "2023-12-30")["value"] == 2  # 183 days either side: the later
     assert nearest(df, "2016-01-01")["value"] == 3
     assert nearest(df, None)["value"] == 2
+
+
+def test_a_gemeinde_gets_the_kreis_value_of_a_kreis_only_statistic(monkeypatch):
+    from ibislib.report import blocks, context
+
+    said: list[str] = []
+    monkeypatch.setattr(context.publish, "text", said.append)
+    ok = context.parent_sentence("schutzsuchende_anzahl", blocks.unit_of("05566028"), why="Grund")
+    assert ok and len(said) == 1
+    assert said[0].startswith("Für Ibbenbüren selbst liegen keine Werte vor: Grund.")
+    assert "Zum 31.12.2024 lebten im Kreis Steinfurt 19.145 Schutzsuchende." in said[0]
+    # a Kreis has its own value: nothing is said for it here
+    assert not context.parent_sentence("schutzsuchende_anzahl", blocks.unit_of("05566"), why="x")
+    assert len(said) == 1

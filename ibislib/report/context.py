@@ -155,3 +155,23 @@ def _order(shown: str) -> str:
     """Sort key of a shown period ('31.12.2024', '2023/24', '2025') by its year."""
     digits = [p for p in shown.replace("/", ".").split(".") if len(p) == 4]
     return (digits[0] if digits else shown) + shown
+
+
+def parent_sentence(indicator_id: str, unit, *, why: str) -> bool:
+    """For a statistic published only for higher levels (Schutzsuchende: Kreise): when the unit
+    has no value of its own, the Lesehilfe sentence of the nearest level that has one, with
+    `why` (a German clause) and its Stichtag. False when the unit has its own value."""
+    from .. import text
+
+    if not values(indicator_id, unit.ags).empty:
+        return False
+    for ags in comparison_regions(unit)[1:]:
+        df = values(indicator_id, ags)
+        if df.empty:
+            continue
+        s = text.lesehilfe(indicator_id, ags, latest_period(df))
+        if s:
+            lead = fuer_region(md(unit.name), capital=True)
+            publish.text(f"{lead} selbst liegen keine Werte vor: {why}. {s}")
+            return True
+    return False
