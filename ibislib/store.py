@@ -22,7 +22,7 @@ from .sources import kind_of, read, sniff_format
 from .tidy import COLUMNS, KEY
 
 #: Bump when a loader changes what it returns; every file is then re-read.
-LOADER_VERSION = f"{__version__}+3"
+LOADER_VERSION = f"{__version__}+4"
 
 #: Files under data/raw/ that are documentation, codebooks or geometry, not observations.
 SKIP_SUFFIXES = {
