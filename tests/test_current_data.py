@@ -147,7 +147,7 @@ def test_xlsx_is_refused_clearly(tmp_path):
     wb.save(path)
     with pytest.raises(FormatError) as e:
         read(path)
-    assert "Excel-Arbeitsmappe" in e.value.message or "Office-Datei" in e.value.message
+    assert "ist eine Excel-Arbeitsmappe (XLSX)" in e.value.message
     assert "12531-0043.xlsx" in e.value.message
 
 

@@ -37,11 +37,12 @@ MAX_RATIO = 200
 MAX_MEMBERS = 50
 _CHUNK = 1 << 20
 
+#: Office formats are zips too; the most specific member first.
 _OFFICE = {
-    "[Content_Types].xml": "eine Office-Datei (Excel-Arbeitsmappe XLSX oder Word-Dokument)",
     "xl/workbook.xml": "eine Excel-Arbeitsmappe (XLSX)",
     "word/document.xml": "ein Word-Dokument (DOCX)",
     "mimetype": "eine OpenDocument-Datei (ODS/ODT)",
+    "[Content_Types].xml": "eine Office-Datei (XLSX, DOCX oder PPTX)",
 }
 
 
