@@ -22,7 +22,7 @@ from ibislib.sources import read, sniff_format, totals
 
 FLAT = "genesis_flat"
 ZIP = f"{FLAT}/12531-0043__schutzsuchende_kreise_2024-12-31_ffcsv.zip"
-ZENSUS = f"{FLAT}/2000S-2003__zensus2022_einwanderungsgeschichte_erwerbsstatus_deutschland.csv"
+ZENSUS = f"{FLAT}/2000S-2003__einwanderungsgeschichte_erwerbsstatus_2022.csv"
 TOP_LEVEL = {"SCHUTZST-AK-1", "SCHUTZST-OF", "SCHUTZST-X"}  # anerkannt, offen, ohne (abgelehnt)
 
 

@@ -107,7 +107,7 @@ def current_table(ids: list[str], unit, *, name: str, caption: str) -> bool:
         for ags in regions:
             if ags in names:
                 c = f["cells"].get(ags)
-                row[names[ags]] = _cell(c[0], c[1], e) if c else "–"
+                row[names[ags]] = _cell(c[0], c[1], e) if c else ""  # no value: empty ("–" is zero)
         table.append(row)
     frame = pd.DataFrame(table, columns=["Kennzahl", *cols])
     publish.text(_lead(found, unit, regions, names))
