@@ -5,6 +5,7 @@ Used by every loader (:mod:`ibislib.sources`) and by the region registry.
 
 from __future__ import annotations
 
+import csv
 import os
 import stat
 from pathlib import Path
@@ -13,6 +14,23 @@ from ..errors import FormatError
 from .normalise import check_encoding, decode
 
 #: Inputs larger than this are refused before they are read (env IBIS_MAX_INPUT_MB overrides).
+#: Parser failures that mean "this file is not what its format promises": they become our own
+#: FormatError at the format boundary, never a traceback (see :func:`read`).
+PARSER_FAILURES = (
+    RecursionError,
+    IndexError,
+    KeyError,
+    TypeError,
+    AttributeError,
+    ValueError,
+    OverflowError,
+    ZeroDivisionError,
+    csv.Error,
+    UnicodeError,
+    MemoryError,
+)
+
+
 MAX_INPUT_MB = 512
 
 #: More fields per line than this are refused before a table is built (memory: a 10^6-column

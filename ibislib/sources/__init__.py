@@ -8,7 +8,6 @@ validates it before handing it on.
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from types import ModuleType
 
@@ -18,6 +17,7 @@ from ..errors import FormatError, IbisError
 from ..ingest.files import (
     MAX_COLUMNS,
     MAX_INPUT_MB,
+    PARSER_FAILURES,
     check_columns,
     check_file,
     max_input_bytes,
@@ -60,23 +60,6 @@ def loaders() -> dict[str, ModuleType]:
     return {name: loader.module for name, loader in registry.items()}
 
 
-#: Parser failures that mean "this file is not what its format promises": they become our own
-#: FormatError at the format boundary, never a traceback (see :func:`read`).
-PARSER_FAILURES = (
-    RecursionError,
-    IndexError,
-    KeyError,
-    TypeError,
-    AttributeError,
-    ValueError,
-    OverflowError,
-    ZeroDivisionError,
-    csv.Error,
-    UnicodeError,
-    MemoryError,
-)
-
-
 #: Longest problem text shown; data quoted in it is cut by the loaders, this is the backstop.
 MAX_PROBLEM = 400
 
@@ -114,6 +97,8 @@ def sniff_format(path: str | Path) -> str:
     found = registry
     if raw.startswith((b"$FL2", b"$FL3")) and "spss" in found:
         return "spss"
+    if "genesis_zip" in found and found.get("genesis_zip").module.is_zip(raw):
+        return "genesis_zip"  # the zip loader says what is inside (or why it is refused)
     for magic, what in _BINARY_MAGIC.items():
         if raw.startswith(magic):
             raise FormatError(

@@ -37,7 +37,7 @@ from ..errors import FormatError, ValidationError
 from ..ingest import normalise as norm
 from ..ingest.files import check_columns, read_text
 from ..tidy import KEY, TOTAL, finish, unmapped_measures
-from . import numbers
+from . import numbers, totals
 
 FORMAT = "genesis_flat"
 KIND = "observations"
@@ -269,6 +269,35 @@ def _from_german(df: pd.DataFrame, path: Path) -> pd.DataFrame:
     return long.sort_values("_line", kind="stable").reset_index(drop=True)
 
 
+def variant_labels(df: pd.DataFrame, groups: list[int]) -> dict[str, str]:
+    """Key labels for variables whose category key another variable of the file shares.
+
+    GENESIS exports can carry one dimension in two classification variants (Zensus 2022:
+    Einwanderungsgeschichte WDGAT2 and WDGAT1, both labelled "Einwanderungsgeschichte
+    (ausführlich)"; Erwerbsstatus ERWST3 next to "Erwerbsstatus (ausführlich)" ERWST4). Their
+    rows are different numbers, not duplicates. Such variables get their whole label as key
+    ('erwerbsstatus_ausfuehrlich=…'), and where even the labels are the same, the variable code
+    too ('einwanderungsgeschichte_ausfuehrlich_wdgat1=…'). Returns {code: key label}.
+    """
+    by_key: dict[str, dict[str, str]] = {}
+    for n in groups:
+        pairs = df[[f"{n}_variable_code", f"{n}_variable_label"]].drop_duplicates()
+        for code, label in pairs.itertuples(index=False):
+            code, label = str(code).strip(), str(label).strip()
+            if not code or norm.is_region_variable(code):
+                continue
+            by_key.setdefault(norm.category_key(label), {}).setdefault(code, label)
+    out: dict[str, str] = {}
+    for codes in by_key.values():
+        if len(codes) < 2:
+            continue
+        labels = list(codes.values())
+        for code, label in codes.items():
+            whole = norm.slug(label)
+            out[code] = whole if labels.count(label) == 1 else f"{whole}_{code.lower()}"
+    return out
+
+
 def _check_field_counts(text: str, path: Path) -> None:
     """Every line must have as many fields as the header (catches cut rows and stray footers)."""
     lines = text.split("\n")
@@ -370,6 +399,7 @@ def read(path: Path) -> pd.DataFrame:
     dims: dict[str, pd.Series] = {}
     claimed: dict[str, int] = {}
     parts: list[pd.Series] = []
+    variant = variant_labels(df, groups)
     for n in groups:
         vcode = df[f"{n}_variable_code"].str.strip()
         is_reg = vcode.map({c: norm.is_region_variable(c) for c in vcode.unique()}).astype(bool)
@@ -385,7 +415,10 @@ def read(path: Path) -> pd.DataFrame:
             if dim != "category" and claimed.setdefault(dim, n) != n:
                 dim = "category"  # a second variable of the same kind keeps its own key
             val, part = map_dimension(
-                dim, df[f"{n}_variable_attribute_code"], df[f"{n}_variable_attribute_label"], label
+                dim,
+                df[f"{n}_variable_attribute_code"],
+                df[f"{n}_variable_attribute_label"],
+                variant.get(code, label),
             )
             if dim != "category":
                 dims[dim] = val.where(rows, dims.get(dim, TOTAL))
@@ -429,7 +462,7 @@ def read(path: Path) -> pd.DataFrame:
     )
     out = finish(out)
     check_duplicates(out, lines, path)
-    return unmapped_measures(out, unmapped)
+    return unmapped_measures(totals.complete(out), unmapped)
 
 
 def _values_and_flags(

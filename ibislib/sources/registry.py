@@ -32,6 +32,7 @@ from . import (
     limesurvey,
     spss,
     survey_csv,
+    zipped,
 )
 
 KINDS = ("observations", "survey", "regions")
@@ -95,3 +96,5 @@ loaders.register(limesurvey)
 loaders.register(spss)
 loaders.register(survey_csv)
 loaders.register(genesis_table)
+loaders.register(zipped)
+zipped.LOADERS = loaders
