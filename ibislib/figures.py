@@ -65,9 +65,17 @@ def new_figure(width: float = TEXT_WIDTH, height: float = 7 * CM):
 FORMATS = ("png", "svg", "pdf")
 
 
-def save(fig, stem: str | Path, formats: tuple[str, ...] = FORMATS) -> dict[str, Path]:
-    """Save `fig` atomically as stem.png (300 dpi), stem.svg and stem.pdf (or the `formats`
-    asked for); return the paths.
+#: PNG resolution for print (PDF, DOCX) and for the screen only (an HTML-only report, whose
+#: page shows the SVG: the PNG is just the notebook's preview there).
+PRINT_DPI = 300
+SCREEN_DPI = 150
+
+
+def save(
+    fig, stem: str | Path, formats: tuple[str, ...] = FORMATS, png_dpi: int = PRINT_DPI
+) -> dict[str, Path]:
+    """Save `fig` atomically as stem.png (`png_dpi`, 300 unless asked), stem.svg and stem.pdf
+    (or the `formats` asked for); return the paths.
 
     The layout (constrained layout and the tight bounding box) is computed once and then
     frozen: ``bbox_inches="tight"`` per ``savefig`` drew the figure twice per format."""
@@ -84,7 +92,8 @@ def save(fig, stem: str | Path, formats: tuple[str, ...] = FORMATS) -> dict[str,
         for ext in formats:
             target = stem.with_suffix(f".{ext}")
             with atomic_path(target, suffix=f".{ext}") as tmp:
-                fig.savefig(tmp, format=ext, dpi=300, bbox_inches=bbox, metadata=_metadata(ext))
+                dpi = png_dpi if ext == "png" else PRINT_DPI
+                fig.savefig(tmp, format=ext, dpi=dpi, bbox_inches=bbox, metadata=_metadata(ext))
             out[ext] = target
     finally:
         if engine is not None and fig.get_layout_engine() is not engine:
