@@ -86,7 +86,12 @@ def save(
     if bbox == "tight" and len(formats) > 1:
         fig.draw_without_rendering()  # runs the layout engine once
         bbox = fig.get_tightbbox().padded(matplotlib.rcParams["savefig.pad_inches"])
-        fig.set_layout_engine("none")  # keep that layout for every format
+        # keep that layout for every format. No engine at all, not set_layout_engine("none"):
+        # its placeholder engine still made every savefig draw the figure once more first
+        with matplotlib.rc_context(
+            {"figure.autolayout": False, "figure.constrained_layout.use": False}
+        ):
+            fig.set_layout_engine(None)
     out = {}
     try:
         for ext in formats:
