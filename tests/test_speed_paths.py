@@ -92,3 +92,31 @@ def test_html_only_png_is_screen_resolution_same_width(tmp_path):
         widths[dpi] = png_width_cm(png)
     assert set(widths) == {300, 150}
     assert widths[150] == pytest.approx(widths[300], abs=0.02)
+
+
+def test_warm_kernel_prelude_wipes_namespace_and_keeps_gc(tmp_path):
+    """The prelude empties the namespace like %reset -f, without its full collections, and
+    leaves gc.collect as it was."""
+    import nbformat
+
+    from ibislib.batch.kernel import WarmKernel
+
+    def notebook(name: str, code: str):
+        nb = nbformat.v4.new_notebook()
+        nb.cells.append(nbformat.v4.new_code_cell(code))
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+        path = tmp_path / name
+        path.write_text(nbformat.writes(nb), encoding="utf-8")
+        return path
+
+    first = notebook("a.ipynb", "leftover = 42")
+    check = notebook(
+        "b.ipynb",
+        "import gc\nprint('leftover' in dir(), gc.collect is gc.__dict__['collect'], "
+        "type(gc.collect).__name__)",
+    )
+    with WarmKernel(quiet=True) as k:
+        k.execute(first, tmp_path / "a_out.ipynb", {}, tmp_path)
+        k.execute(check, tmp_path / "b_out.ipynb", {}, tmp_path)
+    out = nbformat.read(tmp_path / "b_out.ipynb", as_version=4)
+    assert out.cells[-1].outputs[0]["text"].strip() == "False True builtin_function_or_method"
