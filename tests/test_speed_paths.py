@@ -120,3 +120,24 @@ def test_warm_kernel_prelude_wipes_namespace_and_keeps_gc(tmp_path):
         k.execute(check, tmp_path / "b_out.ipynb", {}, tmp_path)
     out = nbformat.read(tmp_path / "b_out.ipynb", as_version=4)
     assert out.cells[-1].outputs[0]["text"].strip() == "False True builtin_function_or_method"
+
+
+def test_mann_whitney_permutation_equals_scipy():
+    """Same U and the same permutation p-value as scipy's own (ties, unequal groups)."""
+    from scipy import stats
+
+    from ibislib.survey.compare import SEED, mann_whitney_permutation
+
+    rng = np.random.default_rng(4)
+    for n1, n2, k in ((40, 13, 5), (9, 120, 3), (60, 60, 2)):
+        x1 = rng.integers(0, k, n1).astype(float)
+        x2 = rng.integers(0, k, n2).astype(float)
+        ref = stats.mannwhitneyu(
+            x1,
+            x2,
+            method=stats.PermutationMethod(
+                n_resamples=999, random_state=np.random.default_rng(SEED)
+            ),
+        )
+        u, p = mann_whitney_permutation(x1, x2, 999, np.random.default_rng(SEED))
+        assert u == ref.statistic and p == ref.pvalue
