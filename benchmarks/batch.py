@@ -268,6 +268,11 @@ def main() -> int:
     if rss:
         marks = ", ".join(f"Bericht {k}: {de(v or 0, 0)} MiB" for k, v in rss.items())
         print(f"  (d) Kernel-Speicher (RSS) ohne Neustart: {marks}")
+        (k1, v1), (k2, v2) = list(rss.items())[-2:] if len(rss) > 1 else ((0, 0), (0, 0))
+        if k2 > k1 and v1 and v2:  # flat means: no growth per report once the caches are full
+            print(
+                f"      Zuwachs zwischen Bericht {k1} und {k2}: {de((v2 - v1) / (k2 - k1), 2)} MiB je Bericht"
+            )
 
     # Extrapolation from CPU time (not wall × jobs: on a shared machine that counts waiting)
     print()
