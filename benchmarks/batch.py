@@ -289,7 +289,8 @@ def main() -> int:
             f"1 Rechner mit 16 Kernen {hms(one16)}; Cluster 10 × 16 Kerne {hms(cluster)}"
         )
     print(f"  Ziel Deutschland auf 16 Kernen: < 35 min; Last nachher {de(os.getloadavg()[0], 2)}")
-    if args.cleanup:
+    # a temporary work folder of our own goes again (snapshot runs pass --cleanup to the child)
+    if args.cleanup or (args.live and args.workdir is None and not args.keep):
         shutil.rmtree(work, ignore_errors=True)
     return 0
 
