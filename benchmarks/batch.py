@@ -268,6 +268,11 @@ def main() -> int:
     if rss:
         marks = ", ".join(f"Bericht {k}: {de(v or 0, 0)} MiB" for k, v in rss.items())
         print(f"  (d) Kernel-Speicher (RSS) ohne Neustart: {marks}")
+        (k1, v1), (k2, v2) = list(rss.items())[-2:] if len(rss) > 1 else ((0, 0), (0, 0))
+        if k2 > k1 and v1 and v2:  # flat means: no growth per report once the caches are full
+            print(
+                f"      Zuwachs zwischen Bericht {k1} und {k2}: {de((v2 - v1) / (k2 - k1), 2)} MiB je Bericht"
+            )
 
     # Extrapolation from CPU time (not wall × jobs: on a shared machine that counts waiting)
     print()
@@ -284,7 +289,8 @@ def main() -> int:
             f"1 Rechner mit 16 Kernen {hms(one16)}; Cluster 10 × 16 Kerne {hms(cluster)}"
         )
     print(f"  Ziel Deutschland auf 16 Kernen: < 35 min; Last nachher {de(os.getloadavg()[0], 2)}")
-    if args.cleanup:
+    # a temporary work folder of our own goes again (snapshot runs pass --cleanup to the child)
+    if args.cleanup or (args.live and args.workdir is None and not args.keep):
         shutil.rmtree(work, ignore_errors=True)
     return 0
 

@@ -132,9 +132,17 @@ FORMATS = ("png", "svg", "pdf")
 SAVE_RC = {k: RC[k] for k in ("pdf.fonttype", "ps.fonttype", "svg.fonttype", "svg.hashsalt")}
 
 
-def save(fig, stem: str | Path, formats: tuple[str, ...] = FORMATS) -> dict[str, Path]:
-    """Save `fig` atomically as stem.png (300 dpi), stem.svg and stem.pdf (or the `formats`
-    asked for); return the paths.
+#: PNG resolution for print (PDF, DOCX) and for the screen only (an HTML-only report, whose
+#: page shows the SVG: the PNG is just the notebook's preview there).
+PRINT_DPI = 300
+SCREEN_DPI = 150
+
+
+def save(
+    fig, stem: str | Path, formats: tuple[str, ...] = FORMATS, png_dpi: int = PRINT_DPI
+) -> dict[str, Path]:
+    """Save `fig` atomically as stem.png (`png_dpi`, 300 unless asked), stem.svg and stem.pdf
+    (or the `formats` asked for); return the paths.
 
     The layout (constrained layout and the tight bounding box) is computed once and then
     frozen: ``bbox_inches="tight"`` per ``savefig`` drew the figure twice per format."""
@@ -145,13 +153,19 @@ def save(fig, stem: str | Path, formats: tuple[str, ...] = FORMATS) -> dict[str,
     if bbox == "tight" and len(formats) > 1:
         fig.draw_without_rendering()  # runs the layout engine once
         bbox = fig.get_tightbbox().padded(matplotlib.rcParams["savefig.pad_inches"])
-        fig.set_layout_engine("none")  # keep that layout for every format
+        # keep that layout for every format. No engine at all, not set_layout_engine("none"):
+        # its placeholder engine still made every savefig draw the figure once more first
+        with matplotlib.rc_context(
+            {"figure.autolayout": False, "figure.constrained_layout.use": False}
+        ):
+            fig.set_layout_engine(None)
     out = {}
     try:
         for ext in formats:
             target = stem.with_suffix(f".{ext}")
             with atomic_path(target, suffix=f".{ext}") as tmp, matplotlib.rc_context(SAVE_RC):
-                fig.savefig(tmp, format=ext, dpi=300, bbox_inches=bbox, metadata=_metadata(ext))
+                dpi = png_dpi if ext == "png" else PRINT_DPI
+                fig.savefig(tmp, format=ext, dpi=dpi, bbox_inches=bbox, metadata=_metadata(ext))
             out[ext] = target
     finally:
         if engine is not None and fig.get_layout_engine() is not engine:

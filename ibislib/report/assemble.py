@@ -56,14 +56,24 @@ def css() -> str:
 
 
 def png_width_cm(path: Path) -> float | None:
-    """Width of a PNG at its stored dpi (300 dpi from figures.save), in cm."""
+    """Width of a PNG at its stored dpi (pHYs chunk: 300 dpi from figures.save, 150 for an
+    HTML-only report; 300 when it has none), in cm."""
     try:
         with path.open("rb") as fh:
             head = fh.read(33)
-        width = struct.unpack(">I", head[16:20])[0]
-    except (OSError, struct.error):
+            width = struct.unpack(">I", head[16:20])[0]
+            dpi = 300
+            while True:  # chunks up to the image data: length, type, data, CRC
+                size, kind = struct.unpack(">I4s", fh.read(8))
+                if kind in (b"IDAT", b"IEND"):
+                    break
+                data = fh.read(size + 4)[:size]
+                if kind == b"pHYs" and data[8] == 1:  # unit: metre
+                    dpi = round(struct.unpack(">I", data[:4])[0] * 0.0254) or 300
+                    break
+    except (OSError, struct.error, IndexError):
         return None
-    return width / 300 * 2.54
+    return width / dpi * 2.54
 
 
 def _esc(s: str) -> str:

@@ -212,6 +212,35 @@ def fisher_rxc(table: np.ndarray, n_resamples: int = N_RESAMPLES, seed: int = SE
     return float(res.pvalue)
 
 
+def mann_whitney_permutation(
+    x1: np.ndarray, x2: np.ndarray, n_resamples: int, rng: np.random.Generator
+) -> tuple[float, float]:
+    """U1 and its two-sided permutation p-value: the same resamples (same generator) and so
+    the same p-value as ``scipy.stats.mannwhitneyu(x1, x2, method=PermutationMethod(...))``.
+    scipy ranks each of the 9.999 resamples afresh; the pooled values are the same in every
+    resample, so their mid-ranks are computed once and U1 is a sum of looked-up ranks."""
+    x1 = np.asarray(x1, dtype=float)
+    x2 = np.asarray(x2, dtype=float)
+    n1 = len(x1)
+    values, counts = np.unique(np.r_[x1, x2], return_counts=True)
+    midrank = np.cumsum(counts) - (counts - 1) / 2  # ties share their mean rank
+
+    def u1(a: np.ndarray, b: np.ndarray, axis: int = -1) -> np.ndarray:
+        ranks = midrank[np.searchsorted(values, np.moveaxis(a, axis, -1))]
+        return ranks.sum(axis=-1) - n1 * (n1 + 1) / 2
+
+    res = stats.permutation_test(
+        (x1, x2),
+        u1,
+        permutation_type="independent",
+        vectorized=True,
+        n_resamples=n_resamples,
+        alternative="two-sided",
+        random_state=rng,
+    )
+    return float(res.statistic), float(np.clip(res.pvalue, 0.0, 1.0))
+
+
 def compare(
     df: pd.DataFrame,
     item: str,
@@ -243,12 +272,8 @@ def compare(
     n1, n2 = len(x1), len(x2)
     if n1 == 0 or n2 == 0:
         raise ValueError(f"Eine der Gruppen hat keine gültigen Antworten zu '{item}'")
-    rng = np.random.default_rng(seed)
-    mw_perm = stats.mannwhitneyu(
-        x1, x2, method=stats.PermutationMethod(n_resamples=n_resamples, random_state=rng)
-    )
+    u, p_perm = mann_whitney_permutation(x1, x2, n_resamples, np.random.default_rng(seed))
     mw_asym = stats.mannwhitneyu(x1, x2, method="asymptotic")
-    u = float(mw_perm.statistic)
     r = 2 * u / (n1 * n2) - 1  # > 0: group 1 ranks higher (later categories)
     table = pd.DataFrame(
         {
@@ -275,7 +300,7 @@ def compare(
         n_missing={g1: int(in1.sum()) - n1, g2: int(in2.sum()) - n2},
         table=table,
         u=u,
-        p_mannwhitney=float(mw_perm.pvalue),
+        p_mannwhitney=p_perm,
         p_mannwhitney_asymptotic=float(mw_asym.pvalue),
         rank_biserial=r,
         p_fisher=p_fisher,

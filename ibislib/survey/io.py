@@ -74,7 +74,7 @@ def surveys(municipality: str, raw: Path | None = None) -> dict[str, Path]:
     out: dict[str, Path] = {}
     for f in sorted(raw.glob("*/*.codebook.yml")):
         try:
-            head = yaml.safe_load(f.read_text(encoding="utf-8")) or {}
+            head = cb.safe_yaml(f.read_text(encoding="utf-8")) or {}
         except yaml.YAMLError:
             continue
         if str(head.get("municipality", "")) == str(municipality):
