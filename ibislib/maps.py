@@ -27,6 +27,7 @@ import pandas as pd
 from . import fmt, paths
 from .errors import FormatError, IbisError
 from .figures import CM, PALETTE, TEXT_WIDTH, apply_style
+from .text import fuer_region
 
 BKG_COPYRIGHT = "© GeoBasis-DE / BKG 2021"
 MIN_UNITS = 3
@@ -565,7 +566,9 @@ def _caption_where(unit, level: str) -> str:
         return f"Gemeinden {in_region(k.full_name)}" if k else "Gemeinden des Kreises"
     land = reg.get(unit.land)
     name = land.name if land else "Land"
-    return f"Kreise und kreisfreie Städte {'im' if name == 'Saarland' else 'in'} {name}"
+    from .text import in_region
+
+    return f"Kreise und kreisfreie Städte {in_region(name)}"
 
 
 def _levels(unit, level: str | None) -> list[str]:
@@ -663,10 +666,12 @@ def map_figure(
     fig, lv, per, at, reasons = figure_for(indicator_id, unit, period, level=level, scheme=scheme)
     if fig is None:
         if publish_note and reasons:
+            # the rule once per chapter (two maps of a chapter may both miss it)
+            rule = f"Eine Karte wird erst ab {MIN_UNITS} Gebieten mit Werten gezeichnet."
             publish.note(
                 f"Keine Karte zu „{e.title}“: "
                 + "; ".join(reasons)
-                + f". Eine Karte wird erst ab {MIN_UNITS} Gebieten mit Werten gezeichnet."
+                + (f". {rule}" if blocks.first_time(rule) else ".")
             )
         return False
     src = blocks.source_of(indicator_id, at if len(at) else None)
@@ -713,7 +718,9 @@ def district_map(
             copyright=f"Stadt {unit.name}",
         )
     except NoMap as exc:
-        publish.note(f"Keine Stadtteilkarte zu „{e.title}“ für {unit.name}: {exc.problem}.")
+        publish.note(
+            f"Keine Stadtteilkarte zu „{e.title}“ {fuer_region(unit.name)}: {exc.problem}."
+        )
         return False
     table = _data_table(gdf.assign(name=gdf["district"]), e)
     publish.figure(

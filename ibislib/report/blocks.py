@@ -14,7 +14,7 @@ import pandas as pd
 
 from .. import charts, fmt, publish
 from ..escape import markdown_text as md
-from ..text import fuer_region
+from ..text import fuer_region, in_region, von_region
 from ..tidy import DIMENSIONS, TOTAL
 
 COMPARE_LEVELS = ("gemeinde", "kreis", "land", "bund")
@@ -95,8 +95,9 @@ def _period_key(p: str) -> str:
     return str(p)[:4] + str(p)[4:]
 
 
-#: a unit's newest value this many years (or more) older than the newest one of the levels it
-#: is compared with is "neuester verfügbarer Stand", and the text says so (issue 10, item 2)
+#: a value this many years (or more) older than the report's reference year (or than the newest
+#: value of a level it is compared with) is "neuester verfügbarer Stand", and the text says so
+#: (issue 10, item 2; the quality gate's ``alter_stand`` check uses the same two years)
 STALE_YEARS = 2
 
 
@@ -108,10 +109,72 @@ def _year(period: str) -> int | None:
     return int(m[1]) + (1 if re.match(r"\d{4}/\d{2}$", str(period)) else 0)
 
 
+_REFERENCE: dict[tuple, int | None] = {}
+
+
+def reference_year(unit, period: str | None = None) -> int | None:
+    """The report's reference year: the Berichtszeitraum when one is given, else the newest year
+    of any indicator value of the unit or of the levels it is compared with (for the indicators
+    the unit has). A value :data:`STALE_YEARS` or more years older is "neuester verfügbarer
+    Stand". One year for all chapters of a report (cached per unit and store)."""
+    if period:
+        y = _year(str(period))
+        if y is not None:
+            return y
+    key = (unit.ags, _store_state())
+    if key in _REFERENCE:
+        return _REFERENCE[key]
+    import datetime
+
+    from ..indicators import compute
+
+    df = compute(regions=comparison_regions(unit))
+    ref = None
+    if df is not None and not df.empty:
+        df = df[df["value"].notna()]
+        own = set(df.loc[df["region"] == unit.ags, "indicator_id"])
+        this_year = datetime.date.today().year
+        years = [
+            y
+            for y in map(_year, df.loc[df["indicator_id"].isin(own), "period"].unique())
+            if y is not None and y <= this_year
+        ]
+        ref = max(years) if years else None
+    _REFERENCE[key] = ref
+    return ref
+
+
+def is_stale(period: str, unit, ref_period: str | None = None) -> bool:
+    """True when `period` is :data:`STALE_YEARS` or more years before the reference year."""
+    year, ref = _year(str(period)), reference_year(unit, ref_period)
+    return year is not None and ref is not None and ref - year >= STALE_YEARS
+
+
+def stand(period: str, unit, ref_period: str | None = None) -> str:
+    """'31.12.2015 (neuester verfügbarer Stand)' for an old value, else '31.12.2015' (table
+    columns and captions)."""
+    shown = fmt.period(period)
+    return f"{shown} (neuester verfügbarer Stand)" if is_stale(period, unit, ref_period) else shown
+
+
+_ANY_PERIOD = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
+
+
+def with_stand(caption: str, period: str, unit, ref_period: str | None = None) -> str:
+    """A caption that names no Stichtag gets one (', 31.12.2015'); an old one says so
+    (' (neuester verfügbarer Stand)')."""
+    if not _ANY_PERIOD.search(caption):
+        caption = f"{caption}, {fmt.period(period)}"
+    if is_stale(period, unit, ref_period) and "neuester verfügbarer stand" not in caption.lower():
+        caption += " (neuester verfügbarer Stand)"
+    return caption
+
+
 def stale_note(indicator_id: str, unit, period: str | None = None) -> str:
-    """'Neuester verfügbarer Stand für Bremerhaven: 31.12.2015 (Deutschland: 2024).' when the
-    unit's newest value is :data:`STALE_YEARS` or more years older than the newest value of a
-    comparison level; "" otherwise (or when an earlier period was asked for)."""
+    """'Neuester verfügbarer Stand für Bremerhaven: 31.12.2015 (neuere Werte: Deutschland: 2024).'
+    when the unit's newest value is :data:`STALE_YEARS` or more years older than the report's
+    :func:`reference_year` or than the newest value of a comparison level; "" otherwise (or
+    when an earlier period was asked for, or the note was given already in this chapter)."""
     own = values(indicator_id, unit.ags)
     if own.empty:
         return ""
@@ -128,11 +191,7 @@ def stale_note(indicator_id: str, unit, period: str | None = None) -> str:
         if y is not None and y > newest.get(r.region_name, 0):
             newest[r.region_name] = y
     ahead = {n: y for n, y in newest.items() if y - year >= STALE_YEARS}
-    # the report's own reference: the unit's newest population figure (e.g. a city delivery)
-    if indicator_id != "bev_insgesamt":
-        ref = _year(latest_period(values("bev_insgesamt", unit.ags)) or "")
-    else:
-        ref = None
+    ref = reference_year(unit, period)
     if not ahead and not (ref and ref - year >= STALE_YEARS):
         return ""
     name = kreis_label(unit) if getattr(unit, "level", "") == "kreis" else unit.name
@@ -146,6 +205,96 @@ def stale_note(indicator_id: str, unit, period: str | None = None) -> str:
         return ""
     said.add(note)
     return note
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " und " + items[-1]
+
+
+def _own_values(iid: str, unit, period: str | None = None) -> pd.DataFrame:
+    """The unit's values of an indicator as a chapter shows them: per district for a Stadtteil
+    indicator (a total alone is no Stadtteil data), else the totals or, where only a breakdown
+    was published (school types of a city delivery), the breakdown."""
+    e = entry(iid)
+    named = {str(b).split(":")[0] for b in (e.breakdown or ())}
+    dims = [d for d in DIMENSIONS if d in named]
+    if "district" in dims:
+        return values(iid, unit.ags, period, keep=("district",))
+    own = values(iid, unit.ags, period)
+    for dim in dims:
+        if not own.empty:
+            break
+        own = values(iid, unit.ags, period, keep=(dim,))
+    return own
+
+
+def data_status(ids: list[str], unit, period: str | None = None) -> bool:
+    """The chapter's opening line: the Stichtag of the newest value per topic, which of them
+    are "neuester verfügbarer Stand" (older than the report's reference year allows) and the
+    topics without data, e.g. 'Datenstand dieses Kapitels (Bezugsjahr des Berichts: 2025):
+    31.12.2024 – Bevölkerung insgesamt. Neuester verfügbarer Stand für Münster: 31.12.2015 –
+    Ausländer*innen und Altersstruktur der Ausländer*innen. Keine Daten für Münster zu
+    Stadtteilen.'
+
+    A topic (catalogue ``topic``) is named once per Stichtag, by its first indicator in `ids`
+    with data at that Stichtag."""
+    ref = reference_year(unit, period)
+    by_period: dict[str, list[str]] = {}
+    shown: set[tuple[str, str]] = set()
+    has: set[str] = set()
+    topics: list[str] = []
+    for iid in ids:
+        e = entry(iid)
+        topic = e.topic or e.title
+        if topic not in topics:
+            topics.append(topic)
+        own = _own_values(iid, unit, period)
+        if own.empty:
+            continue
+        has.add(topic)
+        p = latest_period(own)
+        if (topic, p) not in shown:  # a topic once per Stichtag, by its first indicator
+            shown.add((topic, p))
+            by_period.setdefault(p, []).append(e.title)
+    missing = [t for t in topics if t not in has]
+    if not by_period and not missing:
+        return False
+    name = kreis_label(unit) if getattr(unit, "level", "") == "kreis" else unit.name
+    current, old = [], []
+    for p in sorted(by_period, key=_period_key, reverse=True):
+        stale = ref is not None and (_year(p) or ref) <= ref - STALE_YEARS
+        (old if stale else current).append((p, md(_and(by_period[p]))))
+    when = f" (Bezugsjahr des Berichts: {ref})" if ref else ""
+    sentences = []
+    if current:
+        items = "; ".join(f"{fmt.period(p)} – {what}" for p, what in current)
+        sentences.append(f"Datenstand dieses Kapitels{when}: {items}.")
+    if old:
+        items = "; ".join(f"{fmt.period(p)} – {what}" for p, what in old)
+        lead = f"Neuester verfügbarer Stand {fuer_region(md(name))}"
+        if not current:
+            lead = (
+                f"Datenstand dieses Kapitels ist der neueste verfügbare Stand "
+                f"{fuer_region(md(name))}{when}"
+            )
+        sentences.append(f"{lead}: {items}.")
+    if missing:
+        gap = f"keine Daten {fuer_region(md(name))} zu {md(_and(missing))}."
+        sentences.append(f"Datenstand dieses Kapitels: {gap}" if not sentences else "K" + gap[1:])
+    out = " ".join(sentences)
+    publish.text(out)
+    return True
+
+
+def first_time(sentence: str) -> bool:
+    """True the first time `sentence` is said in the current chapter (publish.configure starts
+    a new one): a note two blocks would both give ("Eine Karte wird erst ab 3 Gebieten …",
+    "Kein Vergleichsring …") is given once (the gate counts repeated sentences)."""
+    said = publish._STATE.__dict__.setdefault("ibis_said", set())
+    if sentence in said:
+        return False
+    said.add(sentence)
+    return True
 
 
 def has_data(indicator_id: str, region: str, period: str | None = None) -> bool:
@@ -234,8 +383,6 @@ def listing_sentence(
     pct = e.unit == "Prozent" and use == "value"
     nums = [fmt.percent(v, e.decimals) if pct else fmt.number(v) for v in df[use]]
     items = [f"{md(lab)}: {n}" for lab, n in zip(labels, nums, strict=True)]
-    from ..text import in_region
-
     # "in {region_name}" of a notebook's intro takes the article a Kreis name needs
     intro = re.sub(r"\bin \{region_name\}", "{in_region}", intro)
     lead = intro.format(
@@ -311,11 +458,15 @@ def comparison_figure(
         unit_name=names[0],
         **number_style(e),
     )
-    when = fmt.period(df["period"].iloc[0]) if same else "jeweils neuester verfügbarer Stand"
+    when = (
+        stand(df["period"].iloc[0], unit, period) if same else "jeweils neuester verfügbarer Stand"
+    )
     publish.figure(
         fig,
         name=name or f"{indicator_id}_vergleich",
-        caption=caption or f"{e.title}: {unit.name} im Vergleich, {when}",
+        caption=with_stand(caption, df["period"].iloc[0], unit, period)
+        if caption
+        else f"{e.title}: {unit.name} im Vergleich, {when}",
         source=source_of(indicator_id, df),
         data=df[["label", "value"]].rename(columns={"label": "Gebiet", "value": value_header(e)}),
         data_decimals=number_style(e)["decimals"],
@@ -412,13 +563,15 @@ def series_figure(
     default = f"{e.title} {period_range(first, last)}" + (
         f" (Index, {charts.period_labels([first])[0]} = 100)" if index else ""
     )
+    if is_stale(last, unit):
+        default += " (neuester verfügbarer Stand)"
     hints = notes_in_range(df, first, last)
     if hints:
         default += f" – Hinweis: {hints}"
     publish.figure(
         fig,
         name=name or f"{indicator_id}_zeitreihe",
-        caption=caption or default,
+        caption=with_stand(caption, last, unit) if caption else default,
         source=source_of(indicator_id, df),
         data=series_data(df, e),
         data_decimals=number_style(e)["decimals"],
@@ -444,6 +597,7 @@ def breakdown_figure(
     df = values(indicator_id, unit.ags, period, keep=(dim,))
     if df.empty:
         return False
+    asked = period
     period = period or latest_period(df)
     df = df[df["period"] == period].copy()
     if use != "value":
@@ -469,7 +623,7 @@ def breakdown_figure(
     publish.figure(
         fig,
         name=name or f"{indicator_id}_{dim}",
-        caption=caption or f"{e.title}, {unit.name}, {fmt.period(period)}",
+        caption=with_stand(caption or f"{e.title}, {unit.name}", period, unit, asked),
         source=source_of(indicator_id, df),
         data=pd.DataFrame(
             {
@@ -538,7 +692,7 @@ def overview_table(
         df = values(iid, regions, p)
         row = {
             "Kennzahl": f"{e.title} ({'%' if e.unit == 'Prozent' else e.unit})",
-            "Stand": fmt.period(p),
+            "Stand": stand(p, unit, period),
         }
         for r in df.itertuples():
             row[region_label(r.region, r.region_name, unit)] = r.value
@@ -562,6 +716,8 @@ def overview_table(
     # decimals per cell differ by row; format to text here so counts stay whole numbers
     for col in table.columns[2:]:
         table[col] = [fmt.number(v, d) for v, (_, d) in zip(table[col], rows, strict=True)]
+    if len(table.columns) < 4:  # one region only: no comparison to speak of
+        caption = re.sub(r"\s+im Vergleich\b", "", caption)
     publish.table(table, name=name, caption=caption, source=publish.join_sources(sources))
     return True
 
@@ -582,6 +738,10 @@ def series_table(ids: list[str], unit, *, name: str, caption: str) -> bool:
         return False
     table = pd.concat(frames, axis=1)
     table = table.loc[sorted(table.index, key=_period_key)]
+    first, last = str(table.index[0]), str(table.index[-1])
+    if not _ANY_PERIOD.search(caption):
+        caption += f", {fmt.period(first)}" + (f" bis {fmt.period(last)}" if last != first else "")
+    caption = with_stand(caption, last, unit)
     table.index = [fmt.period(p) for p in table.index]
     table.index.name = "Stand"
     publish.table(
@@ -652,11 +812,11 @@ def top_districts(indicator_id: str, unit, period: str | None = None, n: int = 4
     what = "den höchsten Ausländeranteil haben" if pct else "die meisten Ausländer*innen leben in"
     if pct:
         publish.text(
-            f"Zum Stichtag {fmt.period(period)} haben in {md(unit.name)} die Stadtteile {listing} {what}."
+            f"Zum Stichtag {fmt.period(period)} haben {md(in_region(unit.name))} die Stadtteile {listing} {what}."
         )
     else:
         publish.text(
-            f"Zum Stichtag {fmt.period(period)} leben in {md(unit.name)} die meisten Ausländer*innen "
+            f"Zum Stichtag {fmt.period(period)} leben {md(in_region(unit.name))} die meisten Ausländer*innen "
             f"in den Stadtteilen {listing}."
         )
     return True
@@ -776,9 +936,9 @@ def pupils_figure(unit, period: str | None = None) -> bool:
 def _has_designation(name: str) -> bool:
     """'Ilm-Kreis', 'Regionalverband Saarbrücken', 'Städteregion Aachen' already say what they
     are; a bare Kreis name ('Steinfurt') gets 'Kreis' in front."""
-    from ..text import _IM
+    from ..text import article
 
-    return "kreis" in name.lower() or bool(_IM.search(name.strip()))
+    return "kreis" in name.lower() or article(name) != ""
 
 
 def kreis_label(r) -> str:
@@ -902,7 +1062,7 @@ def context_series_figure(
     publish.figure(
         fig,
         name=f"{indicator_id}_kontext",
-        caption=f"{e.title} {period_range(first, last)} im Umfeld von {unit.name} "
+        caption=f"{e.title} {period_range(first, last)} im Umfeld {von_region(unit.name)} "
         f"(Kreis, Land, Bund; {fuer_region(unit.name)} keine Zeitreihe)"
         + (
             f" – Hinweis: {notes_in_range(df, first, last)}"

@@ -18,6 +18,7 @@ import pandas as pd
 from .. import fmt, publish
 from ..errors import DataMissingError
 from ..escape import markdown_text as md
+from ..text import fuer_region
 from . import compare as cmp
 from . import frequencies as fq
 from . import likert, open_answers
@@ -85,7 +86,10 @@ def _source(book: Codebook) -> str:
 
 def intro(ctx: Context) -> None:
     if not ctx.has_any:
-        publish.note(f"Für {ctx.name} liegen keine Befragungsdaten vor.")
+        publish.note(
+            f"{fuer_region(ctx.name, capital=True)} liegen keine Befragungsdaten vor: "
+            "Befragungen führt die Kommune selbst durch, eine Lieferung fehlt."
+        )
         return
     if ctx.book is not None and ctx.book.synthetic:
         publish.note(
@@ -441,7 +445,7 @@ def workshop_prioritisation(ctx: Context) -> None:
     ws = ctx.workshops
     if ws is None:
         if ctx.has_any:
-            publish.note(f"Für {ctx.name} liegen keine Workshopdaten vor.")
+            publish.note(f"{fuer_region(ctx.name, capital=True)} liegen keine Workshopdaten vor.")
         return
     rank = w.ranking(ws)
     src = ws.source_dots or ws.source_challenges
@@ -486,7 +490,10 @@ def appendix(ctx: Context, edition: int | None = None) -> None:
 
     ws = ctx.workshops
     if ws is None:
-        publish.note(f"Für {ctx.name} liegen keine Workshopdaten vor; der Anhang entfällt.")
+        publish.note(
+            f"{fuer_region(ctx.name, capital=True)} liegen keine Workshopdaten vor; der Anhang "
+            "entfällt (die Matrix entsteht aus den Workshops der Kommune)."
+        )
         return
     cm = w.challenge_matrix(ws)
     mm = measures.with_status(w.measures_matrix(ws), ctx.ags, edition)
