@@ -488,7 +488,7 @@ def comparison(
                 "Maximum": fmt.number(float(have["value"].max()), e.decimals),
             }
         )
-        sources.append(source_of(iid))
+        sources.append(source_of(iid, unit=unit))
     level = level_of_unit(unit)
     head = f"## {heading}\n\n" if heading else ""
     if not rows:

@@ -239,12 +239,10 @@ def assemble(
             + "\n".join(parts)
             + "</section>"
         )
-    parts: dict[str, None] = {}
-    for s in sources:
-        for part in s.removeprefix("Quelle:").split(";"):
-            if part.strip() and not part.strip().lower().startswith("eigene berechnung"):
-                parts.setdefault(part.strip(), None)
-    result.sources = sorted(parts, key=str.lower)
+    from .citations import unique
+
+    # each source once, whatever its case; never split inside brackets
+    result.sources = unique(sources)
 
     lists: list[str] = []
     if result.figures:

@@ -36,14 +36,24 @@ def entry(indicator_id: str):
     return catalog()[indicator_id]
 
 
-def source_of(indicator_id: str, df: pd.DataFrame | None = None) -> str:
-    """Source line: the data's own source column when present, else the catalogue entry."""
+def source_of(indicator_id: str, df: pd.DataFrame | None = None, unit=None) -> str:
+    """Source line from the data actually drawn: the tables behind the values in `df` (see
+    :mod:`ibislib.report.citations`); without `df`, the unit's own values (`unit`). Only when
+    no table is found, the catalogue entry, without another Land's office or municipal data
+    the unit did not deliver. Ratios add "eigene Berechnungen"."""
+    from . import citations
+
     e = entry(indicator_id)
-    src = None
-    if df is not None and "source" in df and df["source"].notna().any():
-        parts = [s for s in dict.fromkeys(df["source"].dropna().astype(str)) if s]
-        src = "; ".join(parts) if parts else None
-    src = src or e.source
+    if df is None and unit is not None:
+        df = _own_values(indicator_id, unit)
+    found = citations.drawn(indicator_id, df) if df is not None else []
+    if found:
+        src = "; ".join(found)
+    else:
+        land = str(
+            getattr(unit, "ags", "") or (df["region"].iloc[0] if df is not None and len(df) else "")
+        )[:2]
+        src = citations.fallback(e.source, land, municipal=False) or e.source
     if e.kind in ("ratio", "change", "relative"):
         src += "; eigene Berechnungen"
     return publish.join_sources([src])
@@ -748,7 +758,9 @@ def series_table(ids: list[str], unit, *, name: str, caption: str) -> bool:
         table.reset_index(),
         name=name,
         caption=caption,
-        source=publish.join_sources(source_of(i) for i in ids if has_data(i, unit.ags)),
+        source=publish.join_sources(
+            source_of(i, values(i, unit.ags)) for i in ids if has_data(i, unit.ags)
+        ),
         decimals=decimals,
     )
     return True
@@ -835,7 +847,7 @@ def profile_figure(
         row = df[df["period"] == p].iloc[0]
         label = (labels or {}).get(iid, entry(iid).title)
         rows.append({"label": f"{label} ({fmt.period(p)})", "value": row["value"]})
-        sources.append(source_of(iid))
+        sources.append(source_of(iid, df[df["period"] == p]))
         periods.append(p)
     if len(rows) < 2:
         return False
@@ -926,7 +938,7 @@ def pupils_figure(unit, period: str | None = None) -> bool:
         fig,
         name="schueler_schulform_anzahl",
         caption=f"Schüler*innen nach Schulform und Nationalität, {where}, Schuljahr {fmt.period(df.attrs['period'])}",
-        source=source_of("schueler_ausl_anteil"),
+        source=source_of("schueler_ausl_anteil", unit=used),
         data=df[["Schulform", *cols]],
         data_decimals=0,
     )
@@ -970,8 +982,8 @@ def school_shares_figure(unit, period: str | None = None) -> bool:
         suffix=" %",
         category_order=list(df["Schulform"]),
     )
-    src = [source_of("schueler_ausl_anteil")] + (
-        [source_of("schueler_zwg_anteil")] if len(cols) == 2 else []
+    src = [source_of("schueler_ausl_anteil", unit=unit)] + (
+        [source_of("schueler_zwg_anteil", unit=unit)] if len(cols) == 2 else []
     )
     publish.figure(
         fig,
@@ -1001,8 +1013,10 @@ def pupils_table(unit, period: str | None = None) -> bool:
         )
         if c in df
     ]
-    src = [source_of("schueler_ausl_anteil")] + (
-        [source_of("schueler_zwg_anteil")] if "Anteil mit Zuwanderungsgeschichte (%)" in df else []
+    src = [source_of("schueler_ausl_anteil", unit=unit)] + (
+        [source_of("schueler_zwg_anteil", unit=unit)]
+        if "Anteil mit Zuwanderungsgeschichte (%)" in df
+        else []
     )
     publish.table(
         df[cols],

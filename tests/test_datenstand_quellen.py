@@ -1,0 +1,199 @@
+"""Datenstand rules in the text (issue 10, item 2), sources from the data drawn and the
+Quellenverzeichnis (item 4), sentences said once per chapter (item 5)."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pandas as pd
+import pytest
+
+from ibislib import publish
+from ibislib.report import blocks, citations, quality
+
+
+def _values(table: dict[tuple[str, str], list[str]]):
+    """Fake blocks.values: {(indicator, region): [periods]}."""
+
+    def values(iid, regions, periods=None, keep=()):
+        regions = [regions] if isinstance(regions, str) else list(regions)
+        rows = [
+            {"region": r, "region_name": "Ilm-Kreis", "period": p, "value": 1.0}
+            for r in regions
+            for p in table.get((iid, r), [])
+            if periods is None or p in ([periods] if isinstance(periods, str) else periods)
+        ]
+        return pd.DataFrame(rows, columns=["region", "region_name", "period", "value"])
+
+    return values
+
+
+@pytest.fixture
+def ilm(monkeypatch, tmp_path):
+    publish.configure(out_dir=tmp_path)
+    unit = SimpleNamespace(ags="16070", name="Ilm-Kreis", level="kreis")
+    monkeypatch.setattr(blocks, "comparison_regions", lambda u: ["16070", "16", "DG"])
+    monkeypatch.setattr(blocks, "reference_year", lambda u, p=None: blocks._year(p) if p else 2025)
+    table = {
+        ("bev_insgesamt", "16070"): ["2015-12-31", "2024-12-31"],
+        ("ausl_anteil", "16070"): ["2015-12-31"],
+        ("ausl_anteil", "DG"): ["2015-12-31", "2023-12-31"],
+        ("ausl_altersstruktur", "16070"): ["2015-12-31"],
+    }
+    monkeypatch.setattr(blocks, "values", _values(table))
+    shown: list[str] = []
+    monkeypatch.setattr(blocks.publish, "text", shown.append)
+    return unit, shown
+
+
+def test_data_status_names_each_stichtag_and_what_is_old(ilm) -> None:
+    unit, shown = ilm
+    ids = ["bev_insgesamt", "ausl_anteil", "ausl_altersstruktur", "schutzsuchende_anzahl"]
+    assert blocks.data_status(ids, unit)
+    (line,) = shown
+    assert line.startswith("Datenstand dieses Kapitels (Bezugsjahr des Berichts: 2025): 31.12.2024")
+    # 2015 is older than two years before 2025: said plainly, with the article of the Kreis
+    assert "Neuester verfügbarer Stand für den Ilm-Kreis: 31.12.2015 – Ausländeranteil" in line
+    assert "Keine Daten für den Ilm-Kreis zu Schutzsuchenden." in line
+    # the gate accepts the chapter's 2015 sentences after this line (same rule, same year)
+    html = (
+        '<section class="chapter" id="k1"><h1>1 Demografie</h1>'
+        f"<p>{line}</p><p>Zum 31.12.2015 lebten im Ilm-Kreis 108.000 Menschen.</p></section>"
+    )
+    assert quality.check_old_data(quality._soup(html), "Ilm-Kreis") == []
+    # without the line, a newer sentence of the report makes the 2015 sentence a finding
+    bare = html.replace(f"<p>{line}</p>", "").replace(
+        "</section>", "<p>Zum 30.06.2024 arbeiteten dort 40.000 Menschen.</p></section>"
+    )
+    found = quality.check_old_data(quality._soup(bare), "Ilm-Kreis")
+    assert [f.kind for f in found] == ["alter_stand"]
+
+
+def test_gate_takes_the_stated_bezugsjahr() -> None:
+    html = (
+        '<section class="chapter" id="k1"><h1>1 Arbeit</h1>'
+        "<p>Datenstand dieses Kapitels (Bezugsjahr des Berichts: 2025): 30.06.2024 – Beschäftigte.</p>"
+        '</section><section class="chapter" id="k2"><h1>2 Schule</h1>'
+        "<p>Im Schuljahr 2022/23 hatten im Ilm-Kreis 5,0 % der Schüler*innen keinen deutschen Pass.</p>"
+        "</section>"
+    )
+    soup = quality._soup(html)
+    assert quality.reference_year(soup, None) == 2025
+    found = quality.check_old_data(soup, "Ilm-Kreis")
+    assert len(found) == 1 and "Bezugsjahr 2025" in found[0].message
+
+
+def test_old_value_in_caption_and_table_column(ilm) -> None:
+    unit, _ = ilm
+    assert blocks.stand("2015-12-31", unit) == "31.12.2015 (neuester verfügbarer Stand)"
+    assert blocks.stand("2024-12-31", unit) == "31.12.2024"
+    assert blocks.stand("2015-12-31", unit, "2015-12-31") == "31.12.2015"  # asked for
+    cap = blocks.with_stand("Ausländer*innen nach Altersgruppen, Ilm-Kreis", "2015-12-31", unit)
+    assert cap == (
+        "Ausländer*innen nach Altersgruppen, Ilm-Kreis, 31.12.2015 (neuester verfügbarer Stand)"
+    )
+    assert blocks.with_stand("Bevölkerung 2024", "2024-12-31", unit) == "Bevölkerung 2024"
+
+
+def test_stale_note_follows_the_report_reference_year(ilm) -> None:
+    unit, _ = ilm
+    # the comparison levels are as old as the unit (2015), yet the report shows 2025 elsewhere
+    note = blocks.stale_note("ausl_altersstruktur", unit)
+    assert note == "Neuester verfügbarer Stand für den Ilm-Kreis: 31.12.2015."
+
+
+def test_a_note_two_blocks_give_is_said_once_per_chapter(tmp_path) -> None:
+    publish.configure(out_dir=tmp_path)
+    rule = "Eine Karte wird erst ab 3 Gebieten mit Werten gezeichnet."
+    assert blocks.first_time(rule) and not blocks.first_time(rule)
+    publish.configure(out_dir=tmp_path)  # the next chapter says it again
+    assert blocks.first_time(rule)
+
+
+# ----------------------------------------------------------------------------- sources
+
+
+def _store() -> pd.DataFrame:
+    rdb = "Statistische Ämter des Bundes und der Länder, Regionaldatenbank Deutschland"
+    rows = [
+        # Thüringen: the Regionaldatenbank table, Gemeinde table larger than the Kreis table
+        ("schueler", "16070", "2015/16", "21111-01-03-4", f"{rdb}, Tabelle 21111-01-03-4"),
+        ("bevoelkerung", "16070", "2015-12-31", "12411-01-01-5", f"{rdb}, Tabelle 12411-01-01-5"),
+        ("bevoelkerung", "16070", "2015-12-31", "12411-01-01-4", f"{rdb}, Tabelle 12411-01-01-4"),
+        (
+            "bevoelkerung",
+            "16070034",
+            "2015-12-31",
+            "12411-01-01-5",
+            f"{rdb}, Tabelle 12411-01-01-5",
+        ),
+        # NRW: the IT.NRW school file and the city's delivery
+        ("schueler", "05566028", "2021/22", "d07", "IT.NRW, Allgemeinbildende Schulen (D07.1)"),
+        ("bevoelkerung", "05566028", "2022-09-30", "lief", "Stadt Ibbenbüren (Lieferung 2022)"),
+        # a flat export citing the database without its publisher
+        (
+            "bevoelkerung",
+            "05566",
+            "2024-12-31",
+            "flat",
+            "Regionaldatenbank Deutschland, Tabelle 12411-01-01-4",
+        ),
+    ]
+    df = pd.DataFrame(rows, columns=["measure", "region", "period", "table", "source"])
+    return df.assign(value=1.0)
+
+
+def test_sources_name_the_office_that_published_the_table() -> None:
+    store = _store()
+    th = pd.DataFrame({"region": ["16070"], "period": ["2015/16"]})
+    assert citations.drawn("schueler_ausl_anteil", th, store) == [
+        "Statistische Ämter des Bundes und der Länder, Regionaldatenbank Deutschland, Tabelle 21111-01-03-4"
+    ]
+    nw = pd.DataFrame({"region": ["05566028"], "period": ["2021/22"]})
+    assert citations.drawn("schueler_ausl_anteil", nw, store) == [
+        "IT.NRW, Allgemeinbildende Schulen (D07.1)"
+    ]
+    # the same number in two tables: the one the engine takes (most rows) is cited
+    bev = pd.DataFrame({"region": ["16070"], "period": ["2015-12-31"]})
+    assert citations.drawn("bev_insgesamt", bev, store) == [
+        "Statistische Ämter des Bundes und der Länder, Regionaldatenbank Deutschland, Tabelle 12411-01-01-5"
+    ]
+    # municipal data only where the city's delivery was drawn
+    assert citations.drawn(
+        "bev_insgesamt", pd.DataFrame({"region": ["05566028"], "period": ["2022-09-30"]}), store
+    ) == ["Stadt Ibbenbüren (Lieferung 2022)"]
+    assert citations.drawn(
+        "bev_insgesamt", pd.DataFrame({"region": ["05566"], "period": ["2024-12-31"]}), store
+    ) == [
+        "Statistische Ämter des Bundes und der Länder, Regionaldatenbank Deutschland, Tabelle 12411-01-01-4"
+    ]
+
+
+def test_catalogue_fallback_drops_other_land_office_and_municipal_data() -> None:
+    cat = (
+        "Statistische Ämter des Bundes und der Länder, Statistik der allgemeinbildenden Schulen; "
+        "IT.NRW Schulstatistik; kommunale Melderegisterdaten"
+    )
+    assert citations.fallback(cat, "16", municipal=False) == (
+        "Statistische Ämter des Bundes und der Länder, Statistik der allgemeinbildenden Schulen"
+    )
+    assert "IT.NRW Schulstatistik" in citations.fallback(cat, "05", municipal=False)
+    assert citations.LAND_OFFICES["16"] == "Thüringer Landesamt für Statistik"
+    assert citations.LAND_OFFICES["05"] == "IT.NRW"
+
+
+def test_quellenverzeichnis_lists_each_source_once() -> None:
+    lines = [
+        "Quelle: Kommunale Melderegisterdaten; eigene Berechnungen",
+        "Quelle: kommunale Melderegisterdaten",
+        "Quelle: Stadt Minden (Lieferung; Stand 30.09.2022)",
+        "Quelle: IT.NRW; Stadt Minden (Lieferung; Stand 30.09.2022)",
+    ]
+    assert citations.unique(lines) == [
+        "IT.NRW",
+        "Kommunale Melderegisterdaten",
+        "Stadt Minden (Lieferung; Stand 30.09.2022)",
+    ]
+    assert publish.join_sources(["A; eigene Berechnungen", "b (x; y); a"]) == (
+        "A; B (x; y); eigene Berechnungen"
+    )
