@@ -726,7 +726,8 @@ def district_map(
     publish.figure(
         fig,
         name=f"{indicator_id}_karte_stadtteile",
-        caption=f"{e.title} nach Stadtteilen, {unit.name}, {fmt.period(per)} "
+        caption=f"{e.title}{'' if 'Stadtteil' in e.title else ' nach Stadtteilen'}, "
+        f"{unit.name}, {fmt.period(per)} "
         f"(Klassen: {SCHEMES['quantile']}; schraffiert: keine Daten)",
         source=publish.join_sources(
             [blocks.source_of(indicator_id, df), f"Stadtteilgrenzen: Stadt {unit.name}"]
