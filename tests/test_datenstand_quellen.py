@@ -197,3 +197,40 @@ def test_quellenverzeichnis_lists_each_source_once() -> None:
     assert publish.join_sources(["A; eigene Berechnungen", "b (x; y); a"]) == (
         "A; B (x; y); eigene Berechnungen"
     )
+
+
+def test_missing_data_says_why() -> None:
+    minden = SimpleNamespace(ags="05770024", name="Minden", level="gemeinde", is_kreisfrei=False)
+    why = blocks.why_missing("ausl_anteil", minden)
+    assert why.startswith("Die amtliche Statistik veröffentlicht diese Zahlen nicht für einzelne")
+    assert "nur für die Kreise und die Länder" in why
+    assert blocks.why_missing("sgb2_ausl_anteil", minden) == (
+        "Diese Daten liefert die Kommune selbst; eine Lieferung liegt nicht vor."
+    )
+    # a kreisfreie Stadt is covered by the Kreis tables: not "nicht für einzelne Gemeinden"
+    muenster = SimpleNamespace(ags="05515000", name="Münster", level="gemeinde", is_kreisfrei=True)
+    assert "nicht für einzelne" not in blocks.why_missing("ausl_anteil", muenster)
+
+
+def test_a_long_listing_becomes_the_largest_groups(monkeypatch, tmp_path) -> None:
+    publish.configure(out_dir=tmp_path)
+    groups = ["0-3", "3-6", "6-10", "10-15", "15-18", "18-25", "25-30", "30-50"]
+    df = pd.DataFrame(
+        {
+            "region": "16070",
+            "region_name": "Ilm-Kreis",
+            "period": "2022-12-31",
+            "age_group": groups,
+            "value": [1.0, 2, 3, 4, 5, 60, 70, 80],
+        }
+    )
+    shown: list[str] = []
+    monkeypatch.setattr(blocks, "values", lambda *a, **k: df)
+    monkeypatch.setattr(blocks, "stale_note", lambda *a, **k: "")
+    monkeypatch.setattr(blocks.publish, "text", shown.append)
+    unit = SimpleNamespace(ags="16070", name="Ilm-Kreis")
+    intro = "{zeit} verteilten sich die Ausländer*innen in {region_name} so:"
+    assert blocks.listing_sentence("ausl_altersstruktur", unit, "age_group", intro=intro)
+    (s,) = shown
+    assert s.count(";") == 1 and "alle 8 Gruppen" in s  # not eight items in one sentence
+    assert s.index("30 bis unter 50") < s.index("25 bis unter 30") < s.index("18 bis unter 25")

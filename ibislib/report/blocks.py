@@ -366,6 +366,10 @@ def breakdown_sentences(
     return bool(sentences)
 
 
+#: a listing in one sentence has at most this many items; a longer one becomes a table
+MAX_LIST = 6
+
+
 def listing_sentence(
     indicator_id: str,
     unit,
@@ -398,7 +402,15 @@ def listing_sentence(
     lead = intro.format(
         zeit=_zeit(period), region_name=md(unit.name), in_region=md(in_region(unit.name))
     )
-    sentence = f"{lead} {'; '.join(items)}."
+    if len(items) <= MAX_LIST:
+        sentence = f"{lead} {'; '.join(items)}."
+    else:  # a long list reads badly: the largest groups, all of them in the figure's table
+        top = df.assign(label_=labels, n_=nums).nlargest(3, use)
+        largest = _and([f"{md(r.label_)} ({r.n_})" for r in top.itertuples()])
+        sentence = (
+            f"{lead} am stärksten besetzt waren {largest}; alle {len(items)} Gruppen zeigen "
+            "die folgende Abbildung und ihre Datentabelle."
+        )
     note = stale_note(indicator_id, unit, period)
     if note:
         sentence = f"{note} {sentence}"
@@ -414,10 +426,49 @@ def _zeit(period: str) -> str:
     return text.zeit(period)
 
 
-def no_data(topic: str, unit) -> None:
+def no_data(topic: str, unit, why: str = "") -> None:
     from .. import text
 
-    publish.note(text.no_data(topic, unit.name))
+    sentence = text.no_data(topic, unit.name)
+    publish.note(f"{sentence} {why}".strip())
+
+
+_LEVEL_PLURAL = {
+    "bund": "den Bund",
+    "land": "die Länder",
+    "kreis": "die Kreise",
+    "gemeinde": "Gemeinden",
+}
+
+
+def why_missing(indicator_id: str, unit) -> str:
+    """Why a unit has no value, from the catalogue's tables and the levels they publish:
+    'Die amtliche Statistik veröffentlicht diese Zahlen nicht für einzelne Gemeinden, nur für
+    die Kreise und die Länder; eine Lieferung der Kommune liegt nicht vor.' (said once per
+    chapter by :func:`ensure`)."""
+    from ..indicators.catalog import table_registry
+
+    e = entry(indicator_id)
+    reg = table_registry()
+    official = [reg[t] for t in e.tables if t in reg]
+    delivery = "Lieferung" in e.tables
+    level = getattr(unit, "level", "")
+    mine = {level, "kreis"} if getattr(unit, "is_kreisfrei", False) else {level}
+    published = [lv for t in official for lv in t.levels]
+    if published and not mine & set(published):
+        shown = [_LEVEL_PLURAL[lv] for lv in ("kreis", "land", "bund") if lv in published]
+        noun = {"gemeinde": "einzelne Gemeinden", "kreis": "Kreise", "land": "Länder"}.get(
+            level, "diese Ebene"
+        )
+        out = f"Die amtliche Statistik veröffentlicht diese Zahlen nicht für {noun}"
+        out += f", nur für {_and(shown)}" if shown else ""
+        return out + ("; eine Lieferung der Kommune liegt nicht vor." if delivery else ".")
+    if not official and delivery:
+        return "Diese Daten liefert die Kommune selbst; eine Lieferung liegt nicht vor."
+    if official and not published:
+        names = _and([f"„{t.title}“" for t in official])
+        return f"Tabellen aus {names} sind im Datenspeicher noch nicht enthalten."
+    return "Die Tabellen im Datenspeicher enthalten dafür keine Werte."
 
 
 # ----------------------------------------------------------------------------- figures
@@ -775,7 +826,8 @@ def ensure(shown: list[bool] | bool, indicator_id: str, unit) -> bool:
     """Publish the 'keine Daten' sentence for the indicator's topic when nothing was shown."""
     ok = any(shown) if isinstance(shown, list) else bool(shown)
     if not ok:
-        no_data(topic_of(indicator_id), unit)
+        why = why_missing(indicator_id, unit)
+        no_data(topic_of(indicator_id), unit, why if first_time(why) else "")
     return ok
 
 
