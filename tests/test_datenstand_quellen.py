@@ -234,3 +234,40 @@ def test_a_long_listing_becomes_the_largest_groups(monkeypatch, tmp_path) -> Non
     (s,) = shown
     assert s.count(";") == 1 and "alle 8 Gruppen" in s  # not eight items in one sentence
     assert s.index("30 bis unter 50") < s.index("25 bis unter 30") < s.index("18 bis unter 25")
+
+
+def test_a_comparison_across_denominator_rules_is_explained(monkeypatch) -> None:
+    rows = []
+    for year in (2014, 2015, 2016):
+        rows.append(("05566", "Steinfurt", str(year), "2015-12-31"))  # one fixed Stichtag
+        rows.append(("DG", "Deutschland", str(year), f"{year - 1}-12-31"))  # previous year-end
+    full = pd.DataFrame(rows, columns=["region", "region_name", "period", "denominator_period"])
+    full["value"] = 1.0
+    monkeypatch.setattr(blocks, "values", lambda iid, regions, *a, **k: full)
+    unit = SimpleNamespace(ags="05566028", name="Ibbenbüren")
+    note = blocks.denominator_note("einbuergerungsquote", full, unit)
+    assert note == (
+        "Nenner nach unterschiedlicher Regel (Kreis Steinfurt: Bestand am 31.12.2015 für alle "
+        "Jahre; Deutschland: Bestand am 31.12. des Vorjahres), nur eingeschränkt vergleichbar"
+    )
+    # one rule for all regions: nothing to explain
+    same = full.assign(denominator_period=[f"{int(p) - 1}-12-31" for p in full["period"]])
+    monkeypatch.setattr(blocks, "values", lambda iid, regions, *a, **k: same)
+    assert blocks.denominator_note("einbuergerungsquote", same, unit) == ""
+    # a published value beside a computed one
+    pub = pd.DataFrame(
+        {
+            "region": ["05566028", "DG"],
+            "region_name": ["Ibbenbüren", "Deutschland"],
+            "period": ["2021", "2020"],
+            "kind": ["berechnet", "veröffentlicht"],
+            "note": ["", "Einbürgerungen je 100 Ausländer*innen am 31.12. des Vorjahres (AZR)"],
+        }
+    )
+    mine = pd.DataFrame(
+        {"region": ["05566028"], "period": ["2021"], "denominator_period": ["2022-09-30"]}
+    )
+    monkeypatch.setattr(blocks, "values", lambda iid, regions, *a, **k: mine)
+    note = blocks.denominator_note("einbuergerungsquote", pub, unit)
+    assert "Ibbenbüren: Bestand am 30.09.2022" in note
+    assert "Deutschland: veröffentlichter Wert – Einbürgerungen je 100" in note

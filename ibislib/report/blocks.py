@@ -307,6 +307,68 @@ def first_time(sentence: str) -> bool:
     return True
 
 
+def _denominator_rule(rows: pd.DataFrame) -> str:
+    """How one region's denominators are dated over its rows: 'Bestand am 31.12. des
+    Vorjahres', 'Bestand am 31.12.2015 für alle Jahre', 'veröffentlichter Wert' …"""
+    dps = [str(d) for d in rows.get("denominator_period", pd.Series(dtype=str)).fillna("")]
+    periods = [str(p) for p in rows["period"]]
+    if not any(dps):
+        return "veröffentlichter Wert"
+    if all(d == f"{int(p[:4]) - 1}-12-31" for p, d in zip(periods, dps, strict=True) if d):
+        return "Bestand am 31.12. des Vorjahres"
+    if all(d == p for p, d in zip(periods, dps, strict=True) if d):
+        return "Bestand zum selben Stichtag"
+    dates = sorted({d for d in dps if d})
+    if len(dates) == 1:
+        return f"Bestand am {fmt.period(dates[0])}" + (
+            " für alle Jahre" if len(periods) > 1 else ""
+        )
+    return "Bestand am " + _and([fmt.period(d) for d in dates])
+
+
+def _hints(rule: str, notes: str) -> str:
+    """The caption's Hinweis: the denominator rule first; the per-year 'Nenner zum … statt …'
+    footnotes are then said by it."""
+    parts = [rule] if rule else []
+    parts += [n for n in notes.split("; ") if n and not (rule and n.startswith("Nenner zum"))]
+    return "; ".join(parts)
+
+
+def denominator_note(indicator_id: str, shown: pd.DataFrame, unit) -> str:
+    """'Nenner nach unterschiedlicher Regel – Kreis Steinfurt: Bestand am 31.12.2015 für alle
+    Jahre; Deutschland: Bestand am 31.12. des Vorjahres; nur eingeschränkt vergleichbar' when
+    the regions of a comparison are not divided by the same rule (issue 10, item 2); "" when
+    they are, or for counts. Plain text (for a caption): escape it for Markdown."""
+    e = entry(indicator_id)
+    if e.denominator is None or shown is None or shown.empty:
+        return ""
+    regions = list(dict.fromkeys(shown["region"].astype(str)))
+    full = values(indicator_id, regions)
+    if "denominator_period" not in full:
+        return ""
+    rules: dict[str, str] = {}
+    for r in regions:
+        want = shown[shown["region"].astype(str) == r]
+        published = "kind" in want and (want["kind"] == "veröffentlicht").all()
+        rows = full[(full["region"] == r) & full["period"].isin(want["period"])]
+        name = region_label(r, str(want["region_name"].iloc[0]), unit)
+        if published or rows.empty:
+            notes = (
+                want["note"].dropna().astype(str) if "note" in want else pd.Series([], dtype=str)
+            )
+            how = notes.iloc[0].split(" (")[0] if len(notes) and notes.iloc[0] else ""
+            rules[name] = f"veröffentlichter Wert – {how}" if how else "veröffentlichter Wert"
+        else:
+            rules[name] = _denominator_rule(rows)
+    if len(set(rules.values())) < 2:
+        return ""
+    groups: dict[str, list[str]] = {}
+    for n, rule in rules.items():
+        groups.setdefault(rule, []).append(n)
+    listing = "; ".join(f"{_and(ns)}: {rule}" for rule, ns in groups.items())
+    return f"Nenner nach unterschiedlicher Regel ({listing}), nur eingeschränkt vergleichbar"
+
+
 def has_data(indicator_id: str, region: str, period: str | None = None) -> bool:
     return not values(indicator_id, region, period).empty
 
@@ -336,6 +398,13 @@ def sentence(
         c = text.comparison(indicator_id, unit.ags, period)
         if c:
             parts.append(c)
+            from ..indicators import compare
+
+            rule = denominator_note(
+                indicator_id, totals(compare(indicator_id, unit.ags, period)), unit
+            )
+            if rule:
+                parts.append(f"Hinweis: {md(rule)}.")  # names from data stay text
     if parts:
         note = stale_note(indicator_id, unit, period)
         publish.text(" ".join([note, *parts] if note else parts))
@@ -522,6 +591,9 @@ def comparison_figure(
     when = (
         stand(df["period"].iloc[0], unit, period) if same else "jeweils neuester verfügbarer Stand"
     )
+    rule = denominator_note(indicator_id, df, unit)
+    if rule:
+        when += f" – Hinweis: {rule}"
     publish.figure(
         fig,
         name=name or f"{indicator_id}_vergleich",
@@ -626,7 +698,7 @@ def series_figure(
     )
     if is_stale(last, unit):
         default += " (neuester verfügbarer Stand)"
-    hints = notes_in_range(df, first, last)
+    hints = _hints(denominator_note(indicator_id, df, unit), notes_in_range(df, first, last))
     if hints:
         default += f" – Hinweis: {hints}"
     publish.figure(
@@ -1115,6 +1187,7 @@ def context_series_figure(
     df = df[df["period"].isin(common)].copy()
     first, last = sorted(common, key=_period_key)[0], sorted(common, key=_period_key)[-1]
     e = entry(indicator_id)
+    rule = denominator_note(indicator_id, df, unit)
     df["region_name"] = [
         region_label(a, n, unit) for a, n in zip(df["region"], df["region_name"], strict=True)
     ]
@@ -1131,8 +1204,8 @@ def context_series_figure(
         caption=f"{e.title} {period_range(first, last)} im Umfeld {von_region(unit.name)} "
         f"(Kreis, Land, Bund; {fuer_region(unit.name)} keine Zeitreihe)"
         + (
-            f" – Hinweis: {notes_in_range(df, first, last)}"
-            if notes_in_range(df, first, last)
+            f" – Hinweis: {hints}"
+            if (hints := _hints(rule, notes_in_range(df, first, last)))
             else ""
         ),
         source=source_of(indicator_id, df),
