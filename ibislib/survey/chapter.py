@@ -91,6 +91,11 @@ def intro(ctx: Context) -> None:
             "Befragungen führt die Kommune selbst durch, eine Lieferung fehlt."
         )
         return
+    # the chapter opens with its data status: which surveys (and when), as the other chapters
+    books = [b for b in (ctx.book, ctx.inst_book, ctx.offers_book) if b is not None]
+    names = list(dict.fromkeys(md(b.source or b.title) for b in books if b.source or b.title))
+    if names:
+        publish.text(f"Datenstand dieses Kapitels: {'; '.join(names)}.")
     if ctx.book is not None and ctx.book.synthetic:
         publish.note(
             "Hinweis: Die Befragungsdaten in diesem Kapitel sind synthetische Beispieldaten. "
