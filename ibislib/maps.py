@@ -563,7 +563,9 @@ def _caption_where(unit, level: str) -> str:
         k = reg.get(unit.ags if unit.level == "kreis" else unit.kreis)
         from .text import in_region
 
-        return f"Gemeinden {in_region(k.full_name)}" if k else "Gemeinden des Kreises"
+        # "Kreis Steinfurt", but "Berlin", not the register's "Berlin, Stadt"
+        where = k.name if k and "," in k.full_name else (k.full_name if k else "")
+        return f"Gemeinden {in_region(where)}" if k else "Gemeinden des Kreises"
     land = reg.get(unit.land)
     name = land.name if land else "Land"
     from .text import in_region

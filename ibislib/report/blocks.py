@@ -510,6 +510,15 @@ _LEVEL_PLURAL = {
 }
 
 
+def _kreis_of(unit):
+    from ..regions import registry
+
+    try:
+        return registry().get(getattr(unit, "kreis", "") or "")
+    except Exception:  # noqa: BLE001 - a lookup for a sentence never fails the chapter
+        return None
+
+
 def why_missing(indicator_id: str, unit) -> str:
     """Why a unit has no value, from the catalogue's tables and the levels they publish:
     'Die amtliche Statistik veröffentlicht diese Zahlen nicht für einzelne Gemeinden, nur für
@@ -522,7 +531,12 @@ def why_missing(indicator_id: str, unit) -> str:
     official = [reg[t] for t in e.tables if t in reg]
     delivery = "Lieferung" in e.tables
     level = getattr(unit, "level", "")
-    mine = {level, "kreis"} if getattr(unit, "is_kreisfrei", False) else {level}
+    mine = {level}
+    kreis = _kreis_of(unit)
+    if getattr(unit, "is_kreisfrei", False) or (kreis is not None and kreis.is_kreisfrei):
+        mine.add("kreis")  # a kreisfreie Stadt (Berlin, Hamburg …) is in the Kreis tables
+    if str(unit.ags)[:2] in ("02", "11"):
+        mine.add("land")  # Stadtstaaten: also a Land
     published = [lv for t in official for lv in t.levels]
     if published and not mine & set(published):
         shown = [_LEVEL_PLURAL[lv] for lv in ("kreis", "land", "bund") if lv in published]
