@@ -271,3 +271,17 @@ def test_a_comparison_across_denominator_rules_is_explained(monkeypatch) -> None
     note = blocks.denominator_note("einbuergerungsquote", pub, unit)
     assert "Ibbenbüren: Bestand am 30.09.2022" in note
     assert "Deutschland: veröffentlichter Wert – Einbürgerungen je 100" in note
+
+
+def test_quellenverzeichnis_groups_the_tables_of_one_database() -> None:
+    rdb = "Statistische Ämter des Bundes und der Länder, Regionaldatenbank Deutschland"
+    srcs = [
+        f"{rdb}, Tabelle 12411-01-01-5 (Stand 10.10.2017)",
+        f"{rdb}, Tabelle 13111-01-03-4",
+        "IT.NRW",
+    ]
+    assert citations.grouped(srcs) == [
+        (rdb, ["Tabelle 12411-01-01-5 (Stand 10.10.2017)", "Tabelle 13111-01-03-4"]),
+        ("IT.NRW", []),
+    ]
+    assert citations.grouped(srcs[1:]) == [(f"{rdb}, Tabelle 13111-01-03-4", []), ("IT.NRW", [])]

@@ -239,7 +239,7 @@ def assemble(
             + "\n".join(parts)
             + "</section>"
         )
-    from .citations import unique
+    from .citations import grouped, unique
 
     # each source once, whatever its case; never split inside brackets
     result.sources = unique(sources)
@@ -263,7 +263,16 @@ def assemble(
     if result.sources:
         sources_html = (
             '<section class="chapter sources" id="quellen"><h1>Quellenverzeichnis</h1><ul>'
-            + "".join(f"<li>{_esc(s)}</li>" for s in result.sources)
+            + "".join(
+                f"<li>{_esc(head)}"
+                + (
+                    "<ul>" + "".join(f"<li>{_esc(t)}</li>" for t in tails) + "</ul>"
+                    if tails
+                    else ""
+                )
+                + "</li>"
+                for head, tails in grouped(result.sources)
+            )
             + "</ul><p>Eigene Berechnungen sind unter den Abbildungen und Tabellen als solche gekennzeichnet. "
             "Amtliche Daten: Datenlizenz Deutschland – Namensnennung – Version 2.0.</p>"
             + _notes_html(data_notes)

@@ -213,3 +213,27 @@ def fallback(catalogue_source: str, land: str, municipal: bool) -> str:
             continue
         keep.append(part)
     return "; ".join(keep)
+
+
+_TABLE = re.compile(r"^(?P<head>.+?),\s+(?P<tail>Tabelle\s.+)$")
+
+
+def grouped(sources: Iterable[str]) -> list[tuple[str, list[str]]]:
+    """The Quellenverzeichnis: sources of one database with several tables as one entry,
+    e.g. ('Statistische Ämter des Bundes und der Länder, Regionaldatenbank Deutschland',
+    ['Tabelle 12411-01-01-5 (Stand 10.10.2017)', 'Tabelle 13111-01-03-4']); other sources
+    as (source, [])."""
+    out: dict[str, list[str]] = {}
+    for src in sources:
+        m = _TABLE.match(src)
+        head, tail = (m["head"], m["tail"]) if m else (src, "")
+        tails = out.setdefault(head, [])
+        if tail and tail not in tails:
+            tails.append(tail)
+    result = []
+    for head, tails in out.items():
+        if len(tails) == 1:
+            result.append((f"{head}, {tails[0]}", []))
+        else:
+            result.append((head, tails))
+    return result
