@@ -285,3 +285,30 @@ def test_quellenverzeichnis_groups_the_tables_of_one_database() -> None:
         ("IT.NRW", []),
     ]
     assert citations.grouped(srcs[1:]) == [(f"{rdb}, Tabelle 13111-01-03-4", []), ("IT.NRW", [])]
+
+
+def test_zensus_and_register_in_one_table_get_a_note(monkeypatch) -> None:
+    src = {
+        "2021-12-31": "Statistische Ämter des Bundes und der Länder, Regionaldatenbank Deutschland",
+        "2022-05-15": "Statistische Ämter des Bundes und der Länder, Zensus 2022, Tabelle 1000A-0000",
+        "2022-09-30": "Stadt Ibbenbüren (Lieferung für das Integrationskonzept 2022)",
+    }
+    monkeypatch.setattr(
+        blocks,
+        "values",
+        lambda iid, region, period=None, keep=(): pd.DataFrame(
+            {"region": [region], "period": [period]}
+        ),
+    )
+    monkeypatch.setattr(citations, "drawn", lambda iid, df: [src[df["period"].iloc[0]]])
+    unit = SimpleNamespace(ags="05566028", name="Ibbenbüren")
+    note = blocks.count_kind_note(["bev_insgesamt"], unit, list(src))
+    assert note == (
+        "Werte aus unterschiedlichen Erhebungen (15.05.2022: Zensus 2022; 30.09.2022: "
+        "Melderegister der Kommune; übrige Stichtage: amtliche Fortschreibung), nur "
+        "eingeschränkt vergleichbar"
+    )
+    assert "15.05.2022: Zensus 2022" in note and "30.09.2022: Melderegister der Kommune" in note
+    only = {p: src["2021-12-31"] for p in src}
+    monkeypatch.setattr(citations, "drawn", lambda iid, df: [only[df["period"].iloc[0]]])
+    assert blocks.count_kind_note(["bev_insgesamt"], unit, list(src)) == ""

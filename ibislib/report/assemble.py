@@ -212,9 +212,8 @@ def assemble(
             elif item.kind == "table":
                 tab_n += 1
                 parts.append(_table(item.meta, tab_n, mode))
-                result.tables.append(
-                    Listed(tab_n, item.meta.get("caption", ""), f"tab-{tab_n}", ch.title)
-                )
+                short = item.meta.get("caption", "").split(" – Hinweis:")[0]  # list: one line
+                result.tables.append(Listed(tab_n, short, f"tab-{tab_n}", ch.title))
                 sources.setdefault(source_line(item.meta.get("source", "")), None)
             else:
                 text = _demote(item.html, 0)

@@ -889,6 +889,9 @@ def series_table(ids: list[str], unit, *, name: str, caption: str) -> bool:
     if not _ANY_PERIOD.search(caption):
         caption += f", {fmt.period(first)}" + (f" bis {fmt.period(last)}" if last != first else "")
     caption = with_stand(caption, last, unit)
+    mixed = count_kind_note([i for i in ids if has_data(i, unit.ags)], unit, list(table.index))
+    if mixed:
+        caption += f" – Hinweis: {mixed}"
     table.index = [fmt.period(p) for p in table.index]
     table.index.name = "Stand"
     publish.table(
@@ -901,6 +904,42 @@ def series_table(ids: list[str], unit, *, name: str, caption: str) -> bool:
         decimals=decimals,
     )
     return True
+
+
+def _count_kind(source: str) -> str:
+    if "zensus" in source.lower():
+        return "Zensus 2022"
+    if re.search(r"Lieferung|Melderegister|kommunal", source, re.IGNORECASE):
+        return "Melderegister der Kommune"
+    return "amtliche Fortschreibung"
+
+
+def count_kind_note(ids: list[str], unit, periods: list[str]) -> str:
+    """'Werte aus unterschiedlichen Erhebungen (15.05.2022: Zensus 2022; 30.09.2022:
+    Melderegister der Kommune; übrige Stichtage: amtliche Fortschreibung), nur eingeschränkt
+    vergleichbar' when the rows of a time-series table come from different kinds of count
+    (issue 10: Zensus and register population in one table); "" otherwise."""
+    from . import citations
+
+    kinds: dict[str, str] = {}
+    for p in periods:
+        srcs = []
+        for iid in ids:
+            df = values(iid, unit.ags, p)
+            srcs += citations.drawn(iid, df) if not df.empty else []
+        if srcs:
+            kinds[p] = _count_kind(srcs[0])
+    if len(set(kinds.values())) < 2:
+        return ""
+    order = ["amtliche Fortschreibung", "Melderegister der Kommune", "Zensus 2022"]
+    counts = list(kinds.values())
+    # the kind of most rows is "the rest"; on a tie the Fortschreibung, then the register
+    common = max(order, key=lambda k: (counts.count(k), -order.index(k)))
+    other = "; ".join(f"{fmt.period(p)}: {k}" for p, k in kinds.items() if k != common)
+    return (
+        f"Werte aus unterschiedlichen Erhebungen ({other}; übrige Stichtage: {common}), "
+        "nur eingeschränkt vergleichbar"
+    )
 
 
 def topic_of(indicator_id: str) -> str:
