@@ -555,6 +555,14 @@ def map_data(
     return gdf, period, at
 
 
+def _stand(per: str, unit, period: str | None) -> str:
+    """'31.12.2015, neuester verfügbarer Stand' for an old map (the Datenstand rule)."""
+    from .report import blocks
+
+    shown = fmt.period(per)
+    return f"{shown}, neuester verfügbarer Stand" if blocks.is_stale(per, unit, period) else shown
+
+
 def _caption_where(unit, level: str) -> str:
     from .regions import registry
 
@@ -680,7 +688,7 @@ def map_figure(
     publish.figure(
         fig,
         name=f"{indicator_id}_karte_{lv}",
-        caption=f"{e.title}, {_caption_where(unit, lv)}, {fmt.period(per)} "
+        caption=f"{e.title}, {_caption_where(unit, lv)}, {_stand(per, unit, period)} "
         f"(Klassen: {SCHEMES[scheme]}; schraffiert: keine Daten; Gebietsstand 01.01.2021)",
         source=publish.join_sources([src, f"{BKG_COPYRIGHT}, VG5000"]),
         data=fig.ibis_data,
@@ -729,7 +737,7 @@ def district_map(
         fig,
         name=f"{indicator_id}_karte_stadtteile",
         caption=f"{e.title}{'' if 'Stadtteil' in e.title else ' nach Stadtteilen'}, "
-        f"{unit.name}, {fmt.period(per)} "
+        f"{unit.name}, {_stand(per, unit, period)} "
         f"(Klassen: {SCHEMES['quantile']}; schraffiert: keine Daten)",
         source=publish.join_sources(
             [blocks.source_of(indicator_id, df), f"Stadtteilgrenzen: Stadt {unit.name}"]
