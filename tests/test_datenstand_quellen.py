@@ -312,3 +312,17 @@ def test_zensus_and_register_in_one_table_get_a_note(monkeypatch) -> None:
     only = {p: src["2021-12-31"] for p in src}
     monkeypatch.setattr(citations, "drawn", lambda iid, df: [only[df["period"].iloc[0]]])
     assert blocks.count_kind_note(["bev_insgesamt"], unit, list(src)) == ""
+
+
+def test_school_types_in_one_sentence_and_a_listing_with_the_old_stand(monkeypatch, tmp_path):
+    """Real data of the Ilm-Kreis (Schuljahr 2015/16; the store holds 2024/2025 values): not
+    'Im Schuljahr 2015/16 hatten …' once per school type, and the Stand said plainly."""
+    publish.configure(out_dir=tmp_path)
+    shown: list[str] = []
+    monkeypatch.setattr(blocks.publish, "text", shown.append)
+    unit = blocks.unit_of("16070")
+    assert blocks.breakdown_sentences("schueler_ausl_anteil", unit, "school_type")
+    (s,) = shown
+    assert s.count("Im Schuljahr 2015/16") == 1
+    assert "Weitere Schulformen: " in s
+    assert s.startswith("Neuester verfügbarer Stand für den Ilm-Kreis: 2015/16.")

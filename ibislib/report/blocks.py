@@ -185,7 +185,7 @@ def stale_note(indicator_id: str, unit, period: str | None = None) -> str:
     when the unit's newest value is :data:`STALE_YEARS` or more years older than the report's
     :func:`reference_year` or than the newest value of a comparison level; "" otherwise (or
     when an earlier period was asked for, or the note was given already in this chapter)."""
-    own = values(indicator_id, unit.ags)
+    own = _own_values(indicator_id, unit)  # per school type where only those were published
     if own.empty:
         return ""
     mine = latest_period(own)
@@ -226,7 +226,7 @@ def _own_values(iid: str, unit, period: str | None = None) -> pd.DataFrame:
     indicator (a total alone is no Stadtteil data), else the totals or, where only a breakdown
     was published (school types of a city delivery), the breakdown."""
     e = entry(iid)
-    named = {str(b).split(":")[0] for b in (e.breakdown or ())}
+    named = {str(b).split(":")[0] for b in (getattr(e, "breakdown", ()) or ())}
     dims = [d for d in DIMENSIONS if d in named]
     if "district" in dims:
         return values(iid, unit.ags, period, keep=("district",))
@@ -411,26 +411,47 @@ def sentence(
     return bool(parts)
 
 
+_DIM_PLURAL = {
+    "school_type": "Schulformen",
+    "district": "Stadtteile",
+    "age_group": "Altersgruppen",
+    "category": "Kategorien",
+    "sex": "Geschlechter",
+    "nationality": "Staatsangehörigkeiten",
+}
+
+
 def breakdown_sentences(
     indicator_id: str, unit, dim: str, period: str | None = None, *, limit: int = 6
 ) -> bool:
-    """One Lesehilfe sentence per breakdown value (e.g. per school type), latest period."""
+    """The Lesehilfe sentence for the first breakdown value (e.g. the first school type) and
+    the others in one short listing ('Weitere Schulformen: Gymnasien 1,1 % und …'), not the
+    same sentence once per value; at most `limit` values, the rest are in the figure."""
     from .. import text
 
     df = values(indicator_id, unit.ags, period, keep=(dim,))
     if df.empty:
         return False
+    asked = period  # None: the newest, judged against the report's reference year
     period = period or latest_period(df)
     df = df[df["period"] == period]
     if dim == "school_type":
         df = df.iloc[sorted(range(len(df)), key=lambda i: school_key(df[dim].iloc[i]))]
-    sentences = []
-    for v in list(df[dim])[:limit]:
-        s = text.lesehilfe(indicator_id, unit.ags, period, **{dim: v})
-        if s:
-            sentences.append(s)
+    e = entry(indicator_id)
+    first, rest = None, []
+    for r in df.head(limit).itertuples():
+        v = getattr(r, dim)
+        if first is None:
+            first = text.lesehilfe(indicator_id, unit.ags, period, **{dim: v})
+            if first:
+                continue
+        rest.append(f"{md(_category_label(v))} {fmt.quantity(r.value, e.unit, e.decimals)}")
+    sentences = [first] if first else []
+    if rest:
+        more = f" (alle {len(df)} in der Abbildung)" if len(df) > limit else ""
+        sentences.append(f"Weitere {_DIM_PLURAL.get(dim, 'Werte')}: {_and(rest)}{more}.")
     if sentences:
-        note = stale_note(indicator_id, unit, period)
+        note = stale_note(indicator_id, unit, asked)
         publish.text(" ".join([note, *sentences] if note else sentences))
     return bool(sentences)
 
@@ -453,6 +474,7 @@ def listing_sentence(
     df = values(indicator_id, unit.ags, period, keep=(dim,))
     if df.empty:
         return False
+    asked = period  # None: the newest, judged against the report's reference year
     period = period or latest_period(df)
     df = df[df["period"] == period].copy()
     if dim == "age_group":
@@ -480,7 +502,7 @@ def listing_sentence(
             f"{lead} am stärksten besetzt waren {largest}; alle {len(items)} Gruppen zeigen "
             "die folgende Abbildung und ihre Datentabelle."
         )
-    note = stale_note(indicator_id, unit, period)
+    note = stale_note(indicator_id, unit, asked)
     if note:
         sentence = f"{note} {sentence}"
     if total:
@@ -1114,7 +1136,13 @@ def pupils_figure(unit, period: str | None = None) -> bool:
     publish.figure(
         fig,
         name="schueler_schulform_anzahl",
-        caption=f"Schüler*innen nach Schulform und Nationalität, {where}, Schuljahr {fmt.period(df.attrs['period'])}",
+        caption=with_stand(
+            f"Schüler*innen nach Schulform und Nationalität, {where}, "
+            f"Schuljahr {fmt.period(df.attrs['period'])}",
+            df.attrs["period"],
+            unit,
+            period,
+        ),
         source=source_of("schueler_ausl_anteil", unit=used),
         data=df[["Schulform", *cols]],
         data_decimals=0,
@@ -1165,7 +1193,19 @@ def school_shares_figure(unit, period: str | None = None) -> bool:
     publish.figure(
         fig,
         name="schueler_schulform_anteile",
-        caption=f"Anteil ausländischer Schüler*innen und Schüler*innen mit Zuwanderungsgeschichte nach Schulform, {unit.name}, Schuljahr {fmt.period(df.attrs['period'])}",
+        caption=with_stand(
+            (
+                "Anteil ausländischer Schüler*innen und Schüler*innen mit Zuwanderungsgeschichte"
+                if len(cols) == 2
+                else "Anteil ausländischer Schüler*innen"
+                if cols[0].startswith("Anteil ausländisch")
+                else "Anteil der Schüler*innen mit Zuwanderungsgeschichte"
+            )
+            + f" nach Schulform, {unit.name}, Schuljahr {fmt.period(df.attrs['period'])}",
+            df.attrs["period"],
+            unit,
+            period,
+        ),
         source=publish.join_sources(src),
         data=df[["Schulform", *cols]],
         data_decimals=1,
@@ -1198,7 +1238,12 @@ def pupils_table(unit, period: str | None = None) -> bool:
     publish.table(
         df[cols],
         name="schueler_schulform",
-        caption=f"Schüler*innen nach Schulform, {unit.name}, Schuljahr {fmt.period(df.attrs['period'])}",
+        caption=with_stand(
+            f"Schüler*innen nach Schulform, {unit.name}, Schuljahr {fmt.period(df.attrs['period'])}",
+            df.attrs["period"],
+            unit,
+            period,
+        ),
         source=publish.join_sources(src),
         decimals={
             "Anteil ausländisch (%)": 1,
