@@ -318,6 +318,12 @@ def ring(unit, k: int = K) -> pd.DataFrame:
     if isinstance(unit, str):
         unit = registry().resolve(unit)
     level = level_of_unit(unit)
+    if getattr(unit, "level", "") in ("land", "bund"):
+        raise IbisError(
+            f"{fuer_region(unit.name, capital=True)} ({unit.ags}) gibt es keinen Vergleichsring: "
+            "ibis bildet ihn aus ähnlichen Gemeinden oder Kreisen, nicht aus Ländern; die "
+            "Vergleiche mit dem Bund stehen in den Abbildungen"
+        )
     f = features(level)
     if unit.ags not in f.frame.index:
         raise IbisError(

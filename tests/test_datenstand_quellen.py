@@ -326,3 +326,20 @@ def test_school_types_in_one_sentence_and_a_listing_with_the_old_stand(monkeypat
     assert s.count("Im Schuljahr 2015/16") == 1
     assert "Weitere Schulformen: " in s
     assert s.startswith("Neuester verfügbarer Stand für den Ilm-Kreis: 2015/16.")
+
+
+def test_a_kreis_is_named_with_its_designation() -> None:
+    # "Für Steinfurt liegen keine Daten" would mean the town; the Kreis is "Kreis Steinfurt"
+    assert blocks.unit_of("05566").name == "Kreis Steinfurt"
+    assert blocks.unit_of("16070").name == "Ilm-Kreis"
+    assert blocks.unit_of("10041").name == "Regionalverband Saarbrücken"
+    assert blocks.unit_of("05515000").name == "Münster"  # a kreisfreie Stadt keeps its name
+    assert blocks.unit_of("05566084").name == "Steinfurt"  # the town
+
+
+def test_no_ring_for_a_land_says_why() -> None:
+    from ibislib import peers
+    from ibislib.errors import IbisError
+
+    with pytest.raises(IbisError, match="Für das Saarland .*nicht aus Ländern"):
+        peers.ring(blocks.unit_of("10"))

@@ -24,10 +24,21 @@ COMPARE_LEVELS = ("gemeinde", "kreis", "land", "bund")
 
 
 def unit_of(municipality: str):
-    """AGS or name -> Region (the registry raises a clear German error for unknown names)."""
+    """AGS or name -> Region (the registry raises a clear German error for unknown names).
+
+    A Kreis is named as the report's sentences and captions need it: "Kreis Steinfurt" (its
+    official designation), not "Steinfurt" (also the name of a town); "Ilm-Kreis" and
+    "Regionalverband Saarbrücken" stay as they are, kreisfreie Städte keep their short name."""
+    import dataclasses
+
     from ..regions import registry
 
-    return registry().resolve(str(municipality))
+    unit = registry().resolve(str(municipality))
+    if getattr(unit, "level", "") == "kreis" and not unit.is_kreisfrei:
+        label = kreis_label(unit)
+        if label != unit.name:
+            unit = dataclasses.replace(unit, name=label)
+    return unit
 
 
 def entry(indicator_id: str):
