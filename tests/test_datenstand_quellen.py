@@ -343,3 +343,14 @@ def test_no_ring_for_a_land_says_why() -> None:
 
     with pytest.raises(IbisError, match="Für das Saarland .*nicht aus Ländern"):
         peers.ring(blocks.unit_of("10"))
+
+
+def test_compute_cache_clear_keeps_the_regions_asked_for(monkeypatch) -> None:
+    """A long batch fills the per-region cache; clearing it must not drop regions of the
+    same call (Bernau bei Berlin failed with KeyError '12060020' after 29 reports)."""
+    from ibislib.indicators import compute, engine
+
+    compute(["ausl_anteil"], ["05566028"])
+    monkeypatch.setattr(engine, "MAX_CACHED_REGIONS", 1)
+    df = compute(["ausl_anteil"], ["05566028", "05566"])
+    assert {"05566028", "05566"} <= set(df["region"])

@@ -919,6 +919,7 @@ def _sliced(
     if missing:
         if len(prep.results) + len(missing) > MAX_CACHED_REGIONS:
             prep.results.clear()
+            missing = wanted  # the cleared ones are wanted too (KeyError in a long batch)
         cat = catalog()
         sub = prep.subset(tuple(missing))
         done: dict[str, pd.DataFrame] = {}
