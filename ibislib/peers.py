@@ -205,7 +205,11 @@ def _build_features(level: str) -> Features:
         at = ausl[ausl["period"] == period].drop_duplicates("region").set_index("region")
         df["ausl_anteil"] = df.index.map(at["value"]).astype(float)
         src = "; ".join(dict.fromkeys(at["source"].dropna().astype(str))) if "source" in at else ""
-        inputs.append(("Ausländeranteil", fmt.period(period), src or "Bevölkerungsfortschreibung"))
+        src = (
+            src
+            or "Statistische Ämter des Bundes und der Länder, Fortschreibung des Bevölkerungsstandes"
+        )
+        inputs.append(("Ausländeranteil", fmt.period(period), src))
     else:
         n = int(best.max()) if len(best) else 0
         df["ausl_anteil"] = np.nan
