@@ -751,7 +751,13 @@ def series_figure(
     publish.figure(
         fig,
         name=name or f"{indicator_id}_zeitreihe",
-        caption=with_stand(caption, last, unit) if caption else default,
+        caption=with_stand(
+            caption if _ANY_PERIOD.search(caption) else f"{caption}, {period_range(first, last)}",
+            last,
+            unit,
+        )
+        if caption
+        else default,
         source=source_of(indicator_id, df),
         data=series_data(df, e),
         data_decimals=number_style(e)["decimals"],
