@@ -27,6 +27,7 @@ import pandas as pd
 from . import fmt, paths
 from .errors import FormatError, IbisError
 from .figures import CM, PALETTE, TEXT_WIDTH, apply_style
+from .text import fuer_region
 
 BKG_COPYRIGHT = "© GeoBasis-DE / BKG 2021"
 MIN_UNITS = 3
@@ -554,6 +555,14 @@ def map_data(
     return gdf, period, at
 
 
+def _stand(per: str, unit, period: str | None) -> str:
+    """'31.12.2015, neuester verfügbarer Stand' for an old map (the Datenstand rule)."""
+    from .report import blocks
+
+    shown = fmt.period(per)
+    return f"{shown}, neuester verfügbarer Stand" if blocks.is_stale(per, unit, period) else shown
+
+
 def _caption_where(unit, level: str) -> str:
     from .regions import registry
 
@@ -562,10 +571,14 @@ def _caption_where(unit, level: str) -> str:
         k = reg.get(unit.ags if unit.level == "kreis" else unit.kreis)
         from .text import in_region
 
-        return f"Gemeinden {in_region(k.full_name)}" if k else "Gemeinden des Kreises"
+        # "Kreis Steinfurt", but "Berlin", not the register's "Berlin, Stadt"
+        where = k.name if k and "," in k.full_name else (k.full_name if k else "")
+        return f"Gemeinden {in_region(where)}" if k else "Gemeinden des Kreises"
     land = reg.get(unit.land)
     name = land.name if land else "Land"
-    return f"Kreise und kreisfreie Städte {'im' if name == 'Saarland' else 'in'} {name}"
+    from .text import in_region
+
+    return f"Kreise und kreisfreie Städte {in_region(name)}"
 
 
 def _levels(unit, level: str | None) -> list[str]:
@@ -663,17 +676,19 @@ def map_figure(
     fig, lv, per, at, reasons = figure_for(indicator_id, unit, period, level=level, scheme=scheme)
     if fig is None:
         if publish_note and reasons:
+            # the rule once per chapter (two maps of a chapter may both miss it)
+            rule = f"Eine Karte wird erst ab {MIN_UNITS} Gebieten mit Werten gezeichnet."
             publish.note(
                 f"Keine Karte zu „{e.title}“: "
                 + "; ".join(reasons)
-                + f". Eine Karte wird erst ab {MIN_UNITS} Gebieten mit Werten gezeichnet."
+                + (f". {rule}" if blocks.first_time(rule) else ".")
             )
         return False
     src = blocks.source_of(indicator_id, at if len(at) else None)
     publish.figure(
         fig,
         name=f"{indicator_id}_karte_{lv}",
-        caption=f"{e.title}, {_caption_where(unit, lv)}, {fmt.period(per)} "
+        caption=f"{e.title}, {_caption_where(unit, lv)}, {_stand(per, unit, period)} "
         f"(Klassen: {SCHEMES[scheme]}; schraffiert: keine Daten; Gebietsstand 01.01.2021)",
         source=publish.join_sources([src, f"{BKG_COPYRIGHT}, VG5000"]),
         data=fig.ibis_data,
@@ -713,13 +728,16 @@ def district_map(
             copyright=f"Stadt {unit.name}",
         )
     except NoMap as exc:
-        publish.note(f"Keine Stadtteilkarte zu „{e.title}“ für {unit.name}: {exc.problem}.")
+        publish.note(
+            f"Keine Stadtteilkarte zu „{e.title}“ {fuer_region(unit.name)}: {exc.problem}."
+        )
         return False
     table = _data_table(gdf.assign(name=gdf["district"]), e)
     publish.figure(
         fig,
         name=f"{indicator_id}_karte_stadtteile",
-        caption=f"{e.title} nach Stadtteilen, {unit.name}, {fmt.period(per)} "
+        caption=f"{e.title}{'' if 'Stadtteil' in e.title else ' nach Stadtteilen'}, "
+        f"{unit.name}, {_stand(per, unit, period)} "
         f"(Klassen: {SCHEMES['quantile']}; schraffiert: keine Daten)",
         source=publish.join_sources(
             [blocks.source_of(indicator_id, df), f"Stadtteilgrenzen: Stadt {unit.name}"]

@@ -33,6 +33,7 @@ import pandas as pd
 
 from . import fmt
 from .errors import IbisError
+from .text import fuer_region, von_region
 
 K = 10
 WEIGHTS = {"bevoelkerung": 1.0, "dichte": 1.0, "ausl_anteil": 1.0, "typ": 1.0, "land": 0.5}
@@ -204,7 +205,11 @@ def _build_features(level: str) -> Features:
         at = ausl[ausl["period"] == period].drop_duplicates("region").set_index("region")
         df["ausl_anteil"] = df.index.map(at["value"]).astype(float)
         src = "; ".join(dict.fromkeys(at["source"].dropna().astype(str))) if "source" in at else ""
-        inputs.append(("Ausländeranteil", fmt.period(period), src or "Bevölkerungsfortschreibung"))
+        src = (
+            src
+            or "Statistische Ämter des Bundes und der Länder, Fortschreibung des Bevölkerungsstandes"
+        )
+        inputs.append(("Ausländeranteil", fmt.period(period), src))
     else:
         n = int(best.max()) if len(best) else 0
         df["ausl_anteil"] = np.nan
@@ -317,10 +322,16 @@ def ring(unit, k: int = K) -> pd.DataFrame:
     if isinstance(unit, str):
         unit = registry().resolve(unit)
     level = level_of_unit(unit)
+    if getattr(unit, "level", "") in ("land", "bund"):
+        raise IbisError(
+            f"{fuer_region(unit.name, capital=True)} ({unit.ags}) gibt es keinen Vergleichsring: "
+            "ibis bildet ihn aus ähnlichen Gemeinden oder Kreisen, nicht aus Ländern; die "
+            "Vergleiche mit dem Bund stehen in den Abbildungen"
+        )
     f = features(level)
     if unit.ags not in f.frame.index:
         raise IbisError(
-            f"Für {unit.name} ({unit.ags}) lässt sich kein Vergleichsring bilden: keine "
+            f"{fuer_region(unit.name, capital=True)} ({unit.ags}) lässt sich kein Vergleichsring bilden: keine "
             "Bevölkerung des Zensus 2022 oder keine Fläche (VG5000, Gebietsstand 01.01.2021)",
             hint="Gemeinden, die nach dem 01.01.2021 entstanden sind, fehlen in den VG5000-Grenzen.",
         )
@@ -430,9 +441,9 @@ def ring_sentence(indicator_id: str, unit, period: str | None = None, k: int = K
     rank = int((shown > round(own, e.decimals)).sum()) + 1
     med = float(np.median(have["value"]))
     _, many = LEVEL_NOUN[members.attrs["level"]]
-    from .text import _IM
+    from .text import with_article
 
-    subject = f"der {unit.name}" if _IM.search(unit.name) else unit.name
+    subject = with_article(unit.name)
     q = lambda v: fmt.quantity(v, e.unit, e.decimals)  # noqa: E731
     n = len(have)
     of = f" ({fmt.number(n)} von {k} mit Wert)" if n < k else ""
@@ -457,12 +468,13 @@ def comparison(
     """The chapter's ring cell: a heading, one sentence per indicator and a table (unit,
     rank, ring median, range); a note when no ring member has values at the unit's Stichtag."""
     from . import publish
-    from .report.blocks import entry, source_of
+    from .report.blocks import entry, first_time, source_of
 
     try:
         ring(unit, k)
     except IbisError as exc:
-        publish.note(f"Kein Vergleichsring: {exc.problem}.")
+        if first_time(f"Kein Vergleichsring: {exc.problem}."):
+            publish.note(f"Kein Vergleichsring: {exc.problem}.")
         return False
     sentences, rows, sources = [], [], []
     for iid in indicator_ids:
@@ -486,13 +498,14 @@ def comparison(
                 "Maximum": fmt.number(float(have["value"].max()), e.decimals),
             }
         )
-        sources.append(source_of(iid))
+        sources.append(source_of(iid, unit=unit))
     level = level_of_unit(unit)
     head = f"## {heading}\n\n" if heading else ""
     if not rows:
         titles = "; ".join(entry(i).title for i in indicator_ids)
         publish.text(
-            head + f"Für die {k} vergleichbaren {LEVEL_NOUN[level][0]} von {unit.name} liegen "
+            head
+            + f"Für die {k} vergleichbaren {LEVEL_NOUN[level][0]} {von_region(unit.name)} liegen "
             f"keine Werte desselben Stichtags vor (Kennzahlen: {titles}; für einen Rang sind "
             "mindestens 3 Werte nötig). Die Mitglieder des Vergleichsrings stehen im "
             "Methodenhinweis."
@@ -518,11 +531,13 @@ def comparison(
 def appendix(unit, k: int = K) -> bool:
     """Methods note and the ring's members with the features used (for the report)."""
     from . import publish
+    from .report.blocks import first_time
 
     try:
         members = ring(unit, k)
     except IbisError as exc:
-        publish.note(f"Kein Vergleichsring: {exc.problem}.")
+        if first_time(f"Kein Vergleichsring: {exc.problem}."):  # said already in the chapter
+            publish.note(f"Kein Vergleichsring: {exc.problem}.")
         return False
     level = members.attrs["level"]
     publish.text("## Vergleichsring: Methode und Mitglieder\n\n" + method_note(level, k))
@@ -531,7 +546,7 @@ def appendix(unit, k: int = K) -> bool:
     publish.table(
         table,
         name="vergleichsring_mitglieder",
-        caption=f"Vergleichsring von {unit.name}: die {k} ähnlichsten {LEVEL_NOUN[level][0]}",
+        caption=f"Vergleichsring {von_region(unit.name)}: die {k} ähnlichsten {LEVEL_NOUN[level][0]}",
         source=publish.join_sources([src for _, _, src in f.inputs] + ["eigene Berechnungen"]),
         decimals={"Einw. je km²": 0, "Ausländeranteil (%)": 1, "Abstand": 2, "Bevölkerung": 0},
     )

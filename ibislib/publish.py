@@ -154,24 +154,11 @@ def source_line(source: str) -> str:
 
 
 def join_sources(sources) -> str:
-    """Several source lines -> one, each source once, 'eigene Berechnungen' last."""
-    parts: dict[str, None] = {}
-    own = False
-    for src in sources:
-        for part in str(src or "").removeprefix("Quelle:").split(";"):
-            part = part.strip()
-            if not part:
-                continue
-            if part.lower().startswith("eigene berechnung"):
-                own = True
-                continue
-            parts.setdefault(part, None)
-    out = "; ".join(parts)
-    return (
-        f"{out}; eigene Berechnungen"
-        if own and out
-        else (out or ("eigene Berechnungen" if own else ""))
-    )
+    """Several source lines -> one, each source once (whatever its case), 'eigene
+    Berechnungen' last; split at ';' outside brackets only (:mod:`ibislib.report.citations`)."""
+    from .report.citations import join
+
+    return join(sources)
 
 
 def _display(bundle: dict, meta: dict) -> None:

@@ -39,29 +39,63 @@ def zeit(period: str, capital: bool = True) -> str:
     return s[0].upper() + s[1:] if capital else s
 
 
+#: designations and names that take an article, by gender: "im Ilm-Kreis", "im
+#: Regionalverband Saarbrücken", "in der Stadt Minden", "in der Städteregion Aachen", "im
+#: Saarland". Names without one (Münster, Bayern, Deutschland) stay bare. The designation must
+#: be the first word of the name (a town called "Neustadt" takes no article) or, for Kreise,
+#: the name's first word ends in "kreis" ("Rhein-Kreis Neuss", "Eifelkreis Bitburg-Prüm").
 _IM = re.compile(
-    r"^(Kreis|Landkreis|Regionalverband|Städteregion|Region|Stadtkreis)\b|kreis$", re.IGNORECASE
+    r"^(?:Kreis|Landkreis|Stadtkreis|Regionalverband|Regierungsbezirk|Bezirk|Freistaat|Markt)\b"
+    r"|^[\w-]*kreis\b",
+    re.IGNORECASE,
 )
+_FEM = re.compile(
+    r"^(?:Städteregion|Region|Stadt|Hansestadt|Freie Hansestadt|Universitätsstadt"
+    r"|Landeshauptstadt|Kreisstadt|Große Kreisstadt|Stadtgemeinde|Gemeinde|Samtgemeinde"
+    r"|Verbandsgemeinde|Verwaltungsgemeinschaft|Ortsgemeinde)\b",
+    re.IGNORECASE,
+)
+_NEUT = re.compile(r"^(?:Saarland|Land|Amt)\b", re.IGNORECASE)
 
 
-_FEM = re.compile(r"^(Städteregion|Region)\b", re.IGNORECASE)
+def article(name: str) -> str:
+    """Grammatical gender of a region name with its designation: 'm', 'f', 'n' or '' (no
+    article: Münster, Bayern, Deutschland)."""
+    n = str(name).strip()
+    if _FEM.search(n):
+        return "f"
+    if _NEUT.search(n):
+        return "n"
+    return "m" if _IM.search(n) else ""
+
+
+def with_article(name: str, capital: bool = False) -> str:
+    """Subject of a sentence: 'der Ilm-Kreis', 'die Städteregion Aachen', 'das Saarland',
+    'Münster'."""
+    art = {"m": "der ", "f": "die ", "n": "das "}.get(article(name), "")
+    if capital and art:
+        art = art[0].upper() + art[1:]
+    return f"{art}{name}"
+
+
+def von_region(name: str) -> str:
+    """'von Münster', 'vom Ilm-Kreis', 'von der Städteregion Aachen', 'vom Saarland'."""
+    return {"m": "vom ", "n": "vom ", "f": "von der "}.get(article(name), "von ") + str(name)
 
 
 def in_region(name: str) -> str:
     """'Ibbenbüren' -> 'in Ibbenbüren'; 'Ilm-Kreis' -> 'im Ilm-Kreis'; 'Kreis Steinfurt' -> 'im
-    Kreis Steinfurt'; 'Städteregion Aachen' -> 'in der Städteregion Aachen'."""
-    n = str(name).strip()
-    if _FEM.search(n):
-        return f"in der {name}"
-    return f"im {name}" if _IM.search(n) else f"in {name}"
+    Kreis Steinfurt'; 'Städteregion Aachen' -> 'in der Städteregion Aachen'; 'Stadt Minden' ->
+    'in der Stadt Minden'; 'Saarland' -> 'im Saarland'."""
+    g = article(name)
+    return {"m": "im ", "n": "im ", "f": "in der "}.get(g, "in ") + str(name)
 
 
 def fuer_region(name: str, capital: bool = False) -> str:
     """'für Minden'; 'für den Ilm-Kreis', 'für den Regionalverband Saarbrücken'; 'für die
-    Region Hannover' (the article a designation needs; `capital` at a sentence start)."""
-    n = str(name).strip()
-    article = "die " if _FEM.search(n) else "den " if _IM.search(n) else ""
-    return f"{'F' if capital else 'f'}ür {article}{name}"
+    Region Hannover', 'für das Saarland' (`capital` at a sentence start)."""
+    art = {"m": "den ", "f": "die ", "n": "das "}.get(article(name), "")
+    return f"{'F' if capital else 'f'}ür {art}{name}"
 
 
 def format_value(row: pd.Series | dict, ind=None) -> str:

@@ -98,6 +98,11 @@ def test_stale_note_says_neuester_verfuegbarer_stand(monkeypatch, tmp_path) -> N
     blocks.publish.configure(out_dir=tmp_path)
     unit = SimpleNamespace(ags="04012000", name="Bremerhaven")
     monkeypatch.setattr(blocks, "comparison_regions", lambda u: ["04012000", "04", "DG"])
+    # the report's reference year as the real rule finds it: the newest year of the values
+    ref = {"year": 2024}
+    monkeypatch.setattr(
+        blocks, "reference_year", lambda u, p=None: blocks._year(p) if p else ref["year"]
+    )
     monkeypatch.setattr(
         blocks,
         "values",
@@ -121,7 +126,9 @@ def test_stale_note_says_neuester_verfuegbarer_stand(monkeypatch, tmp_path) -> N
     )
     assert blocks.stale_note("ausl_anteil", unit) == ""
     blocks.publish.configure(out_dir=tmp_path)
-    # older than the unit's own newest population figure (a city delivery of 2022)
+    # older than the report's reference year (a city delivery of 2022), although the
+    # comparison levels are just as old
+    ref["year"] = 2022
     monkeypatch.setattr(
         blocks,
         "values",
@@ -135,8 +142,68 @@ def test_stale_note_says_neuester_verfuegbarer_stand(monkeypatch, tmp_path) -> N
         "Neuester verfügbarer Stand für Bremerhaven: 30.06.2015."
     )
     blocks.publish.configure(out_dir=tmp_path)
+    ref["year"] = 2025
     # a school year 2022/23 ends in 2023
     monkeypatch.setattr(
         blocks, "values", _fake_values({"04012000": ["2022/23"], "DG": ["2024/25"]})
     )
     assert blocks.stale_note("schueler_ausl_anteil", unit).startswith("Neuester verfügbarer Stand")
+
+
+@pytest.mark.parametrize(
+    ("name", "im", "fuer", "von"),
+    [
+        ("Münster", "in Münster", "für Münster", "von Münster"),
+        ("Stadt Minden", "in der Stadt Minden", "für die Stadt Minden", "von der Stadt Minden"),
+        ("Saarland", "im Saarland", "für das Saarland", "vom Saarland"),
+        (
+            "Rhein-Kreis Neuss",
+            "im Rhein-Kreis Neuss",
+            "für den Rhein-Kreis Neuss",
+            "vom Rhein-Kreis Neuss",
+        ),
+        (
+            "Eifelkreis Bitburg-Prüm",
+            "im Eifelkreis Bitburg-Prüm",
+            "für den Eifelkreis Bitburg-Prüm",
+            "vom Eifelkreis Bitburg-Prüm",
+        ),
+        (
+            "Samtgemeinde Bersenbrück",
+            "in der Samtgemeinde Bersenbrück",
+            "für die Samtgemeinde Bersenbrück",
+            "von der Samtgemeinde Bersenbrück",
+        ),
+        ("Land Bremen", "im Land Bremen", "für das Land Bremen", "vom Land Bremen"),
+        # a town whose name merely contains a designation takes none
+        (
+            "Neustadt an der Weinstraße",
+            "in Neustadt an der Weinstraße",
+            "für Neustadt an der Weinstraße",
+            "von Neustadt an der Weinstraße",
+        ),
+        ("Kreischa", "in Kreischa", "für Kreischa", "von Kreischa"),
+        ("Bayern", "in Bayern", "für Bayern", "von Bayern"),
+    ],
+)
+def test_article_table(name: str, im: str, fuer: str, von: str) -> None:
+    assert text.in_region(name) == im
+    assert text.fuer_region(name) == fuer
+    assert text.von_region(name) == von
+
+
+def test_subject_with_article() -> None:
+    assert text.with_article("Ilm-Kreis") == "der Ilm-Kreis"
+    assert text.with_article("Städteregion Aachen") == "die Städteregion Aachen"
+    assert text.with_article("Saarland", capital=True) == "Das Saarland"
+    assert text.with_article("Minden") == "Minden"
+
+
+def test_kreis_label_keeps_a_feminine_designation() -> None:
+    # "Städteregion" and "Region" are designations too: no "Kreis Städteregion Aachen"
+    assert blocks.kreis_label(SimpleNamespace(name="Städteregion Aachen", level="kreis")) == (
+        "Städteregion Aachen"
+    )
+    assert blocks.kreis_label(SimpleNamespace(name="Region Hannover", level="kreis")) == (
+        "Region Hannover"
+    )

@@ -232,9 +232,8 @@ def assemble(
             elif item.kind == "table":
                 tab_n += 1
                 parts.append(_table(item.meta, tab_n, mode))
-                result.tables.append(
-                    Listed(tab_n, item.meta.get("caption", ""), f"tab-{tab_n}", ch.title)
-                )
+                short = item.meta.get("caption", "").split(" – Hinweis:")[0]  # list: one line
+                result.tables.append(Listed(tab_n, short, f"tab-{tab_n}", ch.title))
                 sources.setdefault(source_line(item.meta.get("source", "")), None)
             else:
                 text = _demote(item.html, 0)
@@ -259,12 +258,10 @@ def assemble(
             + "\n".join(parts)
             + "</section>"
         )
-    parts: dict[str, None] = {}
-    for s in sources:
-        for part in s.removeprefix("Quelle:").split(";"):
-            if part.strip() and not part.strip().lower().startswith("eigene berechnung"):
-                parts.setdefault(part.strip(), None)
-    result.sources = sorted(parts, key=str.lower)
+    from .citations import grouped, unique
+
+    # each source once, whatever its case; never split inside brackets
+    result.sources = unique(sources)
 
     lists: list[str] = []
     if result.figures:
@@ -285,7 +282,16 @@ def assemble(
     if result.sources:
         sources_html = (
             '<section class="chapter sources" id="quellen"><h1>Quellenverzeichnis</h1><ul>'
-            + "".join(f"<li>{_esc(s)}</li>" for s in result.sources)
+            + "".join(
+                f"<li>{_esc(head)}"
+                + (
+                    "<ul>" + "".join(f"<li>{_esc(t)}</li>" for t in tails) + "</ul>"
+                    if tails
+                    else ""
+                )
+                + "</li>"
+                for head, tails in grouped(result.sources)
+            )
             + "</ul><p>Eigene Berechnungen sind unter den Abbildungen und Tabellen als solche gekennzeichnet. "
             "Amtliche Daten: Datenlizenz Deutschland – Namensnennung – Version 2.0.</p>"
             + _notes_html(data_notes)

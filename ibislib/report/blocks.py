@@ -15,7 +15,7 @@ import pandas as pd
 from .. import charts, fmt, publish
 from ..escape import markdown_text as md
 from ..indicators.query import period_key
-from ..text import fuer_region
+from ..text import fuer_region, in_region, von_region
 from ..tidy import DIMENSIONS, TOTAL
 
 COMPARE_LEVELS = ("gemeinde", "kreis", "land", "bund")
@@ -25,10 +25,21 @@ COMPARE_LEVELS = ("gemeinde", "kreis", "land", "bund")
 
 
 def unit_of(municipality: str):
-    """AGS or name -> Region (the registry raises a clear German error for unknown names)."""
+    """AGS or name -> Region (the registry raises a clear German error for unknown names).
+
+    A Kreis is named as the report's sentences and captions need it: "Kreis Steinfurt" (its
+    official designation), not "Steinfurt" (also the name of a town); "Ilm-Kreis" and
+    "Regionalverband Saarbrücken" stay as they are, kreisfreie Städte keep their short name."""
+    import dataclasses
+
     from ..regions import registry
 
-    return registry().resolve(str(municipality))
+    unit = registry().resolve(str(municipality))
+    if getattr(unit, "level", "") == "kreis" and not unit.is_kreisfrei:
+        label = kreis_label(unit)
+        if label != unit.name:
+            unit = dataclasses.replace(unit, name=label)
+    return unit
 
 
 def entry(indicator_id: str):
@@ -37,14 +48,24 @@ def entry(indicator_id: str):
     return catalog()[indicator_id]
 
 
-def source_of(indicator_id: str, df: pd.DataFrame | None = None) -> str:
-    """Source line: the data's own source column when present, else the catalogue entry."""
+def source_of(indicator_id: str, df: pd.DataFrame | None = None, unit=None) -> str:
+    """Source line from the data actually drawn: the tables behind the values in `df` (see
+    :mod:`ibislib.report.citations`); without `df`, the unit's own values (`unit`). Only when
+    no table is found, the catalogue entry, without another Land's office or municipal data
+    the unit did not deliver. Ratios add "eigene Berechnungen"."""
+    from . import citations
+
     e = entry(indicator_id)
-    src = None
-    if df is not None and "source" in df and df["source"].notna().any():
-        parts = [s for s in dict.fromkeys(df["source"].dropna().astype(str)) if s]
-        src = "; ".join(parts) if parts else None
-    src = src or e.source
+    if df is None and unit is not None:
+        df = _own_values(indicator_id, unit)
+    found = citations.drawn(indicator_id, df) if df is not None else []
+    if found:
+        src = "; ".join(found)
+    else:
+        land = str(
+            getattr(unit, "ags", "") or (df["region"].iloc[0] if df is not None and len(df) else "")
+        )[:2]
+        src = citations.fallback(e.source, land, municipal=False) or e.source
     if e.kind in ("ratio", "change", "relative"):
         src += "; eigene Berechnungen"
     return publish.join_sources([src])
@@ -98,8 +119,9 @@ def _period_key(p: str) -> tuple:
     return period_key(p)
 
 
-#: a unit's newest value this many years (or more) older than the newest one of the levels it
-#: is compared with is "neuester verfügbarer Stand", and the text says so (issue 10, item 2)
+#: a value this many years (or more) older than the report's reference year (or than the newest
+#: value of a level it is compared with) is "neuester verfügbarer Stand", and the text says so
+#: (issue 10, item 2; the quality gate's ``alter_stand`` check uses the same two years)
 STALE_YEARS = 2
 
 
@@ -111,11 +133,73 @@ def _year(period: str) -> int | None:
     return int(m[1]) + (1 if re.match(r"\d{4}/\d{2}$", str(period)) else 0)
 
 
+_REFERENCE: dict[tuple, int | None] = {}
+
+
+def reference_year(unit, period: str | None = None) -> int | None:
+    """The report's reference year: the Berichtszeitraum when one is given, else the newest year
+    of any indicator value of the unit or of the levels it is compared with (for the indicators
+    the unit has). A value :data:`STALE_YEARS` or more years older is "neuester verfügbarer
+    Stand". One year for all chapters of a report (cached per unit and store)."""
+    if period:
+        y = _year(str(period))
+        if y is not None:
+            return y
+    key = (unit.ags, _store_state())
+    if key in _REFERENCE:
+        return _REFERENCE[key]
+    import datetime
+
+    from ..indicators import compute
+
+    df = compute(regions=comparison_regions(unit))
+    ref = None
+    if df is not None and not df.empty:
+        df = df[df["value"].notna()]
+        own = set(df.loc[df["region"] == unit.ags, "indicator_id"])
+        this_year = datetime.date.today().year
+        years = [
+            y
+            for y in map(_year, df.loc[df["indicator_id"].isin(own), "period"].unique())
+            if y is not None and y <= this_year
+        ]
+        ref = max(years) if years else None
+    _REFERENCE[key] = ref
+    return ref
+
+
+def is_stale(period: str, unit, ref_period: str | None = None) -> bool:
+    """True when `period` is :data:`STALE_YEARS` or more years before the reference year."""
+    year, ref = _year(str(period)), reference_year(unit, ref_period)
+    return year is not None and ref is not None and ref - year >= STALE_YEARS
+
+
+def stand(period: str, unit, ref_period: str | None = None) -> str:
+    """'31.12.2015 (neuester verfügbarer Stand)' for an old value, else '31.12.2015' (table
+    columns and captions)."""
+    shown = fmt.period(period)
+    return f"{shown} (neuester verfügbarer Stand)" if is_stale(period, unit, ref_period) else shown
+
+
+_ANY_PERIOD = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
+
+
+def with_stand(caption: str, period: str, unit, ref_period: str | None = None) -> str:
+    """A caption that names no Stichtag gets one (', 31.12.2015'); an old one says so
+    (' (neuester verfügbarer Stand)')."""
+    if not _ANY_PERIOD.search(caption):
+        caption = f"{caption}, {fmt.period(period)}"
+    if is_stale(period, unit, ref_period) and "neuester verfügbarer stand" not in caption.lower():
+        caption += " (neuester verfügbarer Stand)"
+    return caption
+
+
 def stale_note(indicator_id: str, unit, period: str | None = None) -> str:
-    """'Neuester verfügbarer Stand für Bremerhaven: 31.12.2015 (Deutschland: 2024).' when the
-    unit's newest value is :data:`STALE_YEARS` or more years older than the newest value of a
-    comparison level; "" otherwise (or when an earlier period was asked for)."""
-    own = values(indicator_id, unit.ags)
+    """'Neuester verfügbarer Stand für Bremerhaven: 31.12.2015 (neuere Werte: Deutschland: 2024).'
+    when the unit's newest value is :data:`STALE_YEARS` or more years older than the report's
+    :func:`reference_year` or than the newest value of a comparison level; "" otherwise (or
+    when an earlier period was asked for, or the note was given already in this chapter)."""
+    own = _own_values(indicator_id, unit)  # per school type where only those were published
     if own.empty:
         return ""
     mine = latest_period(own)
@@ -131,11 +215,7 @@ def stale_note(indicator_id: str, unit, period: str | None = None) -> str:
         if y is not None and y > newest.get(r.region_name, 0):
             newest[r.region_name] = y
     ahead = {n: y for n, y in newest.items() if y - year >= STALE_YEARS}
-    # the report's own reference: the unit's newest population figure (e.g. a city delivery)
-    if indicator_id != "bev_insgesamt":
-        ref = _year(latest_period(values("bev_insgesamt", unit.ags)) or "")
-    else:
-        ref = None
+    ref = reference_year(unit, period)
     if not ahead and not (ref and ref - year >= STALE_YEARS):
         return ""
     name = kreis_label(unit) if getattr(unit, "level", "") == "kreis" else unit.name
@@ -149,6 +229,158 @@ def stale_note(indicator_id: str, unit, period: str | None = None) -> str:
         return ""
     said.add(note)
     return note
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " und " + items[-1]
+
+
+def _own_values(iid: str, unit, period: str | None = None) -> pd.DataFrame:
+    """The unit's values of an indicator as a chapter shows them: per district for a Stadtteil
+    indicator (a total alone is no Stadtteil data), else the totals or, where only a breakdown
+    was published (school types of a city delivery), the breakdown."""
+    e = entry(iid)
+    named = {str(b).split(":")[0] for b in (getattr(e, "breakdown", ()) or ())}
+    dims = [d for d in DIMENSIONS if d in named]
+    if "district" in dims:
+        return values(iid, unit.ags, period, keep=("district",))
+    own = values(iid, unit.ags, period)
+    for dim in dims:
+        if not own.empty:
+            break
+        own = values(iid, unit.ags, period, keep=(dim,))
+    return own
+
+
+def data_status(ids: list[str], unit, period: str | None = None) -> bool:
+    """The chapter's opening line: the Stichtag of the newest value per topic, which of them
+    are "neuester verfügbarer Stand" (older than the report's reference year allows) and the
+    topics without data, e.g. 'Datenstand dieses Kapitels (Bezugsjahr des Berichts: 2025):
+    31.12.2024 – Bevölkerung insgesamt. Neuester verfügbarer Stand für Münster: 31.12.2015 –
+    Ausländer*innen und Altersstruktur der Ausländer*innen. Keine Daten für Münster zu
+    Stadtteilen.'
+
+    A topic (catalogue ``topic``) is named once per Stichtag, by its first indicator in `ids`
+    with data at that Stichtag."""
+    ref = reference_year(unit, period)
+    by_period: dict[str, list[str]] = {}
+    shown: set[tuple[str, str]] = set()
+    has: set[str] = set()
+    topics: list[str] = []
+    for iid in ids:
+        e = entry(iid)
+        topic = e.topic or e.title
+        if topic not in topics:
+            topics.append(topic)
+        own = _own_values(iid, unit, period)
+        if own.empty:
+            continue
+        has.add(topic)
+        p = latest_period(own)
+        if (topic, p) not in shown:  # a topic once per Stichtag, by its first indicator
+            shown.add((topic, p))
+            by_period.setdefault(p, []).append(e.title)
+    missing = [t for t in topics if t not in has]
+    if not by_period and not missing:
+        return False
+    name = kreis_label(unit) if getattr(unit, "level", "") == "kreis" else unit.name
+    current, old = [], []
+    for p in sorted(by_period, key=_period_key, reverse=True):
+        stale = ref is not None and (_year(p) or ref) <= ref - STALE_YEARS
+        (old if stale else current).append((p, md(_and(by_period[p]))))
+    when = f" (Bezugsjahr des Berichts: {ref})" if ref else ""
+    sentences = []
+    if current:
+        items = "; ".join(f"{fmt.period(p)} – {what}" for p, what in current)
+        sentences.append(f"Datenstand dieses Kapitels{when}: {items}.")
+    if old:
+        items = "; ".join(f"{fmt.period(p)} – {what}" for p, what in old)
+        lead = f"Neuester verfügbarer Stand {fuer_region(md(name))}"
+        if not current:
+            lead = (
+                f"Datenstand dieses Kapitels ist der neueste verfügbare Stand "
+                f"{fuer_region(md(name))}{when}"
+            )
+        sentences.append(f"{lead}: {items}.")
+    if missing:
+        gap = f"keine Daten {fuer_region(md(name))} zu {md(_and(missing))}."
+        sentences.append(f"Datenstand dieses Kapitels: {gap}" if not sentences else "K" + gap[1:])
+    out = " ".join(sentences)
+    publish.text(out)
+    return True
+
+
+def first_time(sentence: str) -> bool:
+    """True the first time `sentence` is said in the current chapter (publish.configure starts
+    a new one): a note two blocks would both give ("Eine Karte wird erst ab 3 Gebieten …",
+    "Kein Vergleichsring …") is given once (the gate counts repeated sentences)."""
+    said = publish._STATE.__dict__.setdefault("ibis_said", set())
+    if sentence in said:
+        return False
+    said.add(sentence)
+    return True
+
+
+def _denominator_rule(rows: pd.DataFrame) -> str:
+    """How one region's denominators are dated over its rows: 'Bestand am 31.12. des
+    Vorjahres', 'Bestand am 31.12.2015 für alle Jahre', 'veröffentlichter Wert' …"""
+    dps = [str(d) for d in rows.get("denominator_period", pd.Series(dtype=str)).fillna("")]
+    periods = [str(p) for p in rows["period"]]
+    if not any(dps):
+        return "veröffentlichter Wert"
+    if all(d == f"{int(p[:4]) - 1}-12-31" for p, d in zip(periods, dps, strict=True) if d):
+        return "Bestand am 31.12. des Vorjahres"
+    if all(d == p for p, d in zip(periods, dps, strict=True) if d):
+        return "Bestand zum selben Stichtag"
+    dates = sorted({d for d in dps if d})
+    if len(dates) == 1:
+        return f"Bestand am {fmt.period(dates[0])}" + (
+            " für alle Jahre" if len(periods) > 1 else ""
+        )
+    return "Bestand am " + _and([fmt.period(d) for d in dates])
+
+
+def _hints(rule: str, notes: str) -> str:
+    """The caption's Hinweis: the denominator rule first; the per-year 'Nenner zum … statt …'
+    footnotes are then said by it."""
+    parts = [rule] if rule else []
+    parts += [n for n in notes.split("; ") if n and not (rule and n.startswith("Nenner zum"))]
+    return "; ".join(parts)
+
+
+def denominator_note(indicator_id: str, shown: pd.DataFrame, unit) -> str:
+    """'Nenner nach unterschiedlicher Regel – Kreis Steinfurt: Bestand am 31.12.2015 für alle
+    Jahre; Deutschland: Bestand am 31.12. des Vorjahres; nur eingeschränkt vergleichbar' when
+    the regions of a comparison are not divided by the same rule (issue 10, item 2); "" when
+    they are, or for counts. Plain text (for a caption): escape it for Markdown."""
+    e = entry(indicator_id)
+    if e.denominator is None or shown is None or shown.empty:
+        return ""
+    regions = list(dict.fromkeys(shown["region"].astype(str)))
+    full = values(indicator_id, regions)
+    if "denominator_period" not in full:
+        return ""
+    rules: dict[str, str] = {}
+    for r in regions:
+        want = shown[shown["region"].astype(str) == r]
+        published = "kind" in want and (want["kind"] == "veröffentlicht").all()
+        rows = full[(full["region"] == r) & full["period"].isin(want["period"])]
+        name = region_label(r, str(want["region_name"].iloc[0]), unit)
+        if published or rows.empty:
+            notes = (
+                want["note"].dropna().astype(str) if "note" in want else pd.Series([], dtype=str)
+            )
+            how = notes.iloc[0].split(" (")[0] if len(notes) and notes.iloc[0] else ""
+            rules[name] = f"veröffentlichter Wert – {how}" if how else "veröffentlichter Wert"
+        else:
+            rules[name] = _denominator_rule(rows)
+    if len(set(rules.values())) < 2:
+        return ""
+    groups: dict[str, list[str]] = {}
+    for n, rule in rules.items():
+        groups.setdefault(rule, []).append(n)
+    listing = "; ".join(f"{_and(ns)}: {rule}" for rule, ns in groups.items())
+    return f"Nenner nach unterschiedlicher Regel ({listing}), nur eingeschränkt vergleichbar"
 
 
 def has_data(indicator_id: str, region: str, period: str | None = None) -> bool:
@@ -180,34 +412,66 @@ def sentence(
         c = text.comparison(indicator_id, unit.ags, period)
         if c:
             parts.append(c)
+            from ..indicators import compare
+
+            rule = denominator_note(
+                indicator_id, totals(compare(indicator_id, unit.ags, period)), unit
+            )
+            if rule:
+                parts.append(f"Hinweis: {md(rule)}.")  # names from data stay text
     if parts:
         note = stale_note(indicator_id, unit, period)
         publish.text(" ".join([note, *parts] if note else parts))
     return bool(parts)
 
 
+_DIM_PLURAL = {
+    "school_type": "Schulformen",
+    "district": "Stadtteile",
+    "age_group": "Altersgruppen",
+    "category": "Kategorien",
+    "sex": "Geschlechter",
+    "nationality": "Staatsangehörigkeiten",
+}
+
+
 def breakdown_sentences(
     indicator_id: str, unit, dim: str, period: str | None = None, *, limit: int = 6
 ) -> bool:
-    """One Lesehilfe sentence per breakdown value (e.g. per school type), latest period."""
+    """The Lesehilfe sentence for the first breakdown value (e.g. the first school type) and
+    the others in one short listing ('Weitere Schulformen: Gymnasien 1,1 % und …'), not the
+    same sentence once per value; at most `limit` values, the rest are in the figure."""
     from .. import text
 
     df = values(indicator_id, unit.ags, period, keep=(dim,))
     if df.empty:
         return False
+    asked = period  # None: the newest, judged against the report's reference year
     period = period or latest_period(df)
     df = df[df["period"] == period]
     if dim == "school_type":
         df = df.iloc[sorted(range(len(df)), key=lambda i: school_key(df[dim].iloc[i]))]
-    sentences = []
-    for v in list(df[dim])[:limit]:
-        s = text.lesehilfe(indicator_id, unit.ags, period, **{dim: v})
-        if s:
-            sentences.append(s)
+    e = entry(indicator_id)
+    first, rest = None, []
+    for r in df.head(limit).itertuples():
+        v = getattr(r, dim)
+        if first is None:
+            first = text.lesehilfe(indicator_id, unit.ags, period, **{dim: v})
+            if first:
+                continue
+        rest.append(f"{md(_category_label(v))} {fmt.quantity(r.value, e.unit, e.decimals)}")
+    sentences = [first] if first else []
+    if rest:
+        more = f" (alle {len(df)} in der Abbildung)" if len(df) > limit else ""
+        sentences.append(f"Weitere {_DIM_PLURAL.get(dim, 'Werte')}: {_and(rest)}{more}.")
     if sentences:
-        note = stale_note(indicator_id, unit, period)
+        note = stale_note(indicator_id, unit, asked)
         publish.text(" ".join([note, *sentences] if note else sentences))
     return bool(sentences)
+
+
+#: a listing in one sentence has at most this many items; a longer one becomes a table
+MAX_LIST = 6
 
 
 def listing_sentence(
@@ -224,6 +488,7 @@ def listing_sentence(
     df = values(indicator_id, unit.ags, period, keep=(dim,))
     if df.empty:
         return False
+    asked = period  # None: the newest, judged against the report's reference year
     period = period or latest_period(df)
     df = df[df["period"] == period].copy()
     if dim == "age_group":
@@ -237,15 +502,21 @@ def listing_sentence(
     pct = e.unit == "Prozent" and use == "value"
     nums = [fmt.percent(v, e.decimals) if pct else fmt.number(v) for v in df[use]]
     items = [f"{md(lab)}: {n}" for lab, n in zip(labels, nums, strict=True)]
-    from ..text import in_region
-
     # "in {region_name}" of a notebook's intro takes the article a Kreis name needs
     intro = re.sub(r"\bin \{region_name\}", "{in_region}", intro)
     lead = intro.format(
         zeit=_zeit(period), region_name=md(unit.name), in_region=md(in_region(unit.name))
     )
-    sentence = f"{lead} {'; '.join(items)}."
-    note = stale_note(indicator_id, unit, period)
+    if len(items) <= MAX_LIST:
+        sentence = f"{lead} {'; '.join(items)}."
+    else:  # a long list reads badly: the largest groups, all of them in the figure's table
+        top = df.assign(label_=labels, n_=nums).nlargest(3, use)
+        largest = _and([f"{md(r.label_)} ({r.n_})" for r in top.itertuples()])
+        sentence = (
+            f"{lead} am stärksten besetzt waren {largest}; alle {len(items)} Gruppen zeigen "
+            "die folgende Abbildung und ihre Datentabelle."
+        )
+    note = stale_note(indicator_id, unit, asked)
     if note:
         sentence = f"{note} {sentence}"
     if total:
@@ -260,10 +531,63 @@ def _zeit(period: str) -> str:
     return text.zeit(period)
 
 
-def no_data(topic: str, unit) -> None:
+def no_data(topic: str, unit, why: str = "") -> None:
     from .. import text
 
-    publish.note(text.no_data(topic, unit.name))
+    sentence = text.no_data(topic, unit.name)
+    publish.note(f"{sentence} {why}".strip())
+
+
+_LEVEL_PLURAL = {
+    "bund": "den Bund",
+    "land": "die Länder",
+    "kreis": "die Kreise",
+    "gemeinde": "Gemeinden",
+}
+
+
+def _kreis_of(unit):
+    from ..regions import registry
+
+    try:
+        return registry().get(getattr(unit, "kreis", "") or "")
+    except Exception:  # noqa: BLE001 - a lookup for a sentence never fails the chapter
+        return None
+
+
+def why_missing(indicator_id: str, unit) -> str:
+    """Why a unit has no value, from the catalogue's tables and the levels they publish:
+    'Die amtliche Statistik veröffentlicht diese Zahlen nicht für einzelne Gemeinden, nur für
+    die Kreise und die Länder; eine Lieferung der Kommune liegt nicht vor.' (said once per
+    chapter by :func:`ensure`)."""
+    from ..indicators.catalog import table_registry
+
+    e = entry(indicator_id)
+    reg = table_registry()
+    official = [reg[t] for t in e.tables if t in reg]
+    delivery = "Lieferung" in e.tables
+    level = getattr(unit, "level", "")
+    mine = {level}
+    kreis = _kreis_of(unit)
+    if getattr(unit, "is_kreisfrei", False) or (kreis is not None and kreis.is_kreisfrei):
+        mine.add("kreis")  # a kreisfreie Stadt (Berlin, Hamburg …) is in the Kreis tables
+    if str(unit.ags)[:2] in ("02", "11"):
+        mine.add("land")  # Stadtstaaten: also a Land
+    published = [lv for t in official for lv in t.levels]
+    if published and not mine & set(published):
+        shown = [_LEVEL_PLURAL[lv] for lv in ("kreis", "land", "bund") if lv in published]
+        noun = {"gemeinde": "einzelne Gemeinden", "kreis": "Kreise", "land": "Länder"}.get(
+            level, "diese Ebene"
+        )
+        out = f"Die amtliche Statistik veröffentlicht diese Zahlen nicht für {noun}"
+        out += f", nur für {_and(shown)}" if shown else ""
+        return out + ("; eine Lieferung der Kommune liegt nicht vor." if delivery else ".")
+    if not official and delivery:
+        return "Diese Daten liefert die Kommune selbst; eine Lieferung liegt nicht vor."
+    if official and not published:
+        names = _and([f"„{t.title}“" for t in official])
+        return f"Tabellen aus {names} sind im Datenspeicher noch nicht enthalten."
+    return "Die Tabellen im Datenspeicher enthalten dafür keine Werte."
 
 
 # ----------------------------------------------------------------------------- figures
@@ -314,11 +638,18 @@ def comparison_figure(
         unit_name=names[0],
         **number_style(e),
     )
-    when = fmt.period(df["period"].iloc[0]) if same else "jeweils neuester verfügbarer Stand"
+    when = (
+        stand(df["period"].iloc[0], unit, period) if same else "jeweils neuester verfügbarer Stand"
+    )
+    rule = denominator_note(indicator_id, df, unit)
+    if rule:
+        when += f" – Hinweis: {rule}"
     publish.figure(
         fig,
         name=name or f"{indicator_id}_vergleich",
-        caption=caption or f"{e.title}: {unit.name} im Vergleich, {when}",
+        caption=with_stand(caption, df["period"].iloc[0], unit, period)
+        if caption
+        else f"{e.title}: {unit.name} im Vergleich, {when}",
         source=source_of(indicator_id, df),
         data=df[["label", "value"]].rename(columns={"label": "Gebiet", "value": value_header(e)}),
         data_decimals=number_style(e)["decimals"],
@@ -415,13 +746,21 @@ def series_figure(
     default = f"{e.title} {period_range(first, last)}" + (
         f" (Index, {charts.period_labels([first])[0]} = 100)" if index else ""
     )
-    hints = notes_in_range(df, first, last)
+    if is_stale(last, unit):
+        default += " (neuester verfügbarer Stand)"
+    hints = _hints(denominator_note(indicator_id, df, unit), notes_in_range(df, first, last))
     if hints:
         default += f" – Hinweis: {hints}"
     publish.figure(
         fig,
         name=name or f"{indicator_id}_zeitreihe",
-        caption=caption or default,
+        caption=with_stand(
+            caption if _ANY_PERIOD.search(caption) else f"{caption}, {period_range(first, last)}",
+            last,
+            unit,
+        )
+        if caption
+        else default,
         source=source_of(indicator_id, df),
         data=series_data(df, e),
         data_decimals=number_style(e)["decimals"],
@@ -447,6 +786,7 @@ def breakdown_figure(
     df = values(indicator_id, unit.ags, period, keep=(dim,))
     if df.empty:
         return False
+    asked = period
     period = period or latest_period(df)
     df = df[df["period"] == period].copy()
     if use != "value":
@@ -472,7 +812,7 @@ def breakdown_figure(
     publish.figure(
         fig,
         name=name or f"{indicator_id}_{dim}",
-        caption=caption or f"{e.title}, {unit.name}, {fmt.period(period)}",
+        caption=with_stand(caption or f"{e.title}, {unit.name}", period, unit, asked),
         source=source_of(indicator_id, df),
         data=pd.DataFrame(
             {
@@ -541,7 +881,7 @@ def overview_table(
         df = values(iid, regions, p)
         row = {
             "Kennzahl": f"{e.title} ({'%' if e.unit == 'Prozent' else e.unit})",
-            "Stand": fmt.period(p),
+            "Stand": stand(p, unit, period),
         }
         for r in df.itertuples():
             row[region_label(r.region, r.region_name, unit)] = r.value
@@ -565,6 +905,8 @@ def overview_table(
     # decimals per cell differ by row; format to text here so counts stay whole numbers
     for col in table.columns[2:]:
         table[col] = [fmt.number(v, d) for v, (_, d) in zip(table[col], rows, strict=True)]
+    if len(table.columns) < 4:  # one region only: no comparison to speak of
+        caption = re.sub(r"\s+im Vergleich\b", "", caption)
     publish.table(table, name=name, caption=caption, source=publish.join_sources(sources))
     return True
 
@@ -585,16 +927,61 @@ def series_table(ids: list[str], unit, *, name: str, caption: str) -> bool:
         return False
     table = pd.concat(frames, axis=1)
     table = table.loc[sorted(table.index, key=_period_key)]
+    first, last = str(table.index[0]), str(table.index[-1])
+    if not _ANY_PERIOD.search(caption):
+        caption += f", {fmt.period(first)}" + (f" bis {fmt.period(last)}" if last != first else "")
+    caption = with_stand(caption, last, unit)
+    mixed = count_kind_note([i for i in ids if has_data(i, unit.ags)], unit, list(table.index))
+    if mixed:
+        caption += f" – Hinweis: {mixed}"
     table.index = [fmt.period(p) for p in table.index]
     table.index.name = "Stand"
     publish.table(
         table.reset_index(),
         name=name,
         caption=caption,
-        source=publish.join_sources(source_of(i) for i in ids if has_data(i, unit.ags)),
+        source=publish.join_sources(
+            source_of(i, values(i, unit.ags)) for i in ids if has_data(i, unit.ags)
+        ),
         decimals=decimals,
     )
     return True
+
+
+def _count_kind(source: str) -> str:
+    if "zensus" in source.lower():
+        return "Zensus 2022"
+    if re.search(r"Lieferung|Melderegister|kommunal", source, re.IGNORECASE):
+        return "Melderegister der Kommune"
+    return "amtliche Fortschreibung"
+
+
+def count_kind_note(ids: list[str], unit, periods: list[str]) -> str:
+    """'Werte aus unterschiedlichen Erhebungen (15.05.2022: Zensus 2022; 30.09.2022:
+    Melderegister der Kommune; übrige Stichtage: amtliche Fortschreibung), nur eingeschränkt
+    vergleichbar' when the rows of a time-series table come from different kinds of count
+    (issue 10: Zensus and register population in one table); "" otherwise."""
+    from . import citations
+
+    kinds: dict[str, str] = {}
+    for p in periods:
+        srcs = []
+        for iid in ids:
+            df = values(iid, unit.ags, p)
+            srcs += citations.drawn(iid, df) if not df.empty else []
+        if srcs:
+            kinds[p] = _count_kind(srcs[0])
+    if len(set(kinds.values())) < 2:
+        return ""
+    order = ["amtliche Fortschreibung", "Melderegister der Kommune", "Zensus 2022"]
+    counts = list(kinds.values())
+    # the kind of most rows is "the rest"; on a tie the Fortschreibung, then the register
+    common = max(order, key=lambda k: (counts.count(k), -order.index(k)))
+    other = "; ".join(f"{fmt.period(p)}: {k}" for p, k in kinds.items() if k != common)
+    return (
+        f"Werte aus unterschiedlichen Erhebungen ({other}; übrige Stichtage: {common}), "
+        "nur eingeschränkt vergleichbar"
+    )
 
 
 def topic_of(indicator_id: str) -> str:
@@ -606,7 +993,8 @@ def ensure(shown: list[bool] | bool, indicator_id: str, unit) -> bool:
     """Publish the 'keine Daten' sentence for the indicator's topic when nothing was shown."""
     ok = any(shown) if isinstance(shown, list) else bool(shown)
     if not ok:
-        no_data(topic_of(indicator_id), unit)
+        why = why_missing(indicator_id, unit)
+        no_data(topic_of(indicator_id), unit, why if first_time(why) else "")
     return ok
 
 
@@ -655,11 +1043,11 @@ def top_districts(indicator_id: str, unit, period: str | None = None, n: int = 4
     what = "den höchsten Ausländeranteil haben" if pct else "die meisten Ausländer*innen leben in"
     if pct:
         publish.text(
-            f"Zum Stichtag {fmt.period(period)} haben in {md(unit.name)} die Stadtteile {listing} {what}."
+            f"Zum Stichtag {fmt.period(period)} haben {md(in_region(unit.name))} die Stadtteile {listing} {what}."
         )
     else:
         publish.text(
-            f"Zum Stichtag {fmt.period(period)} leben in {md(unit.name)} die meisten Ausländer*innen "
+            f"Zum Stichtag {fmt.period(period)} leben {md(in_region(unit.name))} die meisten Ausländer*innen "
             f"in den Stadtteilen {listing}."
         )
     return True
@@ -678,7 +1066,7 @@ def profile_figure(
         row = df[df["period"] == p].iloc[0]
         label = (labels or {}).get(iid, entry(iid).title)
         rows.append({"label": f"{label} ({fmt.period(p)})", "value": row["value"]})
-        sources.append(source_of(iid))
+        sources.append(source_of(iid, df[df["period"] == p]))
         periods.append(p)
     if len(rows) < 2:
         return False
@@ -768,8 +1156,14 @@ def pupils_figure(unit, period: str | None = None) -> bool:
     publish.figure(
         fig,
         name="schueler_schulform_anzahl",
-        caption=f"Schüler*innen nach Schulform und Nationalität, {where}, Schuljahr {fmt.period(df.attrs['period'])}",
-        source=source_of("schueler_ausl_anteil"),
+        caption=with_stand(
+            f"Schüler*innen nach Schulform und Nationalität, {where}, "
+            f"Schuljahr {fmt.period(df.attrs['period'])}",
+            df.attrs["period"],
+            unit,
+            period,
+        ),
+        source=source_of("schueler_ausl_anteil", unit=used),
         data=df[["Schulform", *cols]],
         data_decimals=0,
     )
@@ -779,9 +1173,9 @@ def pupils_figure(unit, period: str | None = None) -> bool:
 def _has_designation(name: str) -> bool:
     """'Ilm-Kreis', 'Regionalverband Saarbrücken', 'Städteregion Aachen' already say what they
     are; a bare Kreis name ('Steinfurt') gets 'Kreis' in front."""
-    from ..text import _IM
+    from ..text import article
 
-    return "kreis" in name.lower() or bool(_IM.search(name.strip()))
+    return "kreis" in name.lower() or article(name) != ""
 
 
 def kreis_label(r) -> str:
@@ -813,13 +1207,25 @@ def school_shares_figure(unit, period: str | None = None) -> bool:
         suffix=" %",
         category_order=list(df["Schulform"]),
     )
-    src = [source_of("schueler_ausl_anteil")] + (
-        [source_of("schueler_zwg_anteil")] if len(cols) == 2 else []
+    src = [source_of("schueler_ausl_anteil", unit=unit)] + (
+        [source_of("schueler_zwg_anteil", unit=unit)] if len(cols) == 2 else []
     )
     publish.figure(
         fig,
         name="schueler_schulform_anteile",
-        caption=f"Anteil ausländischer Schüler*innen und Schüler*innen mit Zuwanderungsgeschichte nach Schulform, {unit.name}, Schuljahr {fmt.period(df.attrs['period'])}",
+        caption=with_stand(
+            (
+                "Anteil ausländischer Schüler*innen und Schüler*innen mit Zuwanderungsgeschichte"
+                if len(cols) == 2
+                else "Anteil ausländischer Schüler*innen"
+                if cols[0].startswith("Anteil ausländisch")
+                else "Anteil der Schüler*innen mit Zuwanderungsgeschichte"
+            )
+            + f" nach Schulform, {unit.name}, Schuljahr {fmt.period(df.attrs['period'])}",
+            df.attrs["period"],
+            unit,
+            period,
+        ),
         source=publish.join_sources(src),
         data=df[["Schulform", *cols]],
         data_decimals=1,
@@ -844,13 +1250,20 @@ def pupils_table(unit, period: str | None = None) -> bool:
         )
         if c in df
     ]
-    src = [source_of("schueler_ausl_anteil")] + (
-        [source_of("schueler_zwg_anteil")] if "Anteil mit Zuwanderungsgeschichte (%)" in df else []
+    src = [source_of("schueler_ausl_anteil", unit=unit)] + (
+        [source_of("schueler_zwg_anteil", unit=unit)]
+        if "Anteil mit Zuwanderungsgeschichte (%)" in df
+        else []
     )
     publish.table(
         df[cols],
         name="schueler_schulform",
-        caption=f"Schüler*innen nach Schulform, {unit.name}, Schuljahr {fmt.period(df.attrs['period'])}",
+        caption=with_stand(
+            f"Schüler*innen nach Schulform, {unit.name}, Schuljahr {fmt.period(df.attrs['period'])}",
+            df.attrs["period"],
+            unit,
+            period,
+        ),
         source=publish.join_sources(src),
         decimals={
             "Anteil ausländisch (%)": 1,
@@ -892,6 +1305,7 @@ def context_series_figure(
     df = df[df["period"].isin(common)].copy()
     first, last = sorted(common, key=_period_key)[0], sorted(common, key=_period_key)[-1]
     e = entry(indicator_id)
+    rule = denominator_note(indicator_id, df, unit)
     df["region_name"] = [
         region_label(a, n, unit) for a, n in zip(df["region"], df["region_name"], strict=True)
     ]
@@ -905,11 +1319,11 @@ def context_series_figure(
     publish.figure(
         fig,
         name=f"{indicator_id}_kontext",
-        caption=f"{e.title} {period_range(first, last)} im Umfeld von {unit.name} "
+        caption=f"{e.title} {period_range(first, last)} im Umfeld {von_region(unit.name)} "
         f"(Kreis, Land, Bund; {fuer_region(unit.name)} keine Zeitreihe)"
         + (
-            f" – Hinweis: {notes_in_range(df, first, last)}"
-            if notes_in_range(df, first, last)
+            f" – Hinweis: {hints}"
+            if (hints := _hints(rule, notes_in_range(df, first, last)))
             else ""
         ),
         source=source_of(indicator_id, df),

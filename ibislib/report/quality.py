@@ -41,9 +41,11 @@ The checks and their rules:
     a sentence that states a Stichtag ("Zum 31.12.2015 …", "Am …", "Im Jahr …", "Im
     Schuljahr …", "Ende …", "Mitte …") whose year is two or more years before the report's
     reference year, unless its paragraph, or an earlier one of the chapter naming the same
-    Stichtag, says "neuester verfügbarer Stand" (or "neueste verfügbare Daten"). The reference year is the report's Berichtszeitraum or
-    edition (manifest), else the newest year stated in any such sentence of the report: data
-    two years older than what the same report shows as current must say so.
+    Stichtag, says "neuester verfügbarer Stand" (or "neueste verfügbare Daten"). The reference
+    year is the report's Berichtszeitraum or edition (manifest), else the newest of the
+    Bezugsjahr the report states ("Bezugsjahr des Berichts: 2025") and the years of all such
+    sentences: data two years older than what the same report shows as current must say so.
+    The report side is ``ibislib.report.blocks.reference_year`` / ``stale_note`` (same rule).
 """
 
 from __future__ import annotations
@@ -102,6 +104,16 @@ GRAMMAR: list[tuple[str, str]] = [
         "doppelte Bezeichnung (z. B. „Kreis Regionalverband …“)",
     ),
     (r"\b[Ee]in\(e\)|\b[Ee]ine?\(r\)", "Artikel mit Klammer („ein(e)“)"),
+    (
+        r"\b(?:[Ii]n|[Ff]ür|[Vv]on) (?:Stadt|Hansestadt|Landeshauptstadt|Samtgemeinde|"
+        r"Verbandsgemeinde|Städteregion|Region|Saarland)\b",
+        "Präposition ohne Artikel vor „Stadt …“, „Samtgemeinde …“, „Region …“, „Saarland“ "
+        "(richtig: „in der Stadt …“, „im Saarland“)",
+    ),
+    (
+        r"\b[Vv]on (?:[A-ZÄÖÜ][\w-]*-Kreis|Kreis|Landkreis|Regionalverband)\b",
+        "„von“ ohne Artikel vor einem Kreisnamen (richtig: „vom …“)",
+    ),
 ]
 _GRAMMAR = [(re.compile(p), msg) for p, msg in GRAMMAR]
 
@@ -436,7 +448,13 @@ def check_mixed_periods(soup, unit: str) -> list[Finding]:
     return found
 
 
+_BEZUGSJAHR = re.compile(r"Bezugsjahr des Berichts:?\s+((?:19|20)\d{2})")
+
+
 def reference_year(soup, manifest: dict | None) -> int | None:
+    """The Berichtszeitraum or edition of the manifest; else the newest of the years the report
+    states as current: its stated Bezugsjahr ("Bezugsjahr des Berichts: 2025", the chapters'
+    data status) and every Stichtag sentence."""
     params = (manifest or {}).get("parameters") or {}
     for key in ("edition", "period"):
         ys = years_of(str(params.get(key) or ""))
@@ -450,6 +468,12 @@ def reference_year(soup, manifest: dict | None) -> int | None:
         for el in _prose(sec)
         for s in sentences(_text(el))
         if _STICHTAG.match(s) and years_of(s)
+    ]
+    years += [
+        int(m)
+        for _, sec in _chapters(soup)
+        for el in _prose(sec)
+        for m in _BEZUGSJAHR.findall(_text(el))
     ]
     return max(years) if years else None
 

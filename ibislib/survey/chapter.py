@@ -18,6 +18,7 @@ import pandas as pd
 from .. import fmt, publish
 from ..errors import DataMissingError
 from ..escape import markdown_text as md
+from ..text import fuer_region
 from . import compare as cmp
 from . import frequencies as fq
 from . import likert, open_answers
@@ -85,8 +86,16 @@ def _source(book: Codebook) -> str:
 
 def intro(ctx: Context) -> None:
     if not ctx.has_any:
-        publish.note(f"Für {ctx.name} liegen keine Befragungsdaten vor.")
+        publish.note(
+            f"{fuer_region(ctx.name, capital=True)} liegen keine Befragungsdaten vor: "
+            "Befragungen führt die Kommune selbst durch, eine Lieferung fehlt."
+        )
         return
+    # the chapter opens with its data status: which surveys (and when), as the other chapters
+    books = [b for b in (ctx.book, ctx.inst_book, ctx.offers_book) if b is not None]
+    names = list(dict.fromkeys(md(b.source or b.title) for b in books if b.source or b.title))
+    if names:
+        publish.text(f"Datenstand dieses Kapitels: {'; '.join(names)}.")
     if ctx.book is not None and ctx.book.synthetic:
         publish.note(
             "Hinweis: Die Befragungsdaten in diesem Kapitel sind synthetische Beispieldaten. "
@@ -441,7 +450,7 @@ def workshop_prioritisation(ctx: Context) -> None:
     ws = ctx.workshops
     if ws is None:
         if ctx.has_any:
-            publish.note(f"Für {ctx.name} liegen keine Workshopdaten vor.")
+            publish.note(f"{fuer_region(ctx.name, capital=True)} liegen keine Workshopdaten vor.")
         return
     rank = w.ranking(ws)
     src = ws.source_dots or ws.source_challenges
@@ -486,7 +495,10 @@ def appendix(ctx: Context, edition: int | None = None) -> None:
 
     ws = ctx.workshops
     if ws is None:
-        publish.note(f"Für {ctx.name} liegen keine Workshopdaten vor; der Anhang entfällt.")
+        publish.note(
+            f"{fuer_region(ctx.name, capital=True)} liegen keine Workshopdaten vor; der Anhang "
+            "entfällt (die Matrix entsteht aus den Workshops der Kommune)."
+        )
         return
     cm = w.challenge_matrix(ws)
     mm = measures.with_status(w.measures_matrix(ws), ctx.ags, edition)
