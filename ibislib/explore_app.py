@@ -113,8 +113,11 @@ def _interrupt(_sig, _frame) -> None:
 
 
 def run_cli(port: int = 0, notebook: Path | None = None) -> int:
-    # SIGTERM (kill, a closing terminal, systemd) stops as cleanly as Ctrl+C
+    # SIGTERM (kill, a closing terminal, systemd) stops as cleanly as Ctrl+C. Ctrl+C itself is
+    # set explicitly: a process started in the background of a script inherits SIGINT ignored,
+    # and then Python raises no KeyboardInterrupt at all.
     signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     print("Explorer wird gestartet …", file=sys.stderr, flush=True)
     try:
         proc, url = start(notebook, port)
