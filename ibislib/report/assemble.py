@@ -108,10 +108,10 @@ def _data_details(meta: dict, n: int) -> str:
     )
 
 
-def _tight(tight: bool) -> str:
-    """Class of a print table too wide at full type size (only in the PDF; on screen a wide
-    table scrolls)."""
-    return " ibis-tight" if tight else ""
+def _tight(fit: str) -> str:
+    """Class of a print table too wide (or nearly so) at full type size: "tight" or "snug"
+    from :func:`layout_html` (only in the PDF; on screen a wide table scrolls)."""
+    return f" ibis-{fit}" if fit else ""
 
 
 def _docx_table_html(inner: str, caption: str) -> str:
@@ -153,7 +153,7 @@ def _table(meta: dict, n: int, mode: str = "html") -> str:
         )
     inner, tight = layout_html(meta.get("html", ""))
     return (
-        f'<div class="ibis-table{_tight(tight and mode == "pdf")}" id="tab-{n}">'
+        f'<div class="ibis-table{_tight(tight if mode == "pdf" else "")}" id="tab-{n}">'
         f'<p class="ibis-caption"><span class="ibis-label">Tabelle {n}:</span> {caption}</p>'
         f'{inner}<p class="ibis-source">{src}</p></div>'
     )

@@ -58,6 +58,10 @@ class Plan:
     label: int | None
     label_min_cm: float
     tight: bool
+    #: within SLACK_CM of the block: the estimate cannot promise a fit at full size (the ring
+    #: table of the Regionalverband Saarbrücken, estimated under 16 cm, set 16,2 cm), so the
+    #: type is smaller, but headers still break only between words ("Saarbrücken" stays whole)
+    snug: bool = False
 
     def widths(self, total: float = TEXT_WIDTH_CM) -> list[float]:
         """Widths that add up to `total`: every column its minimum, the rest shared in
@@ -134,7 +138,9 @@ def plan(header: list[str], rows: list[list[str]], numeric: list[bool]) -> Plan:
         readable = min(LABEL_MIN_CM, preferred[label])  # short labels ("2015") need no 4 cm
         label_min = max(wish, readable, minimum[label])
     total = sum(minimum) - (minimum[label] if label is not None else 0) + label_min
-    return Plan(minimum, preferred, label, label_min, tight=total > TEXT_WIDTH_CM)
+    tight = total > TEXT_WIDTH_CM
+    snug = not tight and total > TEXT_WIDTH_CM - SLACK_CM
+    return Plan(minimum, preferred, label, label_min, tight=tight, snug=snug)
 
 
 def parse(table_html: str) -> tuple[list[str], list[list[str]], list[bool]]:
@@ -155,13 +161,14 @@ def parse(table_html: str) -> tuple[list[str], list[list[str]], list[bool]]:
     return header, rows, numeric
 
 
-def layout_html(table_html: str) -> tuple[str, bool]:
+def layout_html(table_html: str) -> tuple[str, str]:
     """The table with its print layout (the label column's header cell gets its minimum
-    width) and whether it is tight: the caller then marks its wrapper ``ibis-tight``
-    (templates/report.css: smaller type, headers may hyphenate)."""
+    width) and its fit: "tight" or "snug" (the caller marks its wrapper ``ibis-tight`` /
+    ``ibis-snug``; templates/report.css: smaller type, for tight also hyphenated headers)
+    or "" when it fits at full size."""
     header, rows, numeric = parse(table_html)
     if not header:
-        return table_html, False
+        return table_html, ""
     p = plan(header, rows, numeric)
     out = table_html
     if p.label is not None and p.label_min_cm > p.minimum[p.label] + 0.05:
@@ -178,4 +185,4 @@ def layout_html(table_html: str) -> tuple[str, bool]:
         head_end = out.find("</thead>")
         if head_end >= 0:
             out = re.sub(r"<th(?=[\s>])([^>]*)>", add_width, out[:head_end]) + out[head_end:]
-    return out, p.tight
+    return out, "tight" if p.tight else ("snug" if p.snug else "")
