@@ -112,6 +112,23 @@ def test_label_column_gets_readable_width_and_wide_tables_are_tight():
     assert wide.tight  # nine long unbreakable headers cannot fit 16 cm at 8,5 pt
 
 
+def test_a_table_near_the_margin_is_snug_not_hyphenated():
+    """A ring table like the Regionalverband Saarbrücken's: estimated within SLACK_CM of the
+    16 cm block (it was set 0,2 cm wider). It gets the small type ('snug'), not the
+    hyphenated headers of 'tight' ("Saarbrü-cken")."""
+    header = ["Kennzahl", "Stand", "Regionalverband Saarbrücken", "Rang", "Median Ring"]
+    header += ["Minimum", "Maximum", "n"]
+    rows = [["Ausländer*innen im erwerbsfähigen Alter (%)", "31.12.2015", "76", "4 von 11"]]
+    rows[0] += ["75", "74", "78", "11"]
+    numeric = [False, False, True, False, True, True, True, True]
+    p = table_layout.plan(header, rows, numeric)
+    assert p.snug and not p.tight
+    total = sum(p.minimum) - p.minimum[p.label] + p.label_min_cm
+    assert table_layout.TEXT_WIDTH_CM - table_layout.SLACK_CM < total <= 16.0
+    short = table_layout.plan(["Kennzahl", "Wert"], [["Bevölkerung", "1"]], [False, True])
+    assert not short.snug and not short.tight
+
+
 # ----------------------------------------------------------------------------- built PDF
 
 
