@@ -48,16 +48,20 @@ def _style_id(p) -> str:
     return st.get(qn("w:val")) if st is not None else ""
 
 
+def _child(parent, tag: str, first: bool = True):
+    """`parent`'s child element `tag` ("w:pPr"), created (as first or last child) if missing."""
+    found = parent.find(qn(tag))
+    if found is None:
+        found = OxmlElement(tag)
+        if first:
+            parent.insert(0, found)
+        else:
+            parent.append(found)
+    return found
+
+
 def _set_style(p, style_id: str) -> None:
-    ppr = p.find(qn("w:pPr"))
-    if ppr is None:
-        ppr = OxmlElement("w:pPr")
-        p.insert(0, ppr)
-    st = ppr.find(qn("w:pStyle"))
-    if st is None:
-        st = OxmlElement("w:pStyle")
-        ppr.insert(0, st)
-    st.set(qn("w:val"), style_id)
+    _child(_child(p, "w:pPr"), "w:pStyle").set(qn("w:val"), style_id)
 
 
 def _text(p) -> str:
@@ -225,21 +229,9 @@ def _tables(body) -> None:
         rows = tbl.findall(qn("w:tr"))
         if not rows:
             continue
-        trpr = rows[0].find(qn("w:trPr"))
-        if trpr is None:
-            trpr = OxmlElement("w:trPr")
-            rows[0].insert(0, trpr)
-        if trpr.find(qn("w:tblHeader")) is None:
-            trpr.append(OxmlElement("w:tblHeader"))
-        if trpr.find(qn("w:cantSplit")) is None:
-            trpr.insert(0, OxmlElement("w:cantSplit"))
-        for row in rows[1:]:  # no row splits across a page break
-            pr = row.find(qn("w:trPr"))
-            if pr is None:
-                pr = OxmlElement("w:trPr")
-                row.insert(0, pr)
-            if pr.find(qn("w:cantSplit")) is None:
-                pr.insert(0, OxmlElement("w:cantSplit"))
+        _child(_child(rows[0], "w:trPr"), "w:tblHeader", first=False)
+        for row in rows:  # no row splits across a page break
+            _child(_child(row, "w:trPr"), "w:cantSplit")
         tblpr = tbl.find(qn("w:tblPr"))
         width = tblpr.find(qn("w:tblW")) if tblpr is not None else None
         if width is not None:
@@ -274,25 +266,14 @@ def _column_widths(tbl, rows, tblpr) -> None:
     widths = plan(header, body, numeric).widths(TEXT_WIDTH_CM)
     dxa = [str(round(w * _DXA_PER_CM)) for w in widths]
     if tblpr is not None:
-        layout = tblpr.find(qn("w:tblLayout"))
-        if layout is None:
-            layout = OxmlElement("w:tblLayout")
-            tblpr.append(layout)
-        layout.set(qn("w:type"), "fixed")
+        _child(tblpr, "w:tblLayout", first=False).set(qn("w:type"), "fixed")
     grid = tbl.find(qn("w:tblGrid"))
     if grid is not None:
         for col, w in zip(grid.findall(qn("w:gridCol")), dxa, strict=False):
             col.set(qn("w:w"), w)
     for row in rows:
         for tc, w in zip(row.findall(qn("w:tc")), dxa, strict=True):
-            tcpr = tc.find(qn("w:tcPr"))
-            if tcpr is None:
-                tcpr = OxmlElement("w:tcPr")
-                tc.insert(0, tcpr)
-            tcw = tcpr.find(qn("w:tcW"))
-            if tcw is None:
-                tcw = OxmlElement("w:tcW")
-                tcpr.insert(0, tcw)
+            tcw = _child(_child(tc, "w:tcPr"), "w:tcW")
             tcw.set(qn("w:type"), "dxa")
             tcw.set(qn("w:w"), w)
 
