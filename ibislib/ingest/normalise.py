@@ -90,7 +90,12 @@ def check_vocab(data: object) -> None:
             raise bad(f"Merkmal '{mid}': die id besteht aus a–z, 0–9 und '_' und hat Einträge")
         if not str(mid).startswith("_") and not spec.get("name"):
             raise bad(f"Merkmal '{mid}' hat keinen Namen ('name')")
-        for pattern in [*spec.get("labels", []), *spec.get("with_code_prefix", {}).values()]:
+        patterns = [
+            *spec.get("labels", []),
+            *spec.get("with_code_prefix", {}).values(),
+            *spec.get("with_statistic", {}).values(),
+        ]
+        for pattern in patterns:
             try:
                 re.compile(pattern)
             except re.error as exc:
@@ -204,6 +209,7 @@ class _MeasureRule:
     codes: frozenset[str]
     labels: tuple[re.Pattern[str], ...]
     with_prefix: tuple[tuple[str, re.Pattern[str]], ...]
+    with_statistic: tuple[tuple[str, re.Pattern[str]], ...]
 
 
 @cache
@@ -217,6 +223,10 @@ def _measure_rules() -> tuple[_MeasureRule, ...]:
                 labels=tuple(re.compile(p) for p in spec.get("labels", [])),
                 with_prefix=tuple(
                     (k.upper(), re.compile(p)) for k, p in spec.get("with_code_prefix", {}).items()
+                ),
+                with_statistic=tuple(
+                    (str(k).upper(), re.compile(p))
+                    for k, p in spec.get("with_statistic", {}).items()
                 ),
             )
         )
@@ -236,26 +246,41 @@ def _strip_unit(label: str) -> str:
     return label
 
 
+def statistic_of(table: object) -> str:
+    """The statistic a GENESIS table belongs to: '21111-02-06-4' -> '21111', '2000S-2003' ->
+    '2000S', '12411' -> '12411'; '' for anything else (a delivery, a BA export)."""
+    m = re.match(r"^\s*(\d{4}[0-9A-Z])(?:-|\s*$)", str(table or ""))
+    return m[1] if m else ""
+
+
 @lru_cache(maxsize=4096)
-def measure(code: str = "", label: str = "") -> str | None:
-    """Tidy measure id for a content code and label, or None when the vocabulary has none."""
+def measure(code: str = "", label: str = "", statistic: str = "") -> str | None:
+    """Tidy measure id for a content code and label, or None when the vocabulary has none.
+
+    ``statistic`` is the GENESIS statistic of the table (:func:`statistic_of`): the same label
+    ("Absolvierende/Abgehende", "Personen") means another thing in another statistic, and
+    ``with_statistic`` rules only apply there."""
     code = str(code).strip().upper().split("$")[0]
     low = fold(_strip_unit(" ".join(str(label).split())))
+    stat = statistic_of(statistic)
     for rule in _measure_rules():
         hit = (
             (code and code in rule.codes)
             or any(rx.search(low) for rx in rule.labels)
             or any(code.startswith(p) and rx.search(low) for p, rx in rule.with_prefix)
+            or any(stat == s and rx.search(low) for s, rx in rule.with_statistic)
         )
         if hit:
             return rule.id
     return None
 
 
-def measure_or_slug(code: str, label: str, unmapped: dict[str, str] | None = None) -> str:
+def measure_or_slug(
+    code: str, label: str, unmapped: dict[str, str] | None = None, statistic: str = ""
+) -> str:
     """:func:`measure`, else a slug of the label – recorded in `unmapped` (slug -> label) so that
     the loader reports it (:func:`unmapped_warning`); never silently a new measure."""
-    found = measure(code, label)
+    found = measure(code, label, statistic)
     if found:
         return found
     sid = slug(label)

@@ -493,15 +493,16 @@ def _measures_and_units(
     df: pd.DataFrame, values: pd.Series, path: Path, lines: pd.Series, unmapped: dict[str, str]
 ) -> tuple[pd.Series, pd.Series, pd.Series]:
     """Measure per row (vocabulary), tidy unit per row, values times the unit's factor."""
-    pairs = df[["value_variable_code", "value_variable_label"]].drop_duplicates()
+    # the statistic goes along: "Personen" of 2000S (Zensus, Bildung/Erwerb) is not the
+    # population of 1000A (vocabulary: with_statistic)
+    keys = ["value_variable_code", "value_variable_label", "statistics_code"]
+    pairs = df[keys].drop_duplicates()
     mmap = {
-        (c, lab): norm.measure_or_slug(c, lab, unmapped) for c, lab in pairs.itertuples(index=False)
+        (c, lab, st): norm.measure_or_slug(c, lab, unmapped, st)
+        for c, lab, st in pairs.itertuples(index=False)
     }
     measure = pd.Series(
-        [
-            mmap[(c, lab)]
-            for c, lab in zip(df["value_variable_code"], df["value_variable_label"], strict=True)
-        ],
+        [mmap[k] for k in zip(*(df[c] for c in keys), strict=True)],
         index=df.index,
     )
     units = {

@@ -255,7 +255,9 @@ def read(path: Path) -> pd.DataFrame:
         if k == "statistic":
             continue
         if k == "content":
-            meas, units, scale = _contents(codes, contents, data_path, unmapped)
+            stats = codes_of("statistic") if "statistic" in ids else []
+            statistic = stats[0] if len(stats) == 1 else str(table_info.get("code") or "")
+            meas, units, scale = _contents(codes, contents, data_path, unmapped, statistic)
             cols["measure"] = meas[pos]
             cols["unit"] = units[pos]
             factors = scale[pos]
@@ -318,14 +320,15 @@ def read(path: Path) -> pd.DataFrame:
 
 
 def _contents(
-    codes: list[str], contents: dict, data_path: Path, unmapped: dict[str, str]
+    codes: list[str], contents: dict, data_path: Path, unmapped: dict[str, str], statistic: str
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Measure, tidy unit and factor of each content code ('BEVSTD', 'BEV001$SUM')."""
+    """Measure, tidy unit and factor of each content code ('BEVSTD', 'BEV001$SUM'); the
+    statistic goes to the vocabulary's with_statistic rules."""
     meas, units, scale = [], [], []
     for c in codes:
         base, _, fn = c.partition("$")
         info = contents.get(base, {})
-        meas.append(norm.measure_or_slug(base, _de(info.get("label"), base), unmapped))
+        meas.append(norm.measure_or_slug(base, _de(info.get("label"), base), unmapped, statistic))
         unit_label = _de(info.get("functions", {}).get(fn, {}).get("label"), "Anzahl")
         unit, factor = unit_and_scale(unit_label, data_path, None)
         units.append(unit)

@@ -139,12 +139,14 @@ _unit = norm.unit
 _variable = norm.variable
 
 
-def _measure(label: str) -> str | None:
-    return norm.measure("", label)
+def _measure(label: str, table: str) -> str | None:
+    return norm.measure("", label, table)
 
 
-def _measure_from_label(label: str, unmapped: dict[str, str]) -> str:
-    return norm.measure_or_slug("", label, unmapped)
+def _measure_from_label(label: str, unmapped: dict[str, str], table: str) -> str:
+    # the table code goes along: the vocabulary's with_statistic rules tell apart labels that
+    # two statistics share ("Absolvierende/Abgehende" of 21111 and of 21121)
+    return norm.measure_or_slug("", label, unmapped, table)
 
 
 def _content_with_unit(cell: str) -> tuple[str, tuple[str, float]] | None:
@@ -461,7 +463,7 @@ def _read_column(cells: list[str], meta: TableMeta, unmapped: dict[str, str]) ->
             continue
         cu = _content_with_unit(cell)
         if cu and pending is None:
-            col.measure = _measure_from_label(cu[0], unmapped)
+            col.measure = _measure_from_label(cu[0], unmapped, meta.table)
             if cu[1][1]:
                 col.unit, col.factor = cu[1]
             else:
@@ -477,7 +479,7 @@ def _read_column(cells: list[str], meta: TableMeta, unmapped: dict[str, str]) ->
             _assign(col, pending, cell)
             pending = None
             continue
-        mid = _measure(cell)
+        mid = _measure(cell, meta.table)
         if mid:
             col.measure = mid
             continue
@@ -489,9 +491,10 @@ def _read_column(cells: list[str], meta: TableMeta, unmapped: dict[str, str]) ->
         # Unknown label. In the top row of a table without a content line it is the content;
         # otherwise its neighbour below tells what it is.
         if first_label and not meta.content and col.measure is None:
-            col.measure = _measure_from_label(cell, unmapped)
+            col.measure = _measure_from_label(cell, unmapped, meta.table)
         elif below is not None and (_variable(below) or _content_with_unit(below)):
-            col.measure = _measure_from_label(cell, unmapped)  # a content above a variable name
+            # a content above a variable name
+            col.measure = _measure_from_label(cell, unmapped, meta.table)
         elif below is None or _unit(below):
             col.cats["merkmal"] = cell
         else:
@@ -712,12 +715,12 @@ def _check_duplicate_rows(
 
 def _defaults(meta: TableMeta, path: Path, unmapped: dict[str, str]):
     """Measure, (unit, factor) and period the title block gives every column."""
-    measure = _measure_from_label(meta.content, unmapped) if meta.content else None
+    measure = _measure_from_label(meta.content, unmapped, meta.table) if meta.content else None
     if measure is None:
         label = next(
             (t for t in meta.title if not t.lower().startswith("regionale tiefe")), meta.table
         )
-        measure = _measure_from_label(re.split(r"[:]| nach ", label)[0], unmapped)
+        measure = _measure_from_label(re.split(r"[:]| nach ", label)[0], unmapped, meta.table)
     unit = ("Anzahl", 1.0)
     if meta.content_unit:
         unit = _unit(meta.content_unit)
