@@ -239,12 +239,79 @@ def xlsx_tables(folder: Path, chapters=SURVEY_CHAPTERS) -> list[tuple]:
     return out
 
 
+# ----------------------------------------------------------------------------- differencing
+
+
+def survey_n_secrets(raw: Path = RAW) -> list[tuple[tuple[str, ...], int]]:
+    """(labels, n) pairs that must never be published: the valid answers n of a group (or of
+    all respondents) to an item where 1–4 of the group's members gave no answer. The group
+    sizes are published (sample tables), so "n = 24" next to a group of 25 tells that one
+    person skipped the question. Labels: the group's names as the chapter writes them (full,
+    short, abbreviated) and, for all respondents, the item's question."""
+    from ibislib.survey import chapter
+
+    out: list[tuple[tuple[str, ...], int]] = []
+    for path in sorted(raw.glob("*/*.codebook.yml")):
+        df, book = read_survey(path)
+        if chapter.GROUP not in df:
+            continue
+        for name, it in book.items.items():
+            s = df.get(name)
+            if s is None or not isinstance(s.dtype, pd.CategoricalDtype) or not s.cat.ordered:
+                continue
+            answered = s.notna()
+            if 0 < len(df) - int(answered.sum()) < fq.MIN_CELL:
+                out.append(((it.question(),), int(answered.sum())))
+            for g, members in df.groupby(chapter.GROUP, observed=True):
+                n = int(members[name].notna().sum())
+                if 0 < len(members) - n < fq.MIN_CELL:
+                    names = (str(g), chapter.SHORT.get(g, g), chapter.ABBR.get(g, g))
+                    out.append((tuple(dict.fromkeys(names)), n))
+    return out
+
+
+def _n_re(n: int) -> str:
+    from ibislib import fmt
+
+    return r"(?<![\d.])" + re.escape(fmt.number(n)) + r"(?![\d.,])"
+
+
+def n_leaks(name: str, text: str, secrets) -> list[str]:
+    """'Gruppe … (n = 24)' (sentences, chart labels, data headers) with a secret n."""
+    found = []
+    for labels, n in secrets:
+        for label in labels:
+            rx = re.escape(label) + r"[^\n]{0,40}?\bn\s*=\s*" + _n_re(n)
+            if re.search(rx, text):
+                found.append(f"n = {n} für {label!r} (1–4 ohne Angabe) in {name}")
+                break
+    return found
+
+
+def n_pair_leaks(caption: str, header: list[str], rows: list[list], secrets) -> list[str]:
+    """A column 'n (mit EH / ohne EH)' whose cell 'a / b' holds a secret n of either group."""
+    found = []
+    for i, h in enumerate(header):
+        m = re.fullmatch(r"\s*n \((.+) / (.+)\)\s*", str(h))
+        if not m:
+            continue
+        for row in rows:
+            cell = str(row[i] if i < len(row) and row[i] is not None else "")
+            parts = [p.strip() for p in cell.split("/")]
+            for label, part in zip(m.groups(), parts, strict=False):
+                for labels, n in secrets:
+                    if label.strip() in labels and re.fullmatch(_n_re(n), part):
+                        found.append(f"{caption[:60]!r}: {h} = {cell} ({label}: n = {n})")
+    return found
+
+
 # ----------------------------------------------------------------------------- the scan
 
 
 def scan(root: Path, raw: Path = RAW) -> list[str]:
     """Every privacy finding in the report folder `root` (empty: nothing leaks)."""
     ids, answers, labels = survey_secrets(raw)
+    n_secrets = survey_n_secrets(raw)
     id_re = re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, sorted(ids))) + r")(?![\w-])")
     squashed = {squash(a): a for a in answers}
     windows = {w: a for a in answers for w in word_windows(a)}
@@ -258,15 +325,20 @@ def scan(root: Path, raw: Path = RAW) -> list[str]:
         # a quote with a name or number cut out still has runs of the answer's own words
         hits |= {windows[w] for w in word_windows(text) if w in windows}
         findings += [f"Freitextantwort {a!r} in {name}" for a in sorted(hits)]
+        findings += n_leaks(name, text, n_secrets)
+
+    def in_table(cap, head, rows) -> list[str]:
+        return small_counts(cap, head, rows, labels) + n_pair_leaks(cap, head, rows, n_secrets)
+
     for p in root.rglob("*.html"):
         for cap, head, rows in html_tables(p.read_text(encoding="utf-8")):
-            findings += [f"{p.name}: {f}" for f in small_counts(cap, head, rows, labels)]
+            findings += [f"{p.name}: {f}" for f in in_table(cap, head, rows)]
     for p in root.rglob("*.docx"):
         for cap, head, rows in docx_tables(p):
-            findings += [f"{p.name}: {f}" for f in small_counts(cap, head, rows, labels)]
+            findings += [f"{p.name}: {f}" for f in in_table(cap, head, rows)]
     for folder in {p.parent for p in root.rglob("*.xlsx")}:
         for cap, head, rows in xlsx_tables(folder):
-            findings += [f"{folder.name}/xlsx: {f}" for f in small_counts(cap, head, rows, labels)]
+            findings += [f"{folder.name}/xlsx: {f}" for f in in_table(cap, head, rows)]
     return findings
 
 
@@ -406,3 +478,82 @@ def test_frequency_tables_suppress_cells_below_five():
         if v not in {fq.SUPPRESSED, ""}
     ]
     assert all(v == 0 or v >= 5 for v in visible)
+
+
+def test_scan_finds_n_that_reveal_one_to_four_skipped_answers(tmp_path):
+    """Differencing: the example survey's group 'mit Einwanderungshintergrund' has 25 members,
+    and 1 of them skipped some items; 'n = 24' in a sentence, chart label or the n column of
+    the comparison table tells exactly that. Each planted form is reported."""
+    secrets = survey_n_secrets()
+    labels, n = next((lab, n) for lab, n in secrets if "mit Einwanderungshintergrund" in lab)
+    assert n == 24  # the example data: 25 members, one without an answer
+    (tmp_path / "satz.html").write_text(
+        f"<p>… 56,0 % der Befragten mit Einwanderungshintergrund (n = {n}) und …</p>",
+        encoding="utf-8",
+    )
+    (tmp_path / "abb.svg").write_text(
+        f"<svg><text>mit Einwanderungshintergrund</text><text>(n = {n})</text></svg>",
+        encoding="utf-8",
+    )
+    (tmp_path / "index.html").write_text(
+        '<html><body><section class="chapter" id="kap-05_befragung">'
+        '<div class="ibis-table" id="tab-1"><p class="ibis-caption">Tabelle 1: Vergleich</p>'
+        "<table><thead><tr><th>Aussage</th><th>n (mit EH / ohne EH)</th></tr></thead><tbody>"
+        f"<tr><td>Wie?</td><td>{n} / 196</td></tr></tbody></table></div></section></body></html>",
+        encoding="utf-8",
+    )
+    findings = scan(tmp_path)
+    for f in ("satz.html", "abb.svg"):
+        assert any(f in x and f"n = {n}" in x for x in findings), (f, findings)
+    assert any("n (mit EH / ohne EH)" in x for x in findings), findings
+    # the group's own size and an n that differs by 5 or more are no leak
+    (tmp_path / "satz.html").write_text(
+        "<p>Befragte mit Einwanderungshintergrund (n = 25); ohne Einwanderungshintergrund "
+        "(n = 196)</p>",
+        encoding="utf-8",
+    )
+    (tmp_path / "abb.svg").unlink()
+    (tmp_path / "index.html").unlink()
+    assert scan(tmp_path) == []
+
+
+def test_attitudes_publish_no_n_that_reveals_skipped_answers(published):
+    """The comparison sentences, tables, charts and chart data of the resident survey, as the
+    chapter publishes them, hold no n that differs from its group's size by 1–4."""
+    from ibislib.survey import chapter
+    from ibislib.survey.io import example
+
+    df, book = example("05566028")
+    chapter.attitudes(chapter.Context(ags="05566028", name="Ibbenbüren", residents=df, book=book))
+    secrets = survey_n_secrets()
+    assert secrets  # the example has such items: the test can fail
+    texts = []
+    for bundle, meta in published:
+        texts += _strings(bundle) + _strings(meta)
+    text = _visible("\n".join(texts))
+    assert n_leaks("Kapitel 05", text, secrets) == []
+    for _, meta in published:
+        if meta.get("kind") == "table":
+            for cap, head, rows in html_tables(
+                f'<section class="chapter" id="kap-05_x">{meta["html"]}</section>', ("05",)
+            ):
+                assert n_pair_leaks(cap, head, rows, secrets) == []
+
+
+def test_comparison_prints_n_only_where_it_reveals_no_skipped_answers():
+    """n per group: shown when equal to the group size or 5 and more below it, else '•'."""
+    from ibislib.survey import compare as cmp
+
+    cats = ["stimme zu", "teils", "stimme nicht zu"]
+    answers = (["stimme zu"] * 10 + ["teils"] * 7 + ["stimme nicht zu"] * 7 + [None]) + (
+        ["stimme zu"] * 12 + ["teils"] * 8 + ["stimme nicht zu"] * 5 + [None] * 5
+    )
+    df = pd.DataFrame({"g": ["a"] * 25 + ["b"] * 30, "x": answers})
+    df["x"] = pd.Categorical(df["x"], categories=cats, ordered=True)
+    res = cmp.compare(df, "x", "g", n_resamples=99)
+    assert res.n == {"a": 24, "b": 25} and res.n_missing == {"a": 1, "b": 5}
+    assert res.n_text("a") == fq.SUPPRESSED and res.n_text("b") == "25" and res.n_suppressed
+    assert "(n = •)" in res.sentence() and "(n = 24)" not in res.sentence()
+    assert "(n = 25)" in res.sentence()
+    assert res.compact()["n (a / b)"] == "• / 25"
+    assert [fq.n_hidden(n, 25) for n in (25, 24, 21, 20, 3)] == [False, True, True, False, False]

@@ -183,7 +183,11 @@ def likert_data(pct: pd.DataFrame) -> pd.DataFrame:
     counts = pct.attrs["counts"]
     hidden = fq.suppress(counts.T).T.reindex(index=pct.index, columns=pct.columns, fill_value=False)
     out = pct.mask(hidden.to_numpy()).T
-    out.columns = [f"{c} (%; n = {int(pct.attrs['n'].get(c, 0))})" for c in out.columns]
+    sizes = pct.attrs.get("size", {})
+    out.columns = [
+        f"{c} (%; n = {fq.n_text(int(pct.attrs['n'].get(c, 0)), sizes.get(c))})"
+        for c in out.columns
+    ]
     out.index = pd.Index([str(i) for i in out.index], name="Antwort")
     return out.reset_index()
 
@@ -214,10 +218,12 @@ def attitudes(ctx: Context, battery: str = "klima") -> None:
         data_decimals=1,
     )
     rows = []
+    suppressed_n = False
     for it in items:
         pct = likert.shares(df, it, GROUP)
         pct.index = [SHORT.get(i, i) for i in pct.index]
         pct.attrs["n"] = {SHORT.get(k, k): v for k, v in pct.attrs["n"].items()}
+        pct.attrs["size"] = {SHORT.get(k, k): v for k, v in pct.attrs["size"].items()}
         pct.attrs["counts"].index = pct.index
         fig = likert.diverging(pct, agree=book.agree_labels(it))
         publish.figure(
@@ -237,6 +243,7 @@ def attitudes(ctx: Context, battery: str = "klima") -> None:
             continue
         publish.text(res.sentence(SHORT))
         rows.append(res.compact(("mit EH", "ohne EH")))
+        suppressed_n |= res.n_suppressed
     if not rows:
         return
     table = pd.DataFrame(rows)
@@ -253,6 +260,13 @@ def attitudes(ctx: Context, battery: str = "klima") -> None:
         "Ratio stammt aus einem geordneten Logit-Modell (> 1: die erste Gruppe stimmt eher weniger "
         "zu). Das Konfidenzintervall der Differenz (Newcombe) zeigt, welche Unterschiede mit den "
         "Daten vereinbar sind. Die Vergleiche sind ungewichtet."
+        + (
+            " n = • : Die Zahl der gültigen Antworten einer Gruppe wird nicht genannt, wenn 1 bis "
+            "4 ihrer Mitglieder die Frage nicht beantwortet haben (sie ergäbe sich sonst aus der "
+            "Gruppengröße). " + fq.SUPPRESSION_NOTE
+            if suppressed_n
+            else ""
+        )
     )
 
 
@@ -275,8 +289,14 @@ def open_answers_section(ctx: Context, item: str = "bedeutung") -> None:
         return
     shown = open_answers.publishable(freq)
     few = len(freq) - len(shown) - int((freq["Personen"] == 0).sum())
+    # n short of all participants by 1–4 would tell how many skipped the question
+    who = (
+        f"Alle {fmt.number(len(df))} Befragten bis auf weniger als 5"
+        if fq.n_hidden(n, len(df))
+        else f"{fmt.number(n)} Befragte"
+    )
     text = (
-        f"### {question}\n\n{fmt.number(n)} Befragte haben die offene Frage „{question}“ "
+        f"### {question}\n\n{who} haben die offene Frage „{question}“ "
         f"beantwortet. Die Antworten wurden mit einem Wörterbuch von Wortstämmen "
         f"(Version {md(themes.version)}) Themen zugeordnet; eine Antwort kann mehrere Themen "
         f"enthalten. Ausgewiesen werden nur Themen, die mindestens 5 Personen genannt haben; "

@@ -27,6 +27,7 @@ from scipy import stats
 
 from .. import fmt
 from ..escape import markdown_text as md
+from . import frequencies as fq
 
 SEED = 20221004
 N_RESAMPLES = 9999
@@ -82,13 +83,23 @@ class CompareResult:
             ]
         )
 
+    def n_text(self, g: str) -> str:
+        """The n of group `g` as printed: '•' where it would reveal 1–4 skipped answers (the
+        group sizes are published, see :func:`frequencies.n_hidden`)."""
+        return fq.n_text(self.n[g], self.n[g] + self.n_missing[g])
+
+    @property
+    def n_suppressed(self) -> bool:
+        """Whether a printed n of this comparison is '•'."""
+        return any(self.n_text(g) == fq.SUPPRESSED for g in self.groups)
+
     def compact(self, abbr: tuple[str, str] | None = None) -> dict:
         """One row of text cells for a narrow report table (first group / second group)."""
         g1, g2 = self.groups
         a1, a2 = abbr or self.groups
         return {
             "Aussage": self.question or self.item,
-            f"n ({a1} / {a2})": f"{fmt.number(self.n[g1])} / {fmt.number(self.n[g2])}",
+            f"n ({a1} / {a2})": f"{self.n_text(g1)} / {self.n_text(g2)}",
             "Zustimmung (%)": f"{fmt.number(self.share_agree[g1], 1)} / {fmt.number(self.share_agree[g2], 1)}",
             "Differenz in Prozentpunkten [95-%-KI]": f"{fmt.number(self.diff_pp, 1)} {_ci_text(self.diff_ci_pp, 1)}",
             "p Mann-Whitney / Fisher": f"{fmt.number(self.p_mannwhitney, 2)} / {fmt.number(self.p_fisher, 2)}",
@@ -106,8 +117,8 @@ class CompareResult:
         agree = " oder ".join(f"„{md(lab)}“" for lab in self.agree_labels)
         base = (
             f"Mit {agree} antworteten {fmt.percent(self.share_agree[g1])} der Befragten {a1} "
-            f"(n = {fmt.number(self.n[g1])}) und {fmt.percent(self.share_agree[g2])} der Befragten "
-            f"{a2} (n = {fmt.number(self.n[g2])}); die Differenz beträgt "
+            f"(n = {self.n_text(g1)}) und {fmt.percent(self.share_agree[g2])} der Befragten "
+            f"{a2} (n = {self.n_text(g2)}); die Differenz beträgt "
             f"{fmt.number(self.diff_pp, 1)} Prozentpunkte (95-%-Konfidenzintervall "
             f"{fmt.number(lo, 1)} bis {fmt.number(hi, 1)})."
         )

@@ -92,6 +92,20 @@ def hidden(counts, min_cell: int = MIN_CELL, adds_up: bool = True) -> list[bool]
     return suppress(s.to_frame(TOTAL), min_cell)[TOTAL].tolist()
 
 
+def n_hidden(n: int, size: int, min_cell: int = MIN_CELL) -> bool:
+    """Whether the valid answers `n` of a group of `size` persons must not be printed: the
+    group sizes are published (sample tables), so an n short of its group by 1–4 would tell how
+    many persons skipped the question ('n = 24' next to a group of 25: one person). An n equal
+    to the size, or 5 and more below it, is shown."""
+    return 0 < int(size) - int(n) < min_cell
+
+
+def n_text(n: int, size: int | None = None) -> str:
+    """The n printed next to a share: '24', or '•' where it would reveal 1–4 skipped answers
+    (:func:`n_hidden`; `size` None: always shown)."""
+    return SUPPRESSED if size is not None and n_hidden(n, size) else fmt.number(n)
+
+
 def count_text(k: int, is_hidden: bool) -> str:
     """'1.234', or '•' for a suppressed count."""
     return SUPPRESSED if is_hidden else fmt.number(k)

@@ -11,6 +11,7 @@ from matplotlib.patches import Patch
 
 from .. import fmt
 from ..figures import CM, TEXT_WIDTH, de_formatter, new_figure
+from . import frequencies as fq
 from .frequencies import MIN_CELL
 
 POSITIVE = ["#0072B2", "#56B4E9", "#A9D4EF"]  # strongest first (Okabe-Ito blues)
@@ -33,24 +34,39 @@ def shares(df: pd.DataFrame, item: str, by: str | None = None) -> pd.DataFrame:
     n = cnt.sum(axis=1)
     pct = cnt.div(n, axis=0) * 100
     pct.attrs["n"] = n.to_dict()
+    # persons per row, answered or not: an n printed next to them must not reveal 1–4 skips
+    size = (
+        {"insgesamt": len(df)}
+        if by is None
+        else df[by].astype(object).value_counts().reindex(cnt.index, fill_value=0).to_dict()
+    )
+    pct.attrs["size"] = size
     pct.attrs["counts"] = cnt
     return pct
 
 
+def _n(n: float, size: int | None) -> str:
+    if n != n:  # NaN: no n known
+        return fmt.number(n)
+    return fq.n_text(int(n), size)
+
+
 def battery_shares(df: pd.DataFrame, items: list[str], labels: dict[str, str]) -> pd.DataFrame:
     """Rows = items of a battery (with their own n), columns = shared categories."""
-    rows, ns, cnts = [], {}, []
+    rows, ns, sizes, cnts = [], {}, {}, []
     for it in items:
         p = shares(df, it)
         name = labels.get(it, it)
         p.index = [name]
         ns[name] = p.attrs["n"]["insgesamt"]
+        sizes[name] = len(df)
         c = p.attrs["counts"].copy()
         c.index = [name]
         rows.append(p)
         cnts.append(c)
     out = pd.concat(rows)
     out.attrs["n"] = ns
+    out.attrs["size"] = sizes
     out.attrs["counts"] = pd.concat(cnts)
     return out
 
@@ -117,7 +133,10 @@ def diverging(
                     color="white" if dark else "black",
                 )
     ax.set_yticks(range(len(rows)))
-    ax.set_yticklabels([f"{wrapped[r]}\n(n = {fmt.number(ns.get(r, float('nan')))})" for r in rows])
+    sizes = pct.attrs.get("size", {})
+    ax.set_yticklabels(
+        [f"{wrapped[r]}\n(n = {_n(ns.get(r, float('nan')), sizes.get(r))})" for r in rows]
+    )
     ax.axvline(0, color="black", linewidth=0.8)
     lim = 100
     ax.set_xlim(-lim, lim)
