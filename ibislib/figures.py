@@ -13,6 +13,7 @@ and fixes SVG ids only while it saves (:data:`SAVE_RC`).
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import matplotlib
@@ -115,8 +116,13 @@ def apply_style() -> None:
 
 
 def de_formatter(decimals: int = 0, suffix: str = "") -> FuncFormatter:
-    """Axis tick formatter with German separators (1.000; 9,5 %)."""
-    return FuncFormatter(lambda x, _pos: fmt.number(x, decimals) + suffix)
+    """Axis tick formatter with German separators (1.000; 9,5 %). A partial, not a lambda:
+    the figure stays picklable (benchmarks/figures.py replays a report's figures)."""
+    return FuncFormatter(partial(_de_tick, decimals=decimals, suffix=suffix))
+
+
+def _de_tick(x: float, _pos, decimals: int = 0, suffix: str = "") -> str:
+    return fmt.number(x, decimals) + suffix
 
 
 def new_figure(width: float = TEXT_WIDTH, height: float = 7 * CM):
