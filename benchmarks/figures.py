@@ -61,8 +61,9 @@ def reference_save(fig, stem, formats=figures.FORMATS, png_dpi=figures.PRINT_DPI
     try:
         for ext in formats:
             target = stem.with_suffix(f".{ext}")
-            with atomic_path(target, suffix=f".{ext}") as tmp, matplotlib.rc_context(
-                figures.SAVE_RC
+            with (
+                atomic_path(target, suffix=f".{ext}") as tmp,
+                matplotlib.rc_context(figures.SAVE_RC),
             ):
                 dpi = png_dpi if ext == "png" else figures.PRINT_DPI
                 fig.savefig(
@@ -85,6 +86,7 @@ class Pairs:
         self.cpu = {"ref": 0.0, "new": 0.0}
         self.draws = {"ref": 0, "new": 0}
         self.n = 0
+        self.profile = None  # a cProfile.Profile for the current implementation's runs
         self.pairs: list[tuple[Path, Path]] = []
         self._counting: str | None = None
         draw = Figure.draw
@@ -99,10 +101,15 @@ class Pairs:
 
     def _run(self, which: str, fn, fig, stem, formats, dpi):
         self._counting = which
+        prof = self.profile if which == "new" else None
         c = cpu()
         try:
+            if prof:
+                prof.enable()
             return fn(fig, stem, formats, dpi)
         finally:
+            if prof:
+                prof.disable()
             self.cpu[which] += cpu() - c
             self._counting = None
 
@@ -167,6 +174,7 @@ def main() -> None:
         default=None,
         help="e.g. png,svg,pdf (a full report's figures); default: what an HTML report asks",
     )
+    ap.add_argument("--profile", type=Path, help="cProfile stats of the current save here")
     args = ap.parse_args()
     formats = tuple(args.figure_formats.split(",")) if args.figure_formats else None
 
@@ -179,6 +187,10 @@ def main() -> None:
     (work / "ref").mkdir()
     (work / "new").mkdir()
     figures.save = pairs
+    if args.profile:
+        import cProfile
+
+        pairs.profile = cProfile.Profile()
     print(f"{'Einheit':10} {'Abb.':>4} {'Referenz CPU-s':>15} {'neu CPU-s':>10} {'Verh.':>6}")
     totals = {"ref": 0.0, "new": 0.0}
     for ags in args.units:
@@ -206,6 +218,8 @@ def main() -> None:
         f"Figure.draw je Abbildung: Referenz {de(pairs.draws['ref'] / n, 1)}, "
         f"neu {de(pairs.draws['new'] / n, 1)}"
     )
+    if pairs.profile:
+        pairs.profile.dump_stats(args.profile)
     worst, mean, same, n_svg, bad = compare(pairs.pairs)
     print(f"PNG-Differenz (0–255): max {worst:.0f}, mittel {mean:.5f}; SVG gleich: {same}/{n_svg}")
     for line in bad[:20]:

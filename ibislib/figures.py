@@ -157,8 +157,15 @@ def save(
     bbox = getattr(fig, "ibis_bbox", "tight")
     engine = fig.get_layout_engine()
     if bbox == "tight" and len(formats) > 1:
-        fig.draw_without_rendering()  # runs the layout engine once
-        bbox = fig.get_tightbbox().padded(matplotlib.rcParams["savefig.pad_inches"])
+        # the layout engine once, and the tight box measured with the same renderer (its
+        # text extents cached): no draw of every artist into nothing first, as
+        # draw_without_rendering did
+        renderer = fig.canvas.get_renderer() if hasattr(fig.canvas, "get_renderer") else None
+        if renderer is None:  # a canvas without a raster renderer of its own
+            fig.draw_without_rendering()
+        elif engine is not None and fig.axes:
+            engine.execute(fig)
+        bbox = fig.get_tightbbox(renderer).padded(matplotlib.rcParams["savefig.pad_inches"])
         # keep that layout for every format. No engine at all, not set_layout_engine("none"):
         # its placeholder engine still made every savefig draw the figure once more first
         with matplotlib.rc_context(

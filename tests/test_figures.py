@@ -171,3 +171,34 @@ def test_save_lays_out_once_and_matches_a_tight_savefig(tmp_path):
     new = plt.imread(tmp_path / "neu.png").shape
     assert abs(ref[0] - new[0]) <= 3 and abs(ref[1] - new[1]) <= 3, (ref, new)
     assert (tmp_path / "neu.svg").exists() and (tmp_path / "neu.pdf").exists()
+
+
+def test_save_draws_once_per_format_and_matches_draw_without_rendering(tmp_path, monkeypatch):
+    """The layout engine runs once and the tight box comes from it: one Figure.draw per file,
+    none for the layout, and the same SVG as the former draw_without_rendering layout pass."""
+    import matplotlib
+    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
+
+    from ibislib.figures import SAVE_RC, _metadata, new_figure, save
+
+    def fig():
+        f, ax = new_figure()
+        ax.bar(["Gymnasium", "Hauptschule"], [1670, 290])
+        ax.set_title("Schüler*innen nach Schulform")
+        ax.legend(["Anzahl"], loc="upper right")
+        return f
+
+    ref = fig()
+    ref.draw_without_rendering()
+    box = ref.get_tightbbox().padded(matplotlib.rcParams["savefig.pad_inches"])
+    ref.set_layout_engine(None)
+    with matplotlib.rc_context(SAVE_RC):
+        ref.savefig(tmp_path / "ref.svg", bbox_inches=box, metadata=_metadata("svg"))
+    calls = []
+    draw = Figure.draw
+    monkeypatch.setattr(Figure, "draw", lambda self, r: calls.append(1) or draw(self, r))
+    save(fig(), tmp_path / "neu", ("png", "svg", "pdf"))
+    plt.close("all")
+    assert len(calls) == 3
+    assert (tmp_path / "neu.svg").read_bytes() == (tmp_path / "ref.svg").read_bytes()
