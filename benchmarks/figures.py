@@ -117,11 +117,13 @@ class Pairs:
         if self.formats is not None:
             formats = self.formats
             png_dpi = figures.PRINT_DPI if "pdf" in formats else figures.SCREEN_DPI
+        # the reference as it was asked before: a PNG always (the notebook showed it)
+        ref_formats = formats if "png" in formats else ("png", *formats)
         stem = Path(stem)
         ref_stem = self.scratch / "ref" / f"{self.n:03d}_{stem.name}"
         runs = [
-            ("ref", reference_save, ref_stem),
-            ("new", self.current, stem),
+            ("ref", reference_save, ref_stem, ref_formats),
+            ("new", self.current, stem, formats),
         ]
         if self.n % 2:
             runs.reverse()
@@ -129,8 +131,9 @@ class Pairs:
         # each on the figure as the chapter left it: a second layout pass moves axes by a hair
         twin = copy.deepcopy(fig)
         out = {}
-        for (which, fn, s), f in zip(runs, (twin, fig), strict=True):
-            files = self._run(which, fn, f, s, formats, png_dpi)
+        for which, fn, s, fmts in runs:  # the report goes on with the current one's figure
+            f = fig if which == "new" else twin
+            files = self._run(which, fn, f, s, fmts, png_dpi)
             if which == "new":
                 out = files
         kept = self.scratch / "new" / ref_stem.name  # the report's own folder is temporary
@@ -146,6 +149,11 @@ def compare(pairs: list[tuple[Path, Path]]) -> tuple[float, float, int, int, lis
 
     worst, means, same_svg, n_svg, bad = 0.0, [], 0, 0, []
     for ref, new in pairs:
+        if ref.with_suffix(".svg").exists():
+            n_svg += 1
+            same_svg += ref.with_suffix(".svg").read_bytes() == new.with_suffix(".svg").read_bytes()
+        if not new.with_suffix(".png").exists():  # no PNG asked (HTML only)
+            continue
         a = np.asarray(Image.open(ref.with_suffix(".png")).convert("RGBA"), dtype=np.int16)
         b = np.asarray(Image.open(new.with_suffix(".png")).convert("RGBA"), dtype=np.int16)
         if a.shape != b.shape:
@@ -156,9 +164,6 @@ def compare(pairs: list[tuple[Path, Path]]) -> tuple[float, float, int, int, lis
         means.append(float(d.mean()))
         if d.max():
             bad.append(f"{new.name}: max {int(d.max())}, mittel {d.mean():.4f}")
-        if ref.with_suffix(".svg").exists():
-            n_svg += 1
-            same_svg += ref.with_suffix(".svg").read_bytes() == new.with_suffix(".svg").read_bytes()
     return worst, float(np.mean(means)) if means else 0.0, same_svg, n_svg, bad
 
 
@@ -221,7 +226,11 @@ def main() -> None:
     if pairs.profile:
         pairs.profile.dump_stats(args.profile)
     worst, mean, same, n_svg, bad = compare(pairs.pairs)
-    print(f"PNG-Differenz (0–255): max {worst:.0f}, mittel {mean:.5f}; SVG gleich: {same}/{n_svg}")
+    n_png = sum(new.with_suffix(".png").exists() for _, new in pairs.pairs)
+    print(
+        f"PNG-Differenz (0–255, {n_png} PNG): max {worst:.0f}, mittel {mean:.5f}; "
+        f"SVG gleich: {same}/{n_svg}"
+    )
     for line in bad[:20]:
         print("  ", line)
     print(f"Dateien: {work}")

@@ -148,7 +148,8 @@ def save(
     fig, stem: str | Path, formats: tuple[str, ...] = FORMATS, png_dpi: int = PRINT_DPI
 ) -> dict[str, Path]:
     """Save `fig` atomically as stem.png (`png_dpi`, 300 unless asked), stem.svg and stem.pdf
-    (or the `formats` asked for); return the paths.
+    (or the `formats` asked for); return the paths. ``fig.ibis_saved_size`` is then the size
+    of the files in inches.
 
     The layout (constrained layout and the tight bounding box) is computed once and then
     frozen: ``bbox_inches="tight"`` per ``savefig`` drew the figure twice per format."""
@@ -156,7 +157,7 @@ def save(
     # maps lay themselves out at exactly 16 cm (fig.ibis_bbox = None): no "tight" pass
     bbox = getattr(fig, "ibis_bbox", "tight")
     engine = fig.get_layout_engine()
-    if bbox == "tight" and len(formats) > 1:
+    if bbox == "tight":
         # the layout engine once, and the tight box measured with the same renderer (its
         # text extents cached): no draw of every artist into nothing first, as
         # draw_without_rendering did
@@ -172,6 +173,10 @@ def save(
             {"figure.autolayout": False, "figure.constrained_layout.use": False}
         ):
             fig.set_layout_engine(None)
+    # the size of the files (inches): the report sizes a figure by it when no PNG was written
+    fig.ibis_saved_size = (
+        (bbox.width, bbox.height) if bbox is not None else tuple(fig.get_size_inches())
+    )
     out = {}
     try:
         for ext in formats:

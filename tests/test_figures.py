@@ -136,15 +136,23 @@ def test_publish_figure_files_and_source_line(tmp_path):
     assert publish.join_sources(["A; eigene Berechnungen", "B; A"]) == "A; B; eigene Berechnungen"
 
 
-def test_publish_figure_only_the_formats_asked(tmp_path):
-    """An HTML-only report needs no figure PDF; PNG is always written (notebook, PDF, DOCX)."""
+def test_publish_figure_only_the_formats_asked(tmp_path, monkeypatch):
+    """An HTML-only report needs only the SVG (the notebook then shows it instead of a PNG);
+    with neither PNG nor SVG asked the PNG is added for the notebook."""
     import matplotlib.pyplot as plt
 
-    publish.configure(out_dir=tmp_path, chapter="01", formats=["svg"])
+    publish.configure(out_dir=tmp_path / "a", chapter="01", formats=["svg"])
     fig, ax = plt.subplots(constrained_layout=True)
     ax.bar(["a", "b"], [1, 2])
+    shown = []
+    monkeypatch.setattr(publish, "_display", lambda bundle, meta: shown.append((bundle, meta)))
     publish.figure(fig, name="nur_html", caption="Balken", source="IT.NRW")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["01_nur_html.png", "01_nur_html.svg"]
+    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == ["01_nur_html.svg"]
+    assert 'src="data:image/svg+xml;base64,' in shown[0][0]["text/html"]
+    publish.configure(out_dir=tmp_path / "b", chapter="01", formats=["pdf"])
+    fig, ax = plt.subplots()
+    publish.figure(fig, name="druck", caption="Leer", source="IT.NRW")
+    assert sorted(p.name for p in (tmp_path / "b").iterdir()) == ["01_druck.pdf", "01_druck.png"]
     with pytest.raises(ValueError, match="Abbildungsformat"):
         publish.configure(out_dir=tmp_path, formats=["gif"])
 
