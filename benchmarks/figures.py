@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import gc
 import os
 import resource
 import shutil
@@ -86,9 +87,11 @@ class Pairs:
         self.cpu = {"ref": 0.0, "new": 0.0}
         self.draws = {"ref": 0, "new": 0}
         self.n = 0
+        self.each: dict[str, dict[str, float]] = {}  # CPU per figure and implementation
         self.profile = None  # a cProfile.Profile for the current implementation's runs
         self.pairs: list[tuple[Path, Path]] = []
         self._counting: str | None = None
+        self._key = ""
         draw = Figure.draw
         outer = self
 
@@ -102,6 +105,7 @@ class Pairs:
     def _run(self, which: str, fn, fig, stem, formats, dpi):
         self._counting = which
         prof = self.profile if which == "new" else None
+        gc.disable()  # a collection of the report's garbage would land on either side
         c = cpu()
         try:
             if prof:
@@ -110,7 +114,10 @@ class Pairs:
         finally:
             if prof:
                 prof.disable()
-            self.cpu[which] += cpu() - c
+            spent = cpu() - c
+            gc.enable()
+            self.cpu[which] += spent
+            self.each.setdefault(self._key, {})[which] = spent
             self._counting = None
 
     def __call__(self, fig, stem, formats=figures.FORMATS, png_dpi=figures.PRINT_DPI):
@@ -121,6 +128,7 @@ class Pairs:
         ref_formats = formats if "png" in formats else ("png", *formats)
         stem = Path(stem)
         ref_stem = self.scratch / "ref" / f"{self.n:03d}_{stem.name}"
+        self._key = ref_stem.name
         runs = [
             ("ref", reference_save, ref_stem, ref_formats),
             ("new", self.current, stem, formats),
@@ -225,6 +233,10 @@ def main() -> None:
     )
     if pairs.profile:
         pairs.profile.dump_stats(args.profile)
+    slow = sorted(pairs.each.items(), key=lambda kv: kv[1]["ref"] - kv[1]["new"])[:5]
+    print("kleinster Gewinn je Abbildung (CPU-s Referenz / neu):")
+    for name, t in slow:
+        print(f"   {name}: {de(t['ref'], 3)} / {de(t['new'], 3)}")
     worst, mean, same, n_svg, bad = compare(pairs.pairs)
     n_png = sum(new.with_suffix(".png").exists() for _, new in pairs.pairs)
     print(
