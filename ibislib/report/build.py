@@ -36,7 +36,7 @@ class ReportResult:
     out_dir: Path
     ok: bool
     failed: dict[str, str] = field(default_factory=dict)
-    figures: list[Path] = field(default_factory=list)
+    figures: list[Path] = field(default_factory=list)  # one SVG per figure (PNG/PDF beside)
     chapters: list[str] = field(default_factory=list)
     files: dict[str, Path] = field(default_factory=dict)  # "html"/"pdf"/"docx"/"manifest" -> path
     seconds: float = 0.0
