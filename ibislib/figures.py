@@ -13,6 +13,7 @@ and fixes SVG ids only while it saves (:data:`SAVE_RC`).
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import matplotlib
@@ -115,8 +116,13 @@ def apply_style() -> None:
 
 
 def de_formatter(decimals: int = 0, suffix: str = "") -> FuncFormatter:
-    """Axis tick formatter with German separators (1.000; 9,5 %)."""
-    return FuncFormatter(lambda x, _pos: fmt.number(x, decimals) + suffix)
+    """Axis tick formatter with German separators (1.000; 9,5 %). A partial, not a lambda:
+    the figure stays picklable (benchmarks/figures.py replays a report's figures)."""
+    return FuncFormatter(partial(_de_tick, decimals=decimals, suffix=suffix))
+
+
+def _de_tick(x: float, _pos, decimals: int = 0, suffix: str = "") -> str:
+    return fmt.number(x, decimals) + suffix
 
 
 def new_figure(width: float = TEXT_WIDTH, height: float = 7 * CM):
@@ -142,7 +148,8 @@ def save(
     fig, stem: str | Path, formats: tuple[str, ...] = FORMATS, png_dpi: int = PRINT_DPI
 ) -> dict[str, Path]:
     """Save `fig` atomically as stem.png (`png_dpi`, 300 unless asked), stem.svg and stem.pdf
-    (or the `formats` asked for); return the paths.
+    (or the `formats` asked for); return the paths. ``fig.ibis_saved_size`` is then the size
+    of the files in inches.
 
     The layout (constrained layout and the tight bounding box) is computed once and then
     frozen: ``bbox_inches="tight"`` per ``savefig`` drew the figure twice per format."""
@@ -150,15 +157,26 @@ def save(
     # maps lay themselves out at exactly 16 cm (fig.ibis_bbox = None): no "tight" pass
     bbox = getattr(fig, "ibis_bbox", "tight")
     engine = fig.get_layout_engine()
-    if bbox == "tight" and len(formats) > 1:
-        fig.draw_without_rendering()  # runs the layout engine once
-        bbox = fig.get_tightbbox().padded(matplotlib.rcParams["savefig.pad_inches"])
+    if bbox == "tight":
+        # the layout engine once, and the tight box measured with the same renderer (its
+        # text extents cached): no draw of every artist into nothing first, as
+        # draw_without_rendering did
+        renderer = fig.canvas.get_renderer() if hasattr(fig.canvas, "get_renderer") else None
+        if renderer is None:  # a canvas without a raster renderer of its own
+            fig.draw_without_rendering()
+        elif engine is not None and fig.axes:
+            engine.execute(fig)
+        bbox = fig.get_tightbbox(renderer).padded(matplotlib.rcParams["savefig.pad_inches"])
         # keep that layout for every format. No engine at all, not set_layout_engine("none"):
         # its placeholder engine still made every savefig draw the figure once more first
         with matplotlib.rc_context(
             {"figure.autolayout": False, "figure.constrained_layout.use": False}
         ):
             fig.set_layout_engine(None)
+    # the size of the files (inches): the report sizes a figure by it when no PNG was written
+    fig.ibis_saved_size = (
+        (bbox.width, bbox.height) if bbox is not None else tuple(fig.get_size_inches())
+    )
     out = {}
     try:
         for ext in formats:

@@ -409,20 +409,26 @@ def choropleth(
     ax.set_aspect("equal")
     geoms = gdf.geometry
     has = cls >= 0
-    if has.any():
-        gdf[has].plot(ax=ax, color=list(face[has]), edgecolor="white", linewidth=0.5)
-    if (~has).any():
-        gdf[~has].plot(
-            ax=ax,
-            facecolor="white",
-            edgecolor=MISSING_EDGE,
-            hatch=MISSING_HATCH,
-            linewidth=0.4,
-        )
     hl = {highlight} if isinstance(highlight, str) else set(highlight or [])
     mask = gdf[key].isin(hl).to_numpy()
-    if mask.any():
-        gdf[mask].plot(ax=ax, facecolor="none", edgecolor="black", linewidth=1.6, zorder=4)
+    # GeoDataFrame.plot ends with canvas.draw_idle(), which under Agg draws the whole
+    # half-built map; the map is drawn when it is saved, once per file
+    fig.canvas.draw_idle = lambda *args, **kwargs: None
+    try:
+        if has.any():
+            gdf[has].plot(ax=ax, color=list(face[has]), edgecolor="white", linewidth=0.5)
+        if (~has).any():
+            gdf[~has].plot(
+                ax=ax,
+                facecolor="white",
+                edgecolor=MISSING_EDGE,
+                hatch=MISSING_HATCH,
+                linewidth=0.4,
+            )
+        if mask.any():
+            gdf[mask].plot(ax=ax, facecolor="none", edgecolor="black", linewidth=1.6, zorder=4)
+    finally:
+        del fig.canvas.draw_idle  # the canvas's own method again
     ax.set_xlim(x0 - (x1 - x0) * 0.02, x1 + (x1 - x0) * 0.02)
     ax.set_ylim(y0 - (y1 - y0) * 0.02, y1 + (y1 - y0) * 0.02)
     if label_all is None:

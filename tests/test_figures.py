@@ -136,15 +136,23 @@ def test_publish_figure_files_and_source_line(tmp_path):
     assert publish.join_sources(["A; eigene Berechnungen", "B; A"]) == "A; B; eigene Berechnungen"
 
 
-def test_publish_figure_only_the_formats_asked(tmp_path):
-    """An HTML-only report needs no figure PDF; PNG is always written (notebook, PDF, DOCX)."""
+def test_publish_figure_only_the_formats_asked(tmp_path, monkeypatch):
+    """An HTML-only report needs only the SVG (the notebook then shows it instead of a PNG);
+    with neither PNG nor SVG asked the PNG is added for the notebook."""
     import matplotlib.pyplot as plt
 
-    publish.configure(out_dir=tmp_path, chapter="01", formats=["svg"])
+    publish.configure(out_dir=tmp_path / "a", chapter="01", formats=["svg"])
     fig, ax = plt.subplots(constrained_layout=True)
     ax.bar(["a", "b"], [1, 2])
+    shown = []
+    monkeypatch.setattr(publish, "_display", lambda bundle, meta: shown.append((bundle, meta)))
     publish.figure(fig, name="nur_html", caption="Balken", source="IT.NRW")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["01_nur_html.png", "01_nur_html.svg"]
+    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == ["01_nur_html.svg"]
+    assert 'src="data:image/svg+xml;base64,' in shown[0][0]["text/html"]
+    publish.configure(out_dir=tmp_path / "b", chapter="01", formats=["pdf"])
+    fig, ax = plt.subplots()
+    publish.figure(fig, name="druck", caption="Leer", source="IT.NRW")
+    assert sorted(p.name for p in (tmp_path / "b").iterdir()) == ["01_druck.pdf", "01_druck.png"]
     with pytest.raises(ValueError, match="Abbildungsformat"):
         publish.configure(out_dir=tmp_path, formats=["gif"])
 
@@ -171,3 +179,34 @@ def test_save_lays_out_once_and_matches_a_tight_savefig(tmp_path):
     new = plt.imread(tmp_path / "neu.png").shape
     assert abs(ref[0] - new[0]) <= 3 and abs(ref[1] - new[1]) <= 3, (ref, new)
     assert (tmp_path / "neu.svg").exists() and (tmp_path / "neu.pdf").exists()
+
+
+def test_save_draws_once_per_format_and_matches_draw_without_rendering(tmp_path, monkeypatch):
+    """The layout engine runs once and the tight box comes from it: one Figure.draw per file,
+    none for the layout, and the same SVG as the former draw_without_rendering layout pass."""
+    import matplotlib
+    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
+
+    from ibislib.figures import SAVE_RC, _metadata, new_figure, save
+
+    def fig():
+        f, ax = new_figure()
+        ax.bar(["Gymnasium", "Hauptschule"], [1670, 290])
+        ax.set_title("Schüler*innen nach Schulform")
+        ax.legend(["Anzahl"], loc="upper right")
+        return f
+
+    ref = fig()
+    ref.draw_without_rendering()
+    box = ref.get_tightbbox().padded(matplotlib.rcParams["savefig.pad_inches"])
+    ref.set_layout_engine(None)
+    with matplotlib.rc_context(SAVE_RC):
+        ref.savefig(tmp_path / "ref.svg", bbox_inches=box, metadata=_metadata("svg"))
+    calls = []
+    draw = Figure.draw
+    monkeypatch.setattr(Figure, "draw", lambda self, r: calls.append(1) or draw(self, r))
+    save(fig(), tmp_path / "neu", ("png", "svg", "pdf"))
+    plt.close("all")
+    assert len(calls) == 3
+    assert (tmp_path / "neu.svg").read_bytes() == (tmp_path / "ref.svg").read_bytes()

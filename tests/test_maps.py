@@ -309,3 +309,20 @@ def test_a_kreis_gets_its_gemeinden_and_the_kreise_of_its_land(tmp_path):
     assert len(gdf) == 23 and gdf["ags"].str.startswith("16").all()  # Thüringen, VG5000 2021
     # the newest Kreis values (Arbeitslose 2025, data/raw/regionalstatistik/13211-02-05-4__…)
     assert gdf["value"].notna().sum() >= 20 and period == "2025"
+
+
+def test_a_map_is_drawn_once_per_file(tmp_path, monkeypatch):
+    """Building the map draws nothing (GeoDataFrame.plot's draw_idle drew the half-built
+    map); saving draws it once per format."""
+    from matplotlib.figure import Figure
+
+    from ibislib.figures import save
+
+    calls = []
+    draw = Figure.draw
+    monkeypatch.setattr(Figure, "draw", lambda self, r: calls.append(1) or draw(self, r))
+    gdf = grid([3.1, 4.0, np.nan, 9.9, 6.0, 7.0], names=["A", "Ibbenbüren", "C", "D", "E", "F"])
+    fig = maps.choropleth(gdf, highlight="05566001")
+    assert calls == [] and "draw_idle" not in vars(fig.canvas)
+    save(fig, tmp_path / "karte", ("png", "svg"), 150)
+    assert len(calls) == 2

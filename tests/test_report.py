@@ -111,11 +111,12 @@ def test_figures_are_files_at_300_dpi(ibb):
     from PIL import Image
 
     assert len(ibb.figures) >= 10
-    for png in ibb.figures:
+    for svg in ibb.figures:  # one SVG per figure (every report has them), PNG and PDF beside
+        png = svg.with_suffix(".png")
         with Image.open(png) as im:
             dpi = im.info["dpi"]
         assert round(dpi[0]) == 300 and round(dpi[1]) == 300, png
-        assert png.with_suffix(".svg").exists() and png.with_suffix(".pdf").exists()
+        assert svg.suffix == ".svg" and png.with_suffix(".pdf").exists()
     assert list((ibb.out_dir / "figures").glob("*.xlsx")), "tables are saved as XLSX too"
 
 

@@ -75,14 +75,12 @@ def test_kernel_dies_with_the_report_process(page):
     assert "Todessignal 9" in page  # SIGKILL when `ibis report` ends, however it ends
 
 
-def test_html_only_report_writes_no_figure_pdf(built):
-    assert sorted(p.name for p in (built / "figures").iterdir()) == [
-        "01_balken.png",
-        "01_balken.svg",
-    ]
+def test_html_only_report_writes_no_figure_pdf_and_no_png(built):
+    """The HTML page shows the SVG; PNG (PDF, DOCX) and figure PDF only for print."""
+    assert sorted(p.name for p in (built / "figures").iterdir()) == ["01_balken.svg"]
 
 
 def test_full_report_keeps_all_figure_formats():
-    assert figure_formats(("html",)) == ["png", "svg"]
+    assert figure_formats(("html",)) == ["svg"]
     assert figure_formats(("html", "pdf")) == figure_formats(("html", "docx"))
     assert figure_formats(("html", "pdf", "docx")) == ["png", "svg", "pdf"]

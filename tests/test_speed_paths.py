@@ -141,3 +141,41 @@ def test_mann_whitney_permutation_equals_scipy():
         )
         u, p = mann_whitney_permutation(x1, x2, 999, np.random.default_rng(SEED))
         assert u == ref.statistic and p == ref.pvalue
+
+
+def test_html_only_report_without_png_shows_figures_at_the_png_width(tmp_path, monkeypatch):
+    """An HTML-only report writes no PNG; the width it shows a figure at (meta width_cm) is
+    the one the 150-dpi PNG had, to the hundredth of a cm the page prints — for a chart laid
+    out 'tight' and a map saved at its full size (ibis_bbox None)."""
+    import matplotlib.pyplot as plt
+
+    from ibislib.figures import new_figure
+    from ibislib.report.assemble import png_width_cm
+
+    def chart():
+        fig, ax = new_figure()
+        ax.barh(["Gymnasium", "Integrierte Gesamtschule"], [1670, 290])
+        ax.set_title("Schüler*innen nach Schulform")
+        return fig
+
+    def whole():
+        fig = plt.figure(figsize=(16 / 2.54, 9 / 2.54))
+        fig.add_axes((0, 0, 0.66, 1)).plot([0, 1], [0, 1])
+        fig.ibis_bbox = None
+        return fig
+
+    metas = {}
+    for formats in (["png", "svg"], ["svg"]):
+        out = tmp_path / "_".join(formats)
+        publish.configure(out_dir=out, chapter="01", formats=formats)
+        shown: list[dict] = []
+        monkeypatch.setattr(publish, "_display", lambda b, m, into=shown: into.append(m))
+        for name, make in (("balken", chart), ("karte", whole)):
+            publish.figure(make(), name=name, caption=name, source="IT.NRW")
+        metas[len(formats)] = {m["name"]: m for m in shown}
+    assert not list((tmp_path / "svg").glob("*.png"))
+    for name in ("01_balken", "01_karte"):
+        png = png_width_cm(tmp_path / "png_svg" / f"{name}.png")
+        assert f"{metas[1][name]['width_cm']:.2f}" == f"{png:.2f}"
+        assert metas[1][name]["files"] == {"svg": f"{name}.svg"}
+    assert abs(metas[1]["01_balken"]["width_cm"] - 16) > 0.1  # the tight box, not the figure

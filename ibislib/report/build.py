@@ -36,7 +36,7 @@ class ReportResult:
     out_dir: Path
     ok: bool
     failed: dict[str, str] = field(default_factory=dict)
-    figures: list[Path] = field(default_factory=list)
+    figures: list[Path] = field(default_factory=list)  # one SVG per figure (PNG/PDF beside)
     chapters: list[str] = field(default_factory=list)
     files: dict[str, Path] = field(default_factory=dict)  # "html"/"pdf"/"docx"/"manifest" -> path
     seconds: float = 0.0
@@ -121,10 +121,10 @@ def keep_formats(formats: tuple[str, ...], previous: dict | None, out: Path) -> 
 
 
 def figure_formats(formats: tuple[str, ...]) -> list[str]:
-    """The figure files a report needs: PNG (in the notebook, the PDF and the DOCX) and SVG
-    (the HTML page); the figure PDFs for print only when more than HTML is built — an
-    HTML-only report or batch spent a fifth of its CPU on figure PDFs nobody opened."""
-    return ["png", "svg"] if set(formats) <= {"html"} else ["png", "svg", "pdf"]
+    """The figure files a report needs: SVG (the HTML page), PNG (the PDF and the DOCX) and
+    the figure PDFs for print only when more than HTML is built — an HTML-only report or
+    batch spent a fifth of its CPU on figure PDFs and a sixth on PNGs nobody opened."""
+    return ["svg"] if set(formats) <= {"html"} else ["png", "svg", "pdf"]
 
 
 def _mark_incomplete(page: str, failed: dict[str, str]) -> str:
@@ -365,7 +365,7 @@ def build_report(
         if failed:  # also when only a format failed: the page says the report is incomplete
             doc = page()
             write_text(tmp / "index.html", doc.html)
-        figures = sorted(p.name for p in fig_dir.glob("*.png"))
+        figures = sorted(p.name for p in fig_dir.glob("*.svg"))  # every report has SVGs
         manifest = _manifest(unit, period, formats, notebooks, collected, failed, doc, started)
         if edition is not None:
             manifest["parameters"]["edition"] = edition
