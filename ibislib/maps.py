@@ -436,19 +436,26 @@ def choropleth(
     halo = [pe.withStroke(linewidth=2.2, foreground="white")]
     points = geoms.representative_point()
     dark = {c for c in colors[-2:]} if len(colors) >= 4 else {colors[-1]}
-    for pt, name, is_hl, fc in zip(points, gdf[label], mask, face, strict=True):
+    per_inch = (x1 - x0) * 1.04 / map_w  # data units per inch of map
+    widths = geoms.bounds["maxx"] - geoms.bounds["minx"]
+    for pt, name, is_hl, fc, room in zip(points, gdf[label], mask, face, widths, strict=True):
         if not (is_hl or label_all):
             continue
-        on_dark = fc in dark and not is_hl
+        size = 7.5 if is_hl else 5.5
+        text, fits = fit_label(str(name), room / per_inch, size)
+        # white type only where the label stays on its dark area; one that runs over its
+        # neighbours gets dark type and a halo (a halo per label costs ~10 ms in 3 formats)
+        on_dark = fc in dark and not is_hl and fits
         ax.annotate(
-            str(name),
+            text,
             (pt.x, pt.y),
             ha="center",
             va="center",
-            fontsize=7.5 if is_hl else 5.5,
+            fontsize=size,
             fontweight="bold" if is_hl else "normal",
             color="white" if on_dark else ("black" if is_hl else "#333333"),
-            path_effects=halo if is_hl else None,  # a halo per label costs ~10 ms in 3 formats
+            path_effects=halo if (is_hl or not fits) else None,
+            linespacing=1.0,
             zorder=5,
         )
     handles = [
@@ -585,6 +592,23 @@ def _caption_where(unit, level: str) -> str:
     from .text import in_region
 
     return f"Kreise und kreisfreie Städte {in_region(name)}"
+
+
+def label_width_in(text: str, size: float) -> float:
+    """Estimated width in inches of `text` (its longest line) at `size` pt in DejaVu Sans:
+    0,55 em per character on average, enough to decide whether a label needs breaking."""
+    return max(len(line) for line in text.split("\n")) * size * 0.55 / 72
+
+
+def fit_label(name: str, room_in: float, size: float) -> tuple[str, bool]:
+    """A map label for an area `room_in` inches wide: the name on one line if it fits, else
+    broken after its hyphens or at its spaces ("Schwabhausen-\nWülfershausen"); with
+    whether the result fits."""
+    if label_width_in(name, size) <= room_in:
+        return name, True
+    parts = [p for p in name.replace("-", "-\n").replace(" ", "\n").split("\n") if p]
+    text = "\n".join(parts) if len(parts) > 1 else name
+    return text, label_width_in(text, size) <= room_in
 
 
 def _levels(unit, level: str | None) -> list[str]:

@@ -326,3 +326,16 @@ def test_a_map_is_drawn_once_per_file(tmp_path, monkeypatch):
     assert calls == [] and "draw_idle" not in vars(fig.canvas)
     save(fig, tmp_path / "karte", ("png", "svg"), 150)
     assert len(calls) == 2
+
+
+def test_long_map_label_is_broken_at_its_hyphen_and_short_one_kept() -> None:
+    """A Gemeinde name wider than its area is broken after the hyphen (it ran over its
+    neighbours in white type, unreadable); a short one stays on one line."""
+    from ibislib.maps import fit_label, label_width_in
+
+    room = label_width_in("Wülfershausen", 5.5) + 0.01
+    text, fits = maps_fit = fit_label("Osthausen-Wülfershausen", room, 5.5)
+    assert text == "Osthausen-\nWülfershausen" and fits, maps_fit
+    assert fit_label("Plaue", room, 5.5) == ("Plaue", True)
+    text, fits = fit_label("Großbreitenbach", 0.05, 5.5)
+    assert text == "Großbreitenbach" and not fits  # no break point: kept whole, marked
