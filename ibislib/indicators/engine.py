@@ -102,6 +102,10 @@ class Prepared:
     root: Prepared | None = None  # the whole store this subset was taken from
     # the whole catalogue per region, computed once (see _sliced): region -> id -> rows
     results: dict[str, dict[str, pd.DataFrame]] = field(default_factory=dict)
+    # compute() answers for (ids, regions, periods), sliced from `results` (see _sliced); both
+    # belong to the catalogue object `results_of` (an edited catalogue.yml starts them anew)
+    slices: dict[tuple, pd.DataFrame] = field(default_factory=dict)
+    results_of: object = None
     age_cache: dict[tuple, dict[str, list[str]]] = field(default_factory=dict)
 
     def codes_of(self, frame: pd.DataFrame) -> dict[str, np.ndarray]:
@@ -924,6 +928,10 @@ def compute(
 #: moves on from unit to unit, while Land, Bund, the Kreis and the map areas (all Kreise of a
 #: Land, all Gemeinden of a Kreis: up to ~235) stay in use; memory stays bounded.
 MAX_CACHED_REGIONS = 400
+#: compute() answers kept per prepared store, least recently used dropped first: a report
+#: asks ~150 distinct questions (~270 calls: the same indicator for the same unit again from
+#: its sentence, figure, table and notes); a few reports' worth stays.
+MAX_CACHED_SLICES = 512
 
 
 def _sliced(
@@ -932,8 +940,35 @@ def _sliced(
     """compute() for some regions, sliced from the whole catalogue computed ONCE per region
     and store (a report asked ~95 times for one indicator on the same few regions, each
     time evaluating it afresh). The cache lives on the prepared store, so it has the store's
-    invalidation rule: a rebuilt store is a new object with an empty cache. Per region the
-    result is the same as computing it alone (see :meth:`Prepared.age_groups`)."""
+    invalidation rule: a rebuilt store is a new object with an empty cache; a changed
+    catalogue file (a new catalogue object) empties it too. Per region the result is the
+    same as computing it alone (see :meth:`Prepared.age_groups`). The answer itself is kept
+    as well (a shallow copy is handed out: with copy-on-write a caller's change to it never
+    reaches the cache)."""
+    cat = catalog()
+    if prep.results_of is not cat:
+        prep.results.clear()
+        prep.slices.clear()
+        prep.results_of = cat
+    key = (tuple(id_list), tuple(region_list), None if period_list is None else tuple(period_list))
+    slices = prep.slices
+    hit = slices.pop(key, None)
+    if hit is None:
+        hit = _slice(id_list, region_list, period_list, prep, cat)
+        while len(slices) >= MAX_CACHED_SLICES:
+            del slices[next(iter(slices))]  # the oldest
+    slices[key] = hit  # most recently used last
+    return hit.copy(deep=False)
+
+
+def _slice(
+    id_list: list[str],
+    region_list: list[str],
+    period_list: list[str] | None,
+    prep: Prepared,
+    cat: dict[str, Indicator],
+) -> pd.DataFrame:
+    """The rows of :func:`_sliced`, computing the catalogue for regions not seen yet."""
     wanted = sorted(set(region_list))
     results = prep.results
     for r in wanted:  # most recently used last (dicts keep insertion order)
@@ -945,7 +980,6 @@ def _sliced(
         stale = [r for r in results if r not in wanted_set]  # oldest first
         for r in stale[: max(0, len(results) + len(missing) - MAX_CACHED_REGIONS)]:
             del results[r]
-        cat = catalog()
         sub = prep.subset(tuple(missing))
         prep.subsets.pop(tuple(missing), None)  # needed once: not kept beside the results
         done: dict[str, pd.DataFrame] = {}
@@ -957,7 +991,6 @@ def _sliced(
             prep.results[r] = {}
         for (r, i), rows in full.groupby(["region", "indicator_id"], sort=False):
             prep.results[r][i] = rows
-    cat = catalog()
     frames = []
     for i in id_list:
         rows = [prep.results[r][i] for r in wanted if i in prep.results[r]]
