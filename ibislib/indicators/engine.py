@@ -911,9 +911,9 @@ def compute(
         if period_list is not None:
             out = out[_period_mask(out["period"], period_list)]
         if region_list is not None:
-            out = pd.concat(
-                [out, _placeholders(ind, out, region_list, period_list, prep)], ignore_index=True
-            )
+            holes = _placeholders(ind, set(out["region"].unique()), region_list, period_list, prep)
+            if holes is not None:
+                out = pd.concat([out, holes], ignore_index=True)
         frames.append(out)
     frames = [f for f in frames if len(f)]
     if not frames:
@@ -993,15 +993,17 @@ def _slice(
             prep.results[r][i] = rows
     frames = []
     for i in id_list:
+        # one frame per region (see above), in OUT_COLUMNS order: no concatenation per id
         rows = [prep.results[r][i] for r in wanted if i in prep.results[r]]
-        out = pd.concat(rows, ignore_index=True) if rows else _empty_out()[OUT_COLUMNS]
         if period_list is not None:
-            out = out[_period_mask(out["period"], period_list)]
-        holes = _placeholders(cat[i], out, region_list, period_list, prep)
-        frames += [f for f in (out, holes) if len(f)]
+            rows = [f[m] for f in rows if (m := _period_mask(f["period"], period_list)).any()]
+        have = {f["region"].iat[0] for f in rows}
+        holes = _placeholders(cat[i], have, region_list, period_list, prep)
+        frames += rows if holes is None else [*rows, holes]
     if not frames:
         return _empty_out()[OUT_COLUMNS]
-    return pd.concat(frames, ignore_index=True)[OUT_COLUMNS]
+    out = pd.concat(frames, ignore_index=True)
+    return out if list(out.columns) == OUT_COLUMNS else out[OUT_COLUMNS]
 
 
 def _period_mask(periods: pd.Series, wanted: list[str]) -> np.ndarray:
@@ -1035,32 +1037,40 @@ def _plain(df: pd.DataFrame, prep: Prepared) -> pd.DataFrame:
 
 
 def _placeholders(
-    ind: Indicator, out: pd.DataFrame, regions: list[str], periods, prep: Prepared
-) -> pd.DataFrame:
-    have = set(out["region"].unique())
+    ind: Indicator, have: set[str], regions: list[str], periods, prep: Prepared
+) -> pd.DataFrame | None:
+    """One row with value NaN and a note for each asked region not in `have`; None if none.
+
+    Built from object columns (as :func:`_plain` leaves computed rows): the frame built from
+    scalars cost ~4 ms, most of it inferring and broadcasting string columns."""
     missing = [r for r in dict.fromkeys(regions) if r not in have]
     if not missing:
-        return _empty_out().iloc[0:0]
+        return None
     what = ind.numerator.describe() if ind.numerator is not None else ind.title
     period = periods[0] if periods and len(periods) == 1 else ""
     when = f" für {fmt.period(period)}" if period else ""
-    rows = pd.DataFrame(
-        {
-            "indicator_id": ind.id,
-            "region": missing,
-            "region_name": [prep.names.get(r) or _registry_name(r) for r in missing],
-            "period": period,
-            **{d: TOTAL for d in DIMENSIONS},
-            "value": np.nan,
-            "numerator": np.nan,
-            "denominator": np.nan,
-            "denominator_period": "",
-            "unit": ind.unit,
-            "flag": "",
-            "note": f"Keine Daten im Datenspeicher{when}: {what}",
-        }
-    )
-    return rows[OUT_COLUMNS]
+    n = len(missing)
+    index = pd.RangeIndex(n)
+
+    def same(value) -> pd.Series:
+        return _obj(np.full(n, value, dtype=object), index)
+
+    nan = pd.Series(np.full(n, np.nan), index=index, copy=False)
+    cols = {
+        "indicator_id": same(ind.id),
+        "region": _obj(missing, index),
+        "region_name": _obj([prep.names.get(r) or _registry_name(r) for r in missing], index),
+        "period": same(period),
+        **{d: same(TOTAL) for d in DIMENSIONS},
+        "value": nan,
+        "numerator": nan.copy(),
+        "denominator": nan.copy(),
+        "denominator_period": same(""),
+        "unit": same(ind.unit),
+        "flag": same(""),
+        "note": same(f"Keine Daten im Datenspeicher{when}: {what}"),
+    }
+    return pd.DataFrame({c: cols[c] for c in OUT_COLUMNS}, copy=False)
 
 
 def _registry_name(ags: str) -> str:
