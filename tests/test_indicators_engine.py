@@ -304,3 +304,35 @@ def test_answers_kept_per_question_safe_to_change_and_tied_to_the_catalogue(tmp_
     edited = ind.compute(ids, regions=regions, store=store)
     assert len(slices) == n + 1  # computed afresh for the new catalogue
     assert get(edited, "ausl_anteil").iloc[0]["value"] == pytest.approx(100)
+
+
+def test_references_split_once_per_store_and_equal_to_a_filter():
+    """Issue 17: reference values are split by indicator once per store object; each answer
+    equals filtering the whole table, and a caller's change to it reaches nothing kept."""
+    from ibislib.indicators.reference import references
+
+    store = frame(
+        [
+            {
+                "region": "05566028",
+                "period": "2020",
+                "measure": "einbuergerungsquote",
+                "unit": "Prozent",
+                "value": 1.5,
+                "flag": "",
+            }
+        ]
+    )
+    whole = references(store=store)
+    assert "05566028" in set(whole["region"])
+    for iid in [*whole["indicator_id"].unique(), "ausl_anteil_unbekannt"]:
+        one = references(iid, store=store)
+        expect = whole[whole["indicator_id"] == iid].reset_index(drop=True)
+        pd.testing.assert_frame_equal(one, expect)
+    one = references("einbuergerungsquote", store=store)
+    one["value"] = -1.0
+    assert (references("einbuergerungsquote", store=store)["value"] >= 0).all()
+    other = store.copy()
+    other["value"] = 2.5
+    again = references("einbuergerungsquote", store=other)
+    assert 2.5 in set(again.loc[again["region"] == "05566028", "value"])
