@@ -336,3 +336,30 @@ def test_references_split_once_per_store_and_equal_to_a_filter():
     other["value"] = 2.5
     again = references("einbuergerungsquote", store=other)
     assert 2.5 in set(again.loc[again["region"] == "05566028", "value"])
+
+
+def test_comparison_kept_per_store_and_safe_to_change(monkeypatch):
+    """Issue 17: the same compare() question is answered once per prepared store; the kept
+    table reaches no caller's change, and another store (rebuilt) is asked afresh."""
+    from ibislib.indicators import query
+
+    rows = []
+    for ags, n, a in (("05566028", 1000, 100), ("05566", 10000, 800), ("05", 100000, 15000)):
+        rows += [pop(ags, "2015-12-31", n), pop(ags, "2015-12-31", a, nationality="ausländisch")]
+    store = frame(rows)
+    made = []
+    real = query._compare
+    monkeypatch.setattr(query, "_compare", lambda *a: made.append(1) or real(*a))
+    first = ind.compare("ausl_anteil", "05566028", store=store)
+    assert first.set_index("region")["value"].round(1).to_dict() == {
+        "05566028": 10.0,
+        "05566": 8.0,
+        "05": 15.0,
+    }
+    first["value"] = 0.0
+    again = ind.compare("ausl_anteil", "05566028", store=store)
+    assert len(made) == 1 and again["value"].round(1).tolist() == [10.0, 8.0, 15.0]
+    ind.compare("ausl_anteil", "05566028", period="2015-12-31", store=store)
+    assert len(made) == 2  # another question
+    ind.compare("ausl_anteil", "05566028", store=store.copy())
+    assert len(made) == 3  # another store

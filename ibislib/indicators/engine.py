@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import fnmatch
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -38,6 +40,8 @@ OUT_COLUMNS: list[str] = [
     "flag",
     "note",
 ]
+
+T = TypeVar("T")
 
 _AGS_RE = r"^(DG|\d{2}|\d{3}|\d{5}|\d{8}|\d{9})$"
 
@@ -945,20 +949,33 @@ def _sliced(
     same as computing it alone (see :meth:`Prepared.age_groups`). The answer itself is kept
     as well (a shallow copy is handed out: with copy-on-write a caller's change to it never
     reaches the cache)."""
+    key = (tuple(id_list), tuple(region_list), None if period_list is None else tuple(period_list))
+    hit = kept(prep, key, lambda cat: _slice(id_list, region_list, period_list, prep, cat))
+    return hit.copy(deep=False)
+
+
+def kept(prep: Prepared, key: tuple, build: Callable[[dict[str, Indicator]], T]) -> T:
+    """An answer derived from this prepared store and the catalogue only (a compute() slice,
+    a :func:`ibislib.indicators.compare` table), made once by ``build(catalogue)`` and kept
+    on the prepared store, least recently used dropped first (:data:`MAX_CACHED_SLICES`).
+    A changed catalogue file empties it with the per-region results. Hand out copies of
+    what a caller may change."""
     cat = catalog()
     if prep.results_of is not cat:
         prep.results.clear()
         prep.slices.clear()
         prep.results_of = cat
-    key = (tuple(id_list), tuple(region_list), None if period_list is None else tuple(period_list))
     slices = prep.slices
-    hit = slices.pop(key, None)
-    if hit is None:
-        hit = _slice(id_list, region_list, period_list, prep, cat)
+    hit = slices.pop(key, _NOTHING)
+    if hit is _NOTHING:
+        hit = build(cat)
         while len(slices) >= MAX_CACHED_SLICES:
             del slices[next(iter(slices))]  # the oldest
     slices[key] = hit  # most recently used last
-    return hit.copy(deep=False)
+    return hit
+
+
+_NOTHING = object()
 
 
 def _slice(
