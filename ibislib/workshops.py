@@ -20,6 +20,7 @@ Each file names the ``municipality`` (AGS) it belongs to.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -61,14 +62,32 @@ def _yaml(path: Path) -> dict:
 def find_folder(municipality: str, raw: Path | None = None) -> Path | None:
     """The data/raw subfolder whose herausforderungen.yml names this municipality."""
     raw = Path(raw or paths.raw_dir())
+    files = []
     for f in sorted(raw.glob("*/herausforderungen.yml")):
         try:
-            head = yaml.safe_load(f.read_text(encoding="utf-8")) or {}
+            st = f.stat()
+        except OSError:
+            continue
+        files.append((str(f), st.st_mtime_ns, st.st_size))
+    for path, owner in _owners(tuple(files)):
+        if owner == str(municipality):
+            return Path(path).parent
+    return None
+
+
+@lru_cache(maxsize=4)
+def _owners(files: tuple[tuple[str, int, int], ...]) -> tuple[tuple[str, str], ...]:
+    """(file, municipality it names) for each workshop file, parsed once per state of the
+    files (a report looked twice, parsing every folder's file each time)."""
+    out = []
+    for path, _, _ in files:
+        try:
+            head = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
         except yaml.YAMLError:
             continue
-        if str(head.get("municipality", "")) == str(municipality):
-            return f.parent
-    return None
+        if isinstance(head, dict):
+            out.append((path, str(head.get("municipality", ""))))
+    return tuple(out)
 
 
 def load(folder_or_municipality: str | Path) -> Workshops:

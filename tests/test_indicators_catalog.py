@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import importlib
 from pathlib import Path
 
 import pytest
@@ -126,3 +127,39 @@ def test_invalid_yaml_names_the_line(tmp_path):
     with pytest.raises(CatalogError) as err:
         load_catalog(p)
     assert err.value.line is not None and "kein gültiges YAML" in err.value.message
+
+
+def _touch_later(path: Path) -> None:
+    """A file changed 'later' even on a coarse clock (the cache key is mtime and size)."""
+    import os
+
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 2_000_000_000))
+
+
+def test_table_registry_and_catalogue_cached_until_the_file_changes(tmp_path, monkeypatch):
+    """Issue 17: the registry and the catalogue are parsed once per file state, not per call;
+    an edited file is read again, and a caller changing its copy never reaches the cache."""
+    cat_mod = importlib.import_module("ibislib.indicators.catalog")
+
+    path = tmp_path / "catalog.yml"
+    text = CATALOG_PATH.read_text(encoding="utf-8")
+    path.write_text(text, encoding="utf-8")
+    first = cat_mod.table_registry(path)
+    assert "12411-03-03-4" in first and "99999-01-01-4" not in first
+    first.pop("12411-03-03-4")  # the caller's copy only
+    assert "12411-03-03-4" in cat_mod.table_registry(path)
+    line = '  "12411-03-03-4": {service: regio'
+    assert line in text
+    added = '  "99999-01-01-4": {service: regio, levels: [kreis], title: "Neu"}\n'
+    path.write_text(text.replace(line, added + line, 1), encoding="utf-8")
+    _touch_later(path)
+    assert cat_mod.table_registry(path)["99999-01-01-4"].title == "Neu"
+
+    monkeypatch.setattr(cat_mod, "CATALOG_PATH", path)
+    one = cat_mod.catalog()
+    assert cat_mod.catalog() is one  # cached: the same object
+    path.write_text(text.replace("title: Ausländeranteil\n", "title: Anteil neu\n", 1), "utf-8")
+    _touch_later(path)
+    two = cat_mod.catalog()
+    assert two is not one and two["ausl_anteil"].title == "Anteil neu"

@@ -6,6 +6,7 @@ one rule (real values are checked in test_indicators_real.py and _ibbenbueren.py
 
 from __future__ import annotations
 
+import importlib
 import math
 
 import pandas as pd
@@ -252,3 +253,113 @@ def test_catalogue_computed_once_per_region_and_store(monkeypatch):
     rebuilt = store.copy()
     ind.compute(["ausl_anteil"], regions=["05566028"], store=rebuilt)
     assert len(calls) > n  # another store object: computed afresh
+
+
+def test_answers_kept_per_question_safe_to_change_and_tied_to_the_catalogue(tmp_path, monkeypatch):
+    """Issue 17: the same compute() question is answered from the kept answer (equal to the
+    uncached path); a caller changing its answer changes nothing kept; an edited catalogue
+    (a new catalogue object) computes afresh."""
+    cat_mod = importlib.import_module("ibislib.indicators.catalog")
+    from ibislib.indicators import engine
+
+    store = frame(
+        [
+            pop("05566028", "2015-12-31", 1000),
+            pop("05566028", "2015-12-31", 100, nationality="ausländisch"),
+            pop("05566028", "2016-12-31", 1000),
+            pop("05566028", "2016-12-31", 200, nationality="ausländisch"),
+            pop("05566029", "2015-12-31", 500),
+        ]
+    )
+    ids, regions = ["ausl_anteil", "ausl_anzahl"], ["05566029", "05566028", "05566030"]
+    slices = []
+    real = engine._slice
+    monkeypatch.setattr(engine, "_slice", lambda *a, **k: slices.append(1) or real(*a, **k))
+    first = ind.compute(ids, regions=regions, store=store)
+    again = ind.compute(ids, regions=regions, store=store)
+    assert len(slices) == 1  # the second answer was kept
+    pd.testing.assert_frame_equal(first, again)
+    uncached = ind.compute(ids, regions=regions, store=store, params={"x": 1})
+    pd.testing.assert_frame_equal(first, uncached)
+    # a slice of the whole: one period, one region, one indicator
+    one = ind.compute(["ausl_anteil"], regions=["05566028"], periods="2016", store=store)
+    whole = first[(first["indicator_id"] == "ausl_anteil") & (first["region"] == "05566028")]
+    whole = whole[whole["period"] == "2016-12-31"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(one, whole)
+    assert get(one, "ausl_anteil").iloc[0]["value"] == pytest.approx(20)
+
+    first["value"] = 0.0  # the caller's copy
+    first.loc[0, "note"] = "geändert"
+    third = ind.compute(ids, regions=regions, store=store)
+    pd.testing.assert_frame_equal(third, again)
+    assert get(third, "ausl_anteil").iloc[0]["value"] == pytest.approx(10)
+
+    path = tmp_path / "catalog.yml"
+    text = cat_mod.CATALOG_PATH.read_text(encoding="utf-8")
+    entry = "  - id: ausl_anteil\n    title: Ausländeranteil\n"
+    assert entry in text
+    path.write_text(text.replace(entry, entry + "    scale: 1000\n", 1), encoding="utf-8")
+    monkeypatch.setattr(cat_mod, "CATALOG_PATH", path)
+    n = len(slices)
+    edited = ind.compute(ids, regions=regions, store=store)
+    assert len(slices) == n + 1  # computed afresh for the new catalogue
+    assert get(edited, "ausl_anteil").iloc[0]["value"] == pytest.approx(100)
+
+
+def test_references_split_once_per_store_and_equal_to_a_filter():
+    """Issue 17: reference values are split by indicator once per store object; each answer
+    equals filtering the whole table, and a caller's change to it reaches nothing kept."""
+    from ibislib.indicators.reference import references
+
+    store = frame(
+        [
+            {
+                "region": "05566028",
+                "period": "2020",
+                "measure": "einbuergerungsquote",
+                "unit": "Prozent",
+                "value": 1.5,
+                "flag": "",
+            }
+        ]
+    )
+    whole = references(store=store)
+    assert "05566028" in set(whole["region"])
+    for iid in [*whole["indicator_id"].unique(), "ausl_anteil_unbekannt"]:
+        one = references(iid, store=store)
+        expect = whole[whole["indicator_id"] == iid].reset_index(drop=True)
+        pd.testing.assert_frame_equal(one, expect)
+    one = references("einbuergerungsquote", store=store)
+    one["value"] = -1.0
+    assert (references("einbuergerungsquote", store=store)["value"] >= 0).all()
+    other = store.copy()
+    other["value"] = 2.5
+    again = references("einbuergerungsquote", store=other)
+    assert 2.5 in set(again.loc[again["region"] == "05566028", "value"])
+
+
+def test_comparison_kept_per_store_and_safe_to_change(monkeypatch):
+    """Issue 17: the same compare() question is answered once per prepared store; the kept
+    table reaches no caller's change, and another store (rebuilt) is asked afresh."""
+    from ibislib.indicators import query
+
+    rows = []
+    for ags, n, a in (("05566028", 1000, 100), ("05566", 10000, 800), ("05", 100000, 15000)):
+        rows += [pop(ags, "2015-12-31", n), pop(ags, "2015-12-31", a, nationality="ausländisch")]
+    store = frame(rows)
+    made = []
+    real = query._compare
+    monkeypatch.setattr(query, "_compare", lambda *a: made.append(1) or real(*a))
+    first = ind.compare("ausl_anteil", "05566028", store=store)
+    assert first.set_index("region")["value"].round(1).to_dict() == {
+        "05566028": 10.0,
+        "05566": 8.0,
+        "05": 15.0,
+    }
+    first["value"] = 0.0
+    again = ind.compare("ausl_anteil", "05566028", store=store)
+    assert len(made) == 1 and again["value"].round(1).tolist() == [10.0, 8.0, 15.0]
+    ind.compare("ausl_anteil", "05566028", period="2015-12-31", store=store)
+    assert len(made) == 2  # another question
+    ind.compare("ausl_anteil", "05566028", store=store.copy())
+    assert len(made) == 3  # another store

@@ -136,3 +136,28 @@ def test_dots_are_reproducible(tmp_path):
     spec.loader.exec_module(mod)
     p = mod.generate_dots(tmp_path)
     assert p.read_bytes() == (FOLDER / "punkte_synthetisch.yml").read_bytes()
+
+
+def test_find_folder_parsed_once_per_file_state(tmp_path, monkeypatch):
+    """Issue 17: the municipality each workshop file names is parsed once per state of the
+    files; an edited file (another municipality) is read again."""
+    import os
+
+    import yaml
+
+    folder = tmp_path / "workshops_x"
+    folder.mkdir()
+    f = folder / "herausforderungen.yml"
+    f.write_text("municipality: '05566028'\nhandlungsfelder: []\n", encoding="utf-8")
+    parsed = []
+    real = yaml.safe_load
+    monkeypatch.setattr(w.yaml, "safe_load", lambda t: parsed.append(1) or real(t))
+    assert w.find_folder("05566028", raw=tmp_path) == folder
+    assert w.find_folder("05566028", raw=tmp_path) == folder
+    assert w.find_folder("05566076", raw=tmp_path) is None
+    assert len(parsed) == 1
+    f.write_text("municipality: '05566076'\nhandlungsfelder: []\n", encoding="utf-8")
+    st = f.stat()
+    os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns + 2_000_000_000))
+    assert w.find_folder("05566076", raw=tmp_path) == folder
+    assert w.find_folder("05566028", raw=tmp_path) is None

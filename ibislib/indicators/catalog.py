@@ -402,19 +402,38 @@ def parse_tables(raw: Any, path: Path | None = None) -> dict[str, TableInfo]:
 
 
 def table_registry(path: str | Path | None = None) -> dict[str, TableInfo]:
-    """The catalogue's table registry: code -> :class:`TableInfo`."""
+    """The catalogue's table registry: code -> :class:`TableInfo` (cached per file state: a
+    report asked for it once per missing topic, each time parsing the whole catalogue)."""
     p = Path(path) if path else CATALOG_PATH
+    return dict(_tables_cached(str(p), file_state(p)))
+
+
+@lru_cache(maxsize=4)
+def _tables_cached(path: str, state: tuple | None) -> dict[str, TableInfo]:
+    p = Path(path)
     doc = yaml.safe_load(p.read_text(encoding="utf-8"))
     return parse_tables(doc.get("tables") if isinstance(doc, dict) else None, p)
 
 
+def file_state(path: Path) -> tuple | None:
+    """(mtime, size) of a shipped file: the key its parsed form is cached under, so an edited
+    catalogue is read again in a running kernel (a stat call, cheap on every access)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size)
+
+
 @lru_cache(maxsize=8)
-def _cached(path: str, params_key: tuple) -> dict[str, Indicator]:
+def _cached(path: str, state: tuple | None, params_key: tuple) -> dict[str, Indicator]:
     return load_catalog(path, dict(params_key) or None)
 
 
 def catalog(params: dict | None = None) -> dict[str, Indicator]:
-    """The shipped catalogue (cached): id -> entry with .title, .unit, .decimals, .definition,
-    .source, .lesehilfe, .dimension, .concept, .notes (and the selections)."""
+    """The shipped catalogue (cached per file state): id -> entry with .title, .unit,
+    .decimals, .definition, .source, .lesehilfe, .dimension, .concept, .notes (and the
+    selections). The same dict object while the file is unchanged (the engine's results
+    cache is tied to it)."""
     flat = {k: v for k, v in (params or {}).items() if not isinstance(v, dict)}
-    return _cached(str(CATALOG_PATH), tuple(sorted(flat.items())))
+    return _cached(str(CATALOG_PATH), file_state(CATALOG_PATH), tuple(sorted(flat.items())))

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import fnmatch
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -38,6 +40,8 @@ OUT_COLUMNS: list[str] = [
     "flag",
     "note",
 ]
+
+T = TypeVar("T")
 
 _AGS_RE = r"^(DG|\d{2}|\d{3}|\d{5}|\d{8}|\d{9})$"
 
@@ -102,6 +106,10 @@ class Prepared:
     root: Prepared | None = None  # the whole store this subset was taken from
     # the whole catalogue per region, computed once (see _sliced): region -> id -> rows
     results: dict[str, dict[str, pd.DataFrame]] = field(default_factory=dict)
+    # compute() answers for (ids, regions, periods), sliced from `results` (see _sliced); both
+    # belong to the catalogue object `results_of` (an edited catalogue.yml starts them anew)
+    slices: dict[tuple, pd.DataFrame] = field(default_factory=dict)
+    results_of: object = None
     age_cache: dict[tuple, dict[str, list[str]]] = field(default_factory=dict)
 
     def codes_of(self, frame: pd.DataFrame) -> dict[str, np.ndarray]:
@@ -907,9 +915,9 @@ def compute(
         if period_list is not None:
             out = out[_period_mask(out["period"], period_list)]
         if region_list is not None:
-            out = pd.concat(
-                [out, _placeholders(ind, out, region_list, period_list, prep)], ignore_index=True
-            )
+            holes = _placeholders(ind, set(out["region"].unique()), region_list, period_list, prep)
+            if holes is not None:
+                out = pd.concat([out, holes], ignore_index=True)
         frames.append(out)
     frames = [f for f in frames if len(f)]
     if not frames:
@@ -924,6 +932,10 @@ def compute(
 #: moves on from unit to unit, while Land, Bund, the Kreis and the map areas (all Kreise of a
 #: Land, all Gemeinden of a Kreis: up to ~235) stay in use; memory stays bounded.
 MAX_CACHED_REGIONS = 400
+#: compute() answers kept per prepared store, least recently used dropped first: a report
+#: asks ~150 distinct questions (~270 calls: the same indicator for the same unit again from
+#: its sentence, figure, table and notes); a few reports' worth stays.
+MAX_CACHED_SLICES = 512
 
 
 def _sliced(
@@ -932,8 +944,48 @@ def _sliced(
     """compute() for some regions, sliced from the whole catalogue computed ONCE per region
     and store (a report asked ~95 times for one indicator on the same few regions, each
     time evaluating it afresh). The cache lives on the prepared store, so it has the store's
-    invalidation rule: a rebuilt store is a new object with an empty cache. Per region the
-    result is the same as computing it alone (see :meth:`Prepared.age_groups`)."""
+    invalidation rule: a rebuilt store is a new object with an empty cache; a changed
+    catalogue file (a new catalogue object) empties it too. Per region the result is the
+    same as computing it alone (see :meth:`Prepared.age_groups`). The answer itself is kept
+    as well (a shallow copy is handed out: with copy-on-write a caller's change to it never
+    reaches the cache)."""
+    key = (tuple(id_list), tuple(region_list), None if period_list is None else tuple(period_list))
+    hit = kept(prep, key, lambda cat: _slice(id_list, region_list, period_list, prep, cat))
+    return hit.copy(deep=False)
+
+
+def kept(prep: Prepared, key: tuple, build: Callable[[dict[str, Indicator]], T]) -> T:
+    """An answer derived from this prepared store and the catalogue only (a compute() slice,
+    a :func:`ibislib.indicators.compare` table), made once by ``build(catalogue)`` and kept
+    on the prepared store, least recently used dropped first (:data:`MAX_CACHED_SLICES`).
+    A changed catalogue file empties it with the per-region results. Hand out copies of
+    what a caller may change."""
+    cat = catalog()
+    if prep.results_of is not cat:
+        prep.results.clear()
+        prep.slices.clear()
+        prep.results_of = cat
+    slices = prep.slices
+    hit = slices.pop(key, _NOTHING)
+    if hit is _NOTHING:
+        hit = build(cat)
+        while len(slices) >= MAX_CACHED_SLICES:
+            del slices[next(iter(slices))]  # the oldest
+    slices[key] = hit  # most recently used last
+    return hit
+
+
+_NOTHING = object()
+
+
+def _slice(
+    id_list: list[str],
+    region_list: list[str],
+    period_list: list[str] | None,
+    prep: Prepared,
+    cat: dict[str, Indicator],
+) -> pd.DataFrame:
+    """The rows of :func:`_sliced`, computing the catalogue for regions not seen yet."""
     wanted = sorted(set(region_list))
     results = prep.results
     for r in wanted:  # most recently used last (dicts keep insertion order)
@@ -945,7 +997,6 @@ def _sliced(
         stale = [r for r in results if r not in wanted_set]  # oldest first
         for r in stale[: max(0, len(results) + len(missing) - MAX_CACHED_REGIONS)]:
             del results[r]
-        cat = catalog()
         sub = prep.subset(tuple(missing))
         prep.subsets.pop(tuple(missing), None)  # needed once: not kept beside the results
         done: dict[str, pd.DataFrame] = {}
@@ -957,18 +1008,19 @@ def _sliced(
             prep.results[r] = {}
         for (r, i), rows in full.groupby(["region", "indicator_id"], sort=False):
             prep.results[r][i] = rows
-    cat = catalog()
     frames = []
     for i in id_list:
+        # one frame per region (see above), in OUT_COLUMNS order: no concatenation per id
         rows = [prep.results[r][i] for r in wanted if i in prep.results[r]]
-        out = pd.concat(rows, ignore_index=True) if rows else _empty_out()[OUT_COLUMNS]
         if period_list is not None:
-            out = out[_period_mask(out["period"], period_list)]
-        holes = _placeholders(cat[i], out, region_list, period_list, prep)
-        frames += [f for f in (out, holes) if len(f)]
+            rows = [f[m] for f in rows if (m := _period_mask(f["period"], period_list)).any()]
+        have = {f["region"].iat[0] for f in rows}
+        holes = _placeholders(cat[i], have, region_list, period_list, prep)
+        frames += rows if holes is None else [*rows, holes]
     if not frames:
         return _empty_out()[OUT_COLUMNS]
-    return pd.concat(frames, ignore_index=True)[OUT_COLUMNS]
+    out = pd.concat(frames, ignore_index=True)
+    return out if list(out.columns) == OUT_COLUMNS else out[OUT_COLUMNS]
 
 
 def _period_mask(periods: pd.Series, wanted: list[str]) -> np.ndarray:
@@ -1002,32 +1054,40 @@ def _plain(df: pd.DataFrame, prep: Prepared) -> pd.DataFrame:
 
 
 def _placeholders(
-    ind: Indicator, out: pd.DataFrame, regions: list[str], periods, prep: Prepared
-) -> pd.DataFrame:
-    have = set(out["region"].unique())
+    ind: Indicator, have: set[str], regions: list[str], periods, prep: Prepared
+) -> pd.DataFrame | None:
+    """One row with value NaN and a note for each asked region not in `have`; None if none.
+
+    Built from object columns (as :func:`_plain` leaves computed rows): the frame built from
+    scalars cost ~4 ms, most of it inferring and broadcasting string columns."""
     missing = [r for r in dict.fromkeys(regions) if r not in have]
     if not missing:
-        return _empty_out().iloc[0:0]
+        return None
     what = ind.numerator.describe() if ind.numerator is not None else ind.title
     period = periods[0] if periods and len(periods) == 1 else ""
     when = f" für {fmt.period(period)}" if period else ""
-    rows = pd.DataFrame(
-        {
-            "indicator_id": ind.id,
-            "region": missing,
-            "region_name": [prep.names.get(r) or _registry_name(r) for r in missing],
-            "period": period,
-            **{d: TOTAL for d in DIMENSIONS},
-            "value": np.nan,
-            "numerator": np.nan,
-            "denominator": np.nan,
-            "denominator_period": "",
-            "unit": ind.unit,
-            "flag": "",
-            "note": f"Keine Daten im Datenspeicher{when}: {what}",
-        }
-    )
-    return rows[OUT_COLUMNS]
+    n = len(missing)
+    index = pd.RangeIndex(n)
+
+    def same(value) -> pd.Series:
+        return _obj(np.full(n, value, dtype=object), index)
+
+    nan = pd.Series(np.full(n, np.nan), index=index, copy=False)
+    cols = {
+        "indicator_id": same(ind.id),
+        "region": _obj(missing, index),
+        "region_name": _obj([prep.names.get(r) or _registry_name(r) for r in missing], index),
+        "period": same(period),
+        **{d: same(TOTAL) for d in DIMENSIONS},
+        "value": nan,
+        "numerator": nan.copy(),
+        "denominator": nan.copy(),
+        "denominator_period": same(""),
+        "unit": same(ind.unit),
+        "flag": same(""),
+        "note": same(f"Keine Daten im Datenspeicher{when}: {what}"),
+    }
+    return pd.DataFrame({c: cols[c] for c in OUT_COLUMNS}, copy=False)
 
 
 def _registry_name(ags: str) -> str:

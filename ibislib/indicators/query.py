@@ -7,7 +7,16 @@ import pandas as pd
 
 from ..tidy import DIMENSIONS, TOTAL
 from .catalog import catalog
-from .engine import compute, level_of, load_store, parents, period_date, prepare, resolve_region
+from .engine import (
+    compute,
+    kept,
+    level_of,
+    load_store,
+    parents,
+    period_date,
+    prepare,
+    resolve_region,
+)
 from .reference import references
 
 COMPARE_COLUMNS = [
@@ -110,10 +119,21 @@ def compare(
     latest period with a value; comparison units take the same period where they have it,
     else their nearest one (the period column shows which). Units without data are left out.
     ``breakdown`` picks a cell (e.g. ``sex="weiblich"``, ``school_type="Gymnasien"``).
+
+    Kept per prepared store and catalogue (:func:`ibislib.indicators.engine.kept`): a report
+    asks for the same comparison from its sentence, figure and text.
     """
-    ind = catalog()[indicator_id]
     if store is None:
         store = load_store()
+    key = ("compare", indicator_id, str(region), period, tuple(sorted(breakdown.items())))
+    build = lambda cat: _compare(indicator_id, region, period, store, breakdown)  # noqa: E731
+    return kept(prepare(store), key, build).copy(deep=False)
+
+
+def _compare(
+    indicator_id: str, region: str, period: str | None, store: pd.DataFrame, breakdown: dict
+) -> pd.DataFrame:
+    ind = catalog()[indicator_id]
     ags = resolve_region(region, prepare(store))
     chain = [ags, *parents(ags)]
     df = _totals(compute([indicator_id], chain, store=store), **breakdown)

@@ -86,12 +86,28 @@ def _read_from_store(store: pd.DataFrame) -> pd.DataFrame:
 
 def references(indicator_id: str | None = None, store: pd.DataFrame | None = None) -> pd.DataFrame:
     """Published reference values (columns: indicator_id, region, region_name, period, value,
-    unit, source, note) from reference.yml and, if given, published measures in the store."""
-    frames = [_shipped(str(REFERENCE_PATH))]
+    unit, source, note) from reference.yml and, if given, published measures in the store.
+
+    Split by indicator once per store (cached, see :mod:`ibislib.cache`): a report asks for
+    one indicator's values ~25 times."""
     if store is not None and len(store):
+        by_id = cache.cached("references", id(store), lambda: _by_indicator(store), of=store)
+    else:
+        by_id = _by_indicator(None)
+    if indicator_id is None:
+        return by_id[None].reset_index(drop=True)
+    hit = by_id.get(indicator_id)
+    return (hit if hit is not None else by_id[None].iloc[0:0]).reset_index(drop=True)
+
+
+def _by_indicator(store: pd.DataFrame | None) -> dict[str | None, pd.DataFrame]:
+    """All reference values (key None) and those of each indicator, in file order."""
+    frames = [_shipped(str(REFERENCE_PATH))]
+    if store is not None:
         frames.append(_from_store(store))
     df = pd.concat([f for f in frames if len(f)], ignore_index=True)
     df = df.drop_duplicates(["indicator_id", "region", "period", "value"])
-    if indicator_id is not None:
-        df = df[df["indicator_id"] == indicator_id]
-    return df.reset_index(drop=True)
+    out: dict[str | None, pd.DataFrame] = {None: df}
+    for iid in df["indicator_id"].unique():
+        out[iid] = df[df["indicator_id"] == iid]
+    return out
