@@ -61,6 +61,15 @@ def cached(name: str, key: Hashable, build: Callable[[], T], *, of: object = Non
     return value
 
 
+def peek(name: str) -> tuple[Hashable, Any] | None:
+    """(key, value) of the entry `name` if it is still valid for the data, without building:
+    to ask "is this frame the one the store gave out?" without loading the store."""
+    if fingerprint() != _made_under:
+        return None
+    hit = _entries.get(name)
+    return None if hit is None else (hit[0], hit[1])
+
+
 def clear() -> None:
     """Drop every entry (the data changed in a way the fingerprint cannot see, or a test)."""
     global _made_under

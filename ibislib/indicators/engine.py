@@ -17,7 +17,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from .. import cache, fmt
+from .. import fmt
 from ..errors import IbisError
 from ..regions import registry
 from ..tidy import DIMENSIONS, KEY, TOTAL, age_bounds
@@ -248,18 +248,31 @@ def _dash_as_zero(cols: dict[str, pd.Series], value: np.ndarray) -> None:
     value[dash & ~is_total & ~unknown_total[by_region]] = 0.0
 
 
-def prepare(store: pd.DataFrame) -> Prepared:
+def prepare(store: pd.DataFrame | None = None) -> Prepared:
     """Split the tidy store for the engine (cached by object identity).
 
     Key columns become categoricals, duplicates across tables are dropped (the same number,
     e.g. a Kreis in a Kreis table and a Gemeinde table), categories are normalised
     ('ehefrau=insgesamt|ehemann=insgesamt' -> 'insgesamt') and each period gets its date.
     Each (measure, unit) frame is taken once from the columns (one copy, low peak memory).
+    The project's own store is also cached on disk beside it (:mod:`.prepared`); without
+    `store`, that one is returned (and the store itself is not even loaded when the file is
+    current).
     """
-    return cache.cached("prepared", id(store), lambda: _prepare(store), of=store)
+    from . import prepared
+
+    return prepared.of(store)
 
 
 def _prepare(store: pd.DataFrame) -> Prepared:
+    """:func:`prepare` without any cache."""
+    from .prepared import _named
+
+    return _named(_split(store))
+
+
+def _split(store: pd.DataFrame) -> Prepared:
+    """The prepared store with the region names of the data (the registry's come on top)."""
     cols = {c: _as_cat(store[c]) for c in _CAT_COLUMNS}
     cat = cols["category"].cat
     normed = pd.Index([_norm_category(c) for c in cat.categories])
@@ -303,8 +316,6 @@ def _prepare(store: pd.DataFrame) -> Prepared:
             strict=False,
         )
     )
-    registry_names = _registry_names()
-    names.update({k: v for k, v in registry_names.items() if k in names})
     dtypes = {c: cols[c].dtype for c in ["region", "period", *DIMENSIONS]}
     return Prepared(frames, names, sorted(names), dtypes, store=store)
 
@@ -884,9 +895,7 @@ def compute(
     """
     cat = _catalog_for(params)
     id_list = _resolve_ids(ids, cat)
-    if store is None:
-        store = load_store()
-    prep = prepare(store)
+    prep = prepare(store)  # without a store: the project's (from its prepared cache)
     region_list = None
     if regions is not None:
         if isinstance(regions, str):
