@@ -242,7 +242,7 @@ def _dims() -> list[str]:
 
 def _warn(path: Path, why: str) -> None:
     warnings.warn(
-        f"Zwischenspeicher '{path}' unbrauchbar ({why}); er wird neu aufgebaut.",
+        f"Zwischenspeicher '{path}' unbrauchbar – {why}; er wird neu aufgebaut.",
         CacheWarning,
         stacklevel=4,
     )
