@@ -91,6 +91,10 @@ def store_build(
             typer.echo(f"Hinweis {rel}: {msg}", err=True)
     if res.readonly:
         typer.echo(f"Hinweis: {res.readonly}", err=True)
+    else:  # the prepared store too, so that the next command, report or kernel just reads it
+        from .indicators.engine import prepare
+
+        prepare()
     if not res.ok:
         raise typer.Exit(1)
 
