@@ -217,7 +217,8 @@ def _from_arrow(body: bytes, key: str) -> Prepared:
         if pa.types.is_dictionary(col.type):
             # object categories, as the engine makes them (fast takes back to Python strings)
             cats = pd.Index(col.dictionary.to_numpy(zero_copy_only=False), dtype=object)
-            codes = col.indices.fill_null(-1).to_numpy()
+            idx = col.indices  # nulls (NaN codes) are rare; fill_null costs a compute call
+            codes = (idx.fill_null(-1) if idx.null_count else idx).to_numpy()
             cols[name] = pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(cats))
         else:
             cols[name] = col.to_numpy(zero_copy_only=False)
