@@ -13,11 +13,12 @@ import fnmatch
 import math
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .. import fmt
+from .. import cache, fmt, paths
 from ..errors import IbisError
 from ..regions import registry
 from ..tidy import DIMENSIONS, KEY, TOTAL, age_bounds
@@ -261,14 +262,43 @@ def prepare(store: pd.DataFrame | None = None) -> Prepared:
     """
     from . import prepared
 
-    return prepared.of(store)
+    if store is None or prepared.is_project_store(store):
+        processed = paths.processed_dir()
+        return cache.cached("prepared", ("project", str(processed)), lambda: _project(processed))
+    return cache.cached("prepared", id(store), lambda: _prepare(store), of=store)
+
+
+def _project(processed: Path) -> Prepared:
+    """The project's store prepared: read from its cache file when that is current, else
+    prepared from the store and written (:mod:`.prepared`)."""
+    from .. import store as store_mod
+    from . import prepared
+
+    path = processed / prepared.CACHE_FILE
+    key = prepared.cache_key(processed)
+    loaded = prepared.read(path, key) if key else None
+    if loaded is not None:
+        frames, names, dtypes = loaded
+        return _named(Prepared(frames, names, sorted(names), dtypes))
+    df = store_mod.load(processed)
+    prep = _split(df)
+    key = prepared.cache_key(processed)  # load() may just have built the store
+    if key is not None and prep.frames:
+        prepared.write(path, key, prep)
+    return _named(prep)
 
 
 def _prepare(store: pd.DataFrame) -> Prepared:
     """:func:`prepare` without any cache."""
-    from .prepared import _named
-
     return _named(_split(store))
+
+
+def _named(prep: Prepared) -> Prepared:
+    """Region names from the registry over those of the data (never in the cache file: a
+    changed Gebietsverzeichnis needs no new key)."""
+    registry_names = _registry_names()
+    prep.names.update({k: v for k, v in registry_names.items() if k in prep.names})
+    return prep
 
 
 def _split(store: pd.DataFrame) -> Prepared:

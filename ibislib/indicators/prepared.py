@@ -15,8 +15,9 @@ The region names of the registry are applied after reading, never stored, so a c
 Gebietsverzeichnis needs no key. Only the project's own store (``store.load()`` of
 ``paths.processed_dir()``) is cached on disk; any other frame is prepared in memory as before.
 
-In the process, the prepared store lives in :mod:`ibislib.cache` (one rule: it goes with the
-data fingerprint).
+This module only keys, writes and reads the file (it imports nothing of the engine);
+:func:`ibislib.indicators.engine.prepare` decides when to use it and keeps the result in
+:mod:`ibislib.cache` (one rule: it goes with the data fingerprint).
 """
 
 from __future__ import annotations
@@ -36,6 +37,9 @@ from .. import __version__, cache, paths
 if TYPE_CHECKING:
     from .engine import Prepared
 
+#: What a cache file holds: the frames per (measure, unit), the data's region names, the dtypes.
+Loaded = tuple[dict[tuple[str, str], pd.DataFrame], dict[str, str], dict[str, pd.CategoricalDtype]]
+
 #: The file beside the store's manifest.
 CACHE_FILE = "prepared.arrow"
 #: Bump when the file layout changes (the code digest covers changes of what is prepared).
@@ -47,49 +51,10 @@ class CacheWarning(UserWarning):
     """A cache file beside the store was damaged or unreadable and is rebuilt."""
 
 
-def of(store: pd.DataFrame | None = None) -> Prepared:
-    """The prepared form of `store` (default: the project's store), cached in the process and,
-    for the project's store, on disk."""
-    from . import engine
-
-    if store is None or _is_project_store(store):
-        processed = paths.processed_dir()
-        return cache.cached("prepared", ("project", str(processed)), lambda: _project(processed))
-    return cache.cached("prepared", id(store), lambda: _named(engine._split(store)), of=store)
-
-
-def _is_project_store(store: pd.DataFrame) -> bool:
+def is_project_store(store: pd.DataFrame) -> bool:
     """Is `store` the frame ``store.load()`` returned for the project's store (still current)?"""
     hit = cache.peek("store")
     return hit is not None and hit[1] is store and hit[0][0] == str(paths.processed_dir())
-
-
-def _named(prep: Prepared) -> Prepared:
-    """Region names from the registry over those of the data (never cached on disk)."""
-    from .engine import _registry_names
-
-    registry_names = _registry_names()
-    prep.names.update({k: v for k, v in registry_names.items() if k in prep.names})
-    return prep
-
-
-def _project(processed: Path) -> Prepared:
-    from .. import store as store_mod
-    from .engine import _split
-
-    path = processed / CACHE_FILE
-    key = cache_key(processed)
-    if key is not None:
-        prep = read(path, key)
-        if prep is not None:
-            return _named(prep)
-    df = store_mod.load(processed)
-    prep = _split(df)
-    key = cache_key(processed)  # load() may just have built the store
-    if key is not None and prep.frames:
-        write(path, key, prep)
-    prep.store = df
-    return _named(prep)
 
 
 # --------------------------------------------------------------------------- key
@@ -102,13 +67,12 @@ def code_digest() -> str:
     import pyarrow
 
     from .. import store, tidy
-    from . import engine
 
     h = hashlib.sha256(f"{FORMAT}|{__version__}|{pd.__version__}|{np.__version__}".encode())
     h.update(pyarrow.__version__.encode())
-    for mod in (engine, store, tidy):
-        h.update(Path(mod.__file__).read_bytes())
-    h.update(Path(__file__).read_bytes())
+    here = Path(__file__)
+    for path in (here.with_name("engine.py"), here, Path(store.__file__), Path(tidy.__file__)):
+        h.update(path.read_bytes())
     return h.hexdigest()
 
 
@@ -171,8 +135,8 @@ def write(path: Path, key: str, prep: Prepared) -> bool:
     return True
 
 
-def read(path: Path, key: str) -> Prepared | None:
-    """The prepared store in `path` if it was made for `key`; None (and a warning when the
+def read(path: Path, key: str) -> Loaded | None:
+    """(frames, names, dtypes) of the prepared store in `path` if it was made for `key`; None (and a warning when the
     file is damaged) otherwise — never a frame from a file that does not check out."""
     try:
         data = path.read_bytes()
@@ -198,11 +162,9 @@ class _Stale(Exception):
     pass
 
 
-def _from_arrow(body: bytes, key: str) -> Prepared:
+def _from_arrow(body: bytes, key: str) -> Loaded:
     import pyarrow as pa
     import pyarrow.ipc as ipc
-
-    from .engine import Prepared
 
     reader = ipc.open_file(pa.py_buffer(body))
     meta = json.loads(reader.schema.metadata[b"ibis"])
@@ -232,7 +194,7 @@ def _from_arrow(body: bytes, key: str) -> Prepared:
         raise ValueError("rows")
     names = dict(meta["names"])
     dtypes = {c: cols[c].dtype for c in ["region", "period", *_dims()]}
-    return Prepared(frames, names, sorted(names), dtypes)
+    return frames, names, dtypes
 
 
 def _dims() -> list[str]:
