@@ -15,6 +15,12 @@ explicitly (``store.build`` does).
 
 Not here, because they depend on no data: the catalogue (a file shipped with the code) and
 caches keyed by their own input files (maps, peers).
+
+Across processes, two of these entries are also kept as files beside the store, each with the
+exact key of what it was made from and rebuilt when that differs or the file is damaged: the
+region registry (``data/processed/regionen.json``, :mod:`ibislib.regions`) and the prepared
+store (``data/processed/prepared.arrow``, :mod:`ibislib.indicators.prepared`). In the process
+they still follow the rule above.
 """
 
 from __future__ import annotations
@@ -59,6 +65,15 @@ def cached(name: str, key: Hashable, build: Callable[[], T], *, of: object = Non
     value = build()
     _entries[name] = (key, value, of)
     return value
+
+
+def peek(name: str) -> tuple[Hashable, Any] | None:
+    """(key, value) of the entry `name` if it is still valid for the data, without building:
+    to ask "is this frame the one the store gave out?" without loading the store."""
+    if fingerprint() != _made_under:
+        return None
+    hit = _entries.get(name)
+    return None if hit is None else (hit[0], hit[1])
 
 
 def clear() -> None:

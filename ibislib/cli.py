@@ -91,6 +91,10 @@ def store_build(
             typer.echo(f"Hinweis {rel}: {msg}", err=True)
     if res.readonly:
         typer.echo(f"Hinweis: {res.readonly}", err=True)
+    else:  # the prepared store too, so that the next command, report or kernel just reads it
+        from .indicators.engine import prepare
+
+        prepare()
     if not res.ok:
         raise typer.Exit(1)
 
@@ -359,12 +363,29 @@ def fetch_cmd(
     run_fetch(tables or [], missing, gemeinde, kreis, land, alle, ids)
 
 
+def _german_warnings() -> None:
+    """ibis' own warnings (a damaged cache file rebuilt …) as one line 'Hinweis: …' on stderr,
+    not Python's 'file:line: UserWarning' with a source line."""
+    import warnings
+
+    default = warnings.showwarning
+
+    def show(message, category, filename, lineno, file=None, line=None) -> None:
+        if category.__module__.startswith("ibislib."):
+            typer.echo(f"Hinweis: {message}", err=True)
+        else:
+            default(message, category, filename, lineno, file, line)
+
+    warnings.showwarning = show
+
+
 def main() -> None:
     # headless by default: the ibis command and the report/batch kernels it starts never draw
     # on screen (JupyterLab and `ibis explore` keep their own inline backend)
     import os
 
     os.environ.setdefault("MPLBACKEND", "Agg")
+    _german_warnings()
     try:
         app()
     except IbisError as exc:

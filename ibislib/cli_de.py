@@ -144,6 +144,44 @@ def _gettext(text: str) -> str:
     return GETTEXT.get(text, text)
 
 
+def _german_rich(ru) -> None:
+    for name, text in RICH_CONSTANTS.items():
+        setattr(ru, name, text)
+
+
+def _when_imported(name: str, patch) -> None:
+    """Run `patch(module)` once `name` is imported — now if it already is. Typer imports
+    ``rich_utils`` (rich, markdown-it, pygments: ~0,2 s) only to print help or an error; a
+    command that runs does not need it."""
+    import importlib.abc
+    import sys
+
+    if name in sys.modules:
+        patch(sys.modules[name])
+        return
+
+    class _Finder(importlib.abc.MetaPathFinder):
+        def find_spec(self, fullname, path, target=None):
+            if fullname != name:
+                return None
+            sys.meta_path.remove(self)
+            import importlib.util
+
+            spec = importlib.util.find_spec(fullname)
+            if spec is None or spec.loader is None:
+                return spec
+            exec_module = spec.loader.exec_module
+
+            def exec_and_patch(module) -> None:
+                exec_module(module)
+                patch(module)
+
+            spec.loader.exec_module = exec_and_patch
+            return spec
+
+    sys.meta_path.insert(0, _Finder())
+
+
 def install() -> None:
     """Make Typer and its click print German (idempotent)."""
     global _installed
@@ -151,14 +189,12 @@ def install() -> None:
         return
     _installed = True
     import typer.core
-    import typer.rich_utils as ru
     from typer._click import core as ccore
     from typer._click import exceptions as exc
     from typer._click import formatting
 
     typer.core._ = _gettext
-    for name, text in RICH_CONSTANTS.items():
-        setattr(ru, name, text)
+    _when_imported("typer.rich_utils", _german_rich)
 
     for cls in vars(exc).values():
         if isinstance(cls, type) and issubclass(cls, exc.ClickException):

@@ -163,3 +163,15 @@ def check_file_target(out: Path, inputs: list[Path], flag: str = "--out") -> Pat
                 f"'{out}' ist die Eingabedatei selbst und würde überschrieben", hint=hint
             )
     return out
+
+
+def check_own_file(out: Path, ours, what: str, flag: str = "--out") -> None:
+    """An existing file at `out` is replaced only when `ours(path)` recognises it as one ibis
+    wrote (`what` names such files in the message); anything else is the user's and stays."""
+    if out.exists() and not ours(out):
+        raise IbisError(
+            f"'{out}' gibt es schon, und es ist keine von ibis geschriebene Datei ({what}); "
+            "ibis überschreibt sie nicht",
+            hint=f"Bitte mit {flag} einen neuen Dateinamen angeben oder die Datei selbst "
+            "löschen bzw. umbenennen.",
+        )

@@ -20,7 +20,6 @@ from .atomic import atomic_path, write_text
 from .errors import FormatError, IbisError, RegionError
 from .ingest import normalise
 from .regions import KREISFREI_NOTE, kreisfrei_aliases, registry
-from .sources import kind_of, loaders, read, sniff_format
 from .tidy import COLUMNS, KEY
 
 #: What the loaders return depends on the vocabulary and the ingest/loader code: a hash of both
@@ -182,6 +181,8 @@ def _region_warnings(df: pd.DataFrame, raw: Path) -> list[str]:
 
 def _check_regions_file(path: Path, fmt: str) -> None:
     """Read a region directory once so that a broken line is reported, not silently skipped."""
+    from .sources import loaders
+
     try:
         loaders()[fmt].read(path)
     except IbisError:
@@ -289,6 +290,9 @@ def _build_one(
     seen: set[str],
     result: BuildResult,
 ) -> None:
+    # the loaders (and pandera) only when files are read: loading the store needs none of them
+    from .sources import kind_of, read, sniff_format
+
     rel = path.relative_to(raw).as_posix()
     try:
         digest = sha256(path)
@@ -346,9 +350,12 @@ CONSOLIDATED = "observations.parquet"
 _TEXT_COLUMNS = [c for c in COLUMNS if c != "value"]
 
 
-def _files_digest(manifest: dict) -> str:
+def files_digest(manifest: dict) -> str:
+    """What the consolidated store is made of: the loader version, every observation file's
+    hash and the region directories' hashes (the kreisfrei aliases come from them)."""
     entries = sorted((rel, e["sha256"]) for rel, e in manifest.get("files", {}).items())
-    return hashlib.sha256(json.dumps([LOADER_VERSION, entries]).encode()).hexdigest()
+    regions = sorted(manifest.get("checked", {}).items())
+    return hashlib.sha256(json.dumps([LOADER_VERSION, entries, regions]).encode()).hexdigest()
 
 
 def _kreisfrei_aliases(df: pd.DataFrame, raw: Path | None) -> pd.DataFrame:
@@ -370,7 +377,7 @@ def _consolidate(processed: Path, manifest: dict) -> pd.DataFrame:
     df.attrs = {}
     try:
         _write_parquet(df, processed / CONSOLIDATED)
-        write_text(processed / (CONSOLIDATED + ".digest"), _files_digest(manifest))
+        write_text(processed / (CONSOLIDATED + ".digest"), files_digest(manifest))
     except OSError:
         pass  # a read-only store is still usable: the consolidated frame lives in memory
     return df
@@ -398,7 +405,7 @@ def _read_store(processed: Path, mp: Path) -> pd.DataFrame:
     if (
         (processed / CONSOLIDATED).exists()
         and digest_file.exists()
-        and digest_file.read_text(encoding="utf-8") == _files_digest(manifest)
+        and digest_file.read_text(encoding="utf-8") == files_digest(manifest)
     ):
         df = pd.read_parquet(processed / CONSOLIDATED)
     else:

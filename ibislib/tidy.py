@@ -7,9 +7,10 @@ is NaN and ``flag`` keeps the symbol.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 
 from . import plausibility
 from .errors import ValidationError
@@ -73,29 +74,37 @@ REGION_RE = norm.REGION_RE  # canonical keys: see ibislib.ingest.normalise
 PERIOD_RE = norm.PERIOD_RE
 AGE_RE = r"^(insgesamt|\d{1,3}-\d{1,3}|\d{1,3}\+)$"
 
-_SCHEMA = pa.DataFrameSchema(
-    {
-        "region": pa.Column(str, pa.Check.str_matches(REGION_RE)),
-        "region_name": pa.Column(str),
-        "period": pa.Column(str, pa.Check.str_matches(PERIOD_RE)),
-        "measure": pa.Column(str, pa.Check.str_matches(r"^[a-z0-9_]+$")),
-        "sex": pa.Column(str, pa.Check.isin(sorted(SEX_VALUES))),
-        "nationality": pa.Column(str, pa.Check.isin(sorted(NATIONALITY_VALUES))),
-        "age_group": pa.Column(str, pa.Check.str_matches(AGE_RE)),
-        "school_type": pa.Column(str),
-        "district": pa.Column(str),
-        "category": pa.Column(str),
-        "value": pa.Column(float, nullable=True),
-        "unit": pa.Column(str, pa.Check.isin(sorted(UNITS))),
-        "flag": pa.Column(str, pa.Check.isin(sorted(FLAGS))),
-        "source": pa.Column(str, pa.Check.str_length(min_value=1)),
-        "table": pa.Column(str),
-        "note": pa.Column(str),
-    },
-    strict=True,
-    ordered=True,
-    coerce=False,
-)
+
+@lru_cache(maxsize=1)
+def _schema():
+    """The pandera schema of a tidy table, built on first use: pandera (and pydantic) cost
+    ~0,3 s to import, which only reading a file needs — not ``ibis indicators`` or a report
+    that loads the finished store."""
+    import pandera.pandas as pa
+
+    return pa.DataFrameSchema(
+        {
+            "region": pa.Column(str, pa.Check.str_matches(REGION_RE)),
+            "region_name": pa.Column(str),
+            "period": pa.Column(str, pa.Check.str_matches(PERIOD_RE)),
+            "measure": pa.Column(str, pa.Check.str_matches(r"^[a-z0-9_]+$")),
+            "sex": pa.Column(str, pa.Check.isin(sorted(SEX_VALUES))),
+            "nationality": pa.Column(str, pa.Check.isin(sorted(NATIONALITY_VALUES))),
+            "age_group": pa.Column(str, pa.Check.str_matches(AGE_RE)),
+            "school_type": pa.Column(str),
+            "district": pa.Column(str),
+            "category": pa.Column(str),
+            "value": pa.Column(float, nullable=True),
+            "unit": pa.Column(str, pa.Check.isin(sorted(UNITS))),
+            "flag": pa.Column(str, pa.Check.isin(sorted(FLAGS))),
+            "source": pa.Column(str, pa.Check.str_length(min_value=1)),
+            "table": pa.Column(str),
+            "note": pa.Column(str),
+        },
+        strict=True,
+        ordered=True,
+        coerce=False,
+    )
 
 
 def empty() -> pd.DataFrame:
@@ -146,9 +155,11 @@ def validate(df: pd.DataFrame, path: str | None = None) -> pd.DataFrame:
     then the plausibility rules of :mod:`ibislib.plausibility` (counts, shares, parts vs
     totals, Gemeinden vs Kreis, dates). Warnings of those rules go to ``df.attrs["warnings"]``.
     """
+    import pandera.errors
+
     try:
-        _SCHEMA.validate(df, lazy=False)
-    except pa.errors.SchemaError as exc:
+        _schema().validate(df, lazy=False)
+    except pandera.errors.SchemaError as exc:
         col = getattr(exc, "schema", None)
         colname = getattr(col, "name", None) or "?"
         bad = getattr(exc, "failure_cases", None)

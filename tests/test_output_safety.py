@@ -163,6 +163,36 @@ def test_read_out_never_into_raw_never_over_input(project, monkeypatch, capsys):
     assert (project / "tidy.csv").read_text(encoding="utf-8").startswith(("region", "table", "ags"))
 
 
+def test_indicators_out_never_into_raw_never_over_a_foreign_file(project, monkeypatch, capsys):
+    """`ibis indicators --out` (issue 17): the guard of `ibis read`, and an existing file is
+    replaced only when ibis wrote it (one of its indicator tables, in any format)."""
+    from ibislib import store
+
+    assert store.build().built  # the BA file: Germany's unemployed by age
+    (project / "meine.csv").write_text("Meine Tabelle;1\n", encoding="utf-8")
+    (project / "bericht.xlsx").write_bytes(b"PK\x03\x04 kein ibis")
+    before = snapshot(project)
+    args = ["indicators", "-m", "DG", "--ids", "arbeitslose_ausl_anzahl"]
+    for out, fmt in [
+        (project / "data" / "raw" / "tabelle.csv", "csv"),  # into data/raw
+        (project / "data" / "raw" / "ba.csv", "csv"),  # onto a raw file
+        (project / "eigene", "md"),  # a folder
+        (project / "thesis.txt", "md"),  # a user's file
+        (project / "meine.csv", "csv"),
+        (project / "bericht.xlsx", "xlsx"),
+        (project / "data" / "processed" / "manifest.json", "md"),  # the store's own file
+    ]:
+        code, err = ibis(monkeypatch, capsys, *args, "--format", fmt, "--out", str(out))
+        assert code == 2, (out, err)
+        assert err.startswith("Fehler: ") and "--out" in err and "Traceback" not in err
+    assert snapshot(project) == before
+    # its own output it replaces, in any format (re-running an export is normal)
+    for fmt in ("csv", "md", "xlsx", "csv"):
+        code, err = ibis(monkeypatch, capsys, *args, "--format", fmt, "--out", "tabelle")
+        assert code == 0, (fmt, err)
+    assert (project / "tabelle").read_bytes().startswith("\ufeffIndikator;".encode())
+
+
 # ------------------------------------------------------------------ replacing a finished report
 
 

@@ -14,12 +14,13 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 from typing import TypeVar
 
 import numpy as np
 import pandas as pd
 
-from .. import cache, fmt
+from .. import cache, fmt, paths
 from ..errors import IbisError
 from ..regions import registry
 from ..tidy import DIMENSIONS, KEY, TOTAL, age_bounds
@@ -256,18 +257,60 @@ def _dash_as_zero(cols: dict[str, pd.Series], value: np.ndarray) -> None:
     value[dash & ~is_total & ~unknown_total[by_region]] = 0.0
 
 
-def prepare(store: pd.DataFrame) -> Prepared:
+def prepare(store: pd.DataFrame | None = None) -> Prepared:
     """Split the tidy store for the engine (cached by object identity).
 
     Key columns become categoricals, duplicates across tables are dropped (the same number,
     e.g. a Kreis in a Kreis table and a Gemeinde table), categories are normalised
     ('ehefrau=insgesamt|ehemann=insgesamt' -> 'insgesamt') and each period gets its date.
     Each (measure, unit) frame is taken once from the columns (one copy, low peak memory).
+    The project's own store is also cached on disk beside it (:mod:`.prepared`); without
+    `store`, that one is returned (and the store itself is not even loaded when the file is
+    current).
     """
+    from . import prepared
+
+    if store is None or prepared.is_project_store(store):
+        processed = paths.processed_dir()
+        return cache.cached("prepared", ("project", str(processed)), lambda: _project(processed))
     return cache.cached("prepared", id(store), lambda: _prepare(store), of=store)
 
 
+def _project(processed: Path) -> Prepared:
+    """The project's store prepared: read from its cache file when that is current, else
+    prepared from the store and written (:mod:`.prepared`)."""
+    from .. import store as store_mod
+    from . import prepared
+
+    path = processed / prepared.CACHE_FILE
+    key = prepared.cache_key(processed)
+    loaded = prepared.read(path, key) if key else None
+    if loaded is not None:
+        frames, names, dtypes = loaded
+        return _named(Prepared(frames, names, sorted(names), dtypes))
+    df = store_mod.load(processed)
+    prep = _split(df)
+    key = prepared.cache_key(processed)  # load() may just have built the store
+    if key is not None and prep.frames:
+        prepared.write(path, key, prep)
+    return _named(prep)
+
+
 def _prepare(store: pd.DataFrame) -> Prepared:
+    """:func:`prepare` without any cache."""
+    return _named(_split(store))
+
+
+def _named(prep: Prepared) -> Prepared:
+    """Region names from the registry over those of the data (never in the cache file: a
+    changed Gebietsverzeichnis needs no new key)."""
+    registry_names = _registry_names()
+    prep.names.update({k: v for k, v in registry_names.items() if k in prep.names})
+    return prep
+
+
+def _split(store: pd.DataFrame) -> Prepared:
+    """The prepared store with the region names of the data (the registry's come on top)."""
     cols = {c: _as_cat(store[c]) for c in _CAT_COLUMNS}
     cat = cols["category"].cat
     normed = pd.Index([_norm_category(c) for c in cat.categories])
@@ -311,8 +354,6 @@ def _prepare(store: pd.DataFrame) -> Prepared:
             strict=False,
         )
     )
-    registry_names = _registry_names()
-    names.update({k: v for k, v in registry_names.items() if k in names})
     dtypes = {c: cols[c].dtype for c in ["region", "period", *DIMENSIONS]}
     return Prepared(frames, names, sorted(names), dtypes, store=store)
 
@@ -892,9 +933,7 @@ def compute(
     """
     cat = _catalog_for(params)
     id_list = _resolve_ids(ids, cat)
-    if store is None:
-        store = load_store()
-    prep = prepare(store)
+    prep = prepare(store)  # without a store: the project's (from its prepared cache)
     region_list = None
     if regions is not None:
         if isinstance(regions, str):

@@ -19,7 +19,7 @@ from ..errors import IbisError
 from ..escape import spreadsheet_cell, spreadsheet_frame
 from ..tidy import DIMENSIONS, TOTAL
 from .catalog import catalog
-from .engine import OUT_COLUMNS, compute, load_store, prepare, resolve_region
+from .engine import OUT_COLUMNS, compute, prepare, resolve_region
 
 FORMATS = ("csv", "xlsx", "md")
 
@@ -46,6 +46,12 @@ GERMAN_HEADERS = {
 }
 
 
+def load_store() -> pd.DataFrame | None:
+    """The store ``ibis indicators`` reads: None, the project's own, whose prepared form comes
+    from its cache beside the store (the store itself is then not even loaded)."""
+    return None
+
+
 def indicator_table(
     municipality: str | None,
     period: str | None = None,
@@ -61,14 +67,15 @@ def indicator_table(
         )
     if store is None:
         store = load_store()
-    if store.empty:
+    prep = prepare(store)
+    if not prep.frames:
         raise IbisError(
             "Der Datenspeicher ist leer",
             hint="Zuerst 'ibis store build' ausführen (liest data/raw/).",
         )
     regions = None
     if not all_:
-        regions = [resolve_region(municipality, prepare(store))]
+        regions = [resolve_region(municipality, prep)]
     periods = [period] if period else None
     df = compute(ids, regions, periods, store=store)
     return df[OUT_COLUMNS]
@@ -283,6 +290,37 @@ def write_xlsx(df: pd.DataFrame, out: Path) -> None:
         wb.save(tmp)
 
 
+#: How each output of ``ibis indicators`` begins (people's CSV with BOM, machine CSV, Markdown).
+_TEXT_STARTS = (
+    ("\ufeff" + GERMAN_HEADERS["title"] + ";" + GERMAN_HEADERS["indicator_id"] + ";").encode(),
+    ",".join(OUT_COLUMNS[:3]).encode() + b",",
+    ("| " + GERMAN_HEADERS["title"] + " | ").encode(),
+)
+
+
+def is_indicator_file(path: Path) -> bool:
+    """Did ``ibis indicators`` write `path` (in any of its formats)? Only such a file is
+    replaced by ``--out``: a user's own file of the same name is never overwritten."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(256)
+    except OSError:
+        return False
+    if head.startswith(_TEXT_STARTS):
+        return True
+    if not head.startswith(b"PK"):
+        return False
+    import zipfile
+
+    try:  # our workbook: the two sheets write_xlsx makes, in this order
+        with zipfile.ZipFile(path) as zf:
+            book = zf.read("xl/workbook.xml").decode("utf-8", "replace")
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return False
+    first, second = book.find('name="Indikatoren"'), book.find('name="Metadaten"')
+    return 0 <= first < second
+
+
 def run_cli(
     municipality: str | None,
     period: str | None,
@@ -301,6 +339,11 @@ def run_cli(
         raise IbisError(f"Unbekanntes Format '{fmt_}'", hint="Möglich sind csv, xlsx und md.")
     if fmt_ == "xlsx" and not out:
         raise IbisError("Für --format xlsx bitte --out DATEI.xlsx angeben")
+    if out:  # before computing: never into data/raw, never over a file ibis did not write
+        from ..outdirs import check_file_target, check_own_file
+
+        out = check_file_target(out, [])
+        check_own_file(out, is_indicator_file, "Indikatortabelle von 'ibis indicators'")
     df = indicator_table(municipality, period, ids, all_)
     if fmt_ == "xlsx":
         write_xlsx(df, Path(out))
