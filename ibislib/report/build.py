@@ -10,9 +10,13 @@ import contextlib
 import datetime as dt
 import hashlib
 import json
+import os
 import platform
+import queue
 import re
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -95,21 +99,123 @@ def chapter_notebooks(
     return [e.path for e in outline(notebooks).select(chapters)]
 
 
-@contextlib.contextmanager
-def kernel_executor() -> Iterator[Executor]:
-    """Default executor: ONE warm kernel for all chapters of the report (as the batch uses it,
-    :class:`ibislib.batch.kernel.WarmKernel`). Before each chapter its namespace is wiped
-    (``%reset -f``) and figures are closed, so no chapter sees another's variables, while
-    pandas, matplotlib and ibislib's store/catalogue caches stay imported — a fresh kernel per
-    chapter paid ~27 CPU-s per report for start-up and imports alone. A chapter that fails
-    gets a fresh kernel for the next one. The kernel is SIGKILLed when `ibis report` ends,
-    even when that is killed (PR_SET_PDEATHSIG); parameters go in via papermill's
-    parameterizer, so an AGS like 05566028 stays a string."""
-    from ..batch.kernel import WarmKernel
+#: Warm kernels a report runs its chapters in at once (each pays the first-use costs once).
+LANES = 2
 
-    with WarmKernel(quiet=True) as kernel:
-        kernel.launch()  # boots while the first notebook is parameterised
-        yield kernel.execute
+
+def lanes_for(chapters: int) -> int:
+    """Kernels for a report: two where two cores are free to use, never more than chapters."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return max(1, min(LANES, cores, chapters))
+
+
+class KernelPool:
+    """Warm kernels (:class:`ibislib.batch.kernel.WarmKernel`) that run chapters side by side.
+
+    Each kernel belongs to one thread that launches, uses and closes it (its event loop and
+    sockets stay in that thread; PR_SET_PDEATHSIG kills it when that thread ends). Chapters are
+    taken in report order by whichever kernel is free; results come back as they finish and
+    the caller puts them in report order, so the report is the same as with one kernel: every
+    chapter starts from a wiped namespace either way. Calling the pool runs one chapter and
+    waits (the plain executor signature)."""
+
+    def __init__(self, lanes: int = LANES) -> None:
+        self.lanes = lanes
+        self._jobs: queue.Queue = queue.Queue()
+        self._done: queue.Queue = queue.Queue()
+        self._kernels: list = []
+        self._threads: list[threading.Thread] = []
+        self._stop = threading.Event()
+
+    def start(self) -> KernelPool:
+        from ..batch.kernel import WarmKernel
+
+        for i in range(self.lanes):
+            kernel = WarmKernel(quiet=True)
+            self._kernels.append(kernel)
+            t = threading.Thread(target=self._serve, args=(kernel,), name=f"ibis-kernel-{i}")
+            t.daemon = True  # never keeps a Ctrl+C'd `ibis report` alive
+            t.start()
+            self._threads.append(t)
+        return self
+
+    def _serve(self, kernel) -> None:
+        try:
+            kernel.launch()  # boots while the parent resolves the unit and reads the outline
+            while not self._stop.is_set():
+                job = self._jobs.get()
+                if job is None:
+                    break
+                key, args = job
+                error: BaseException | None = None
+                try:
+                    kernel.execute(*args)
+                except BaseException as exc:  # noqa: BLE001 - handed to the caller
+                    error = exc
+                self._done.put((key, error))
+        finally:
+            kernel.close()
+
+    def run(
+        self, jobs: list[tuple[object, tuple]]
+    ) -> Iterator[tuple[object, BaseException | None]]:
+        """Run ``(key, (input_nb, output_nb, parameters, cwd))`` jobs; yield ``(key, error)``
+        in the order they finish (error None when the chapter ran through)."""
+        for job in jobs:
+            self._jobs.put(job)
+        for _ in jobs:
+            while True:  # a timeout keeps the wait interruptible by Ctrl+C
+                try:
+                    yield self._done.get(timeout=0.5)
+                    break
+                except queue.Empty:
+                    if not any(t.is_alive() for t in self._threads):
+                        raise IbisError("Die Jupyter-Kernel des Berichts sind beendet") from None
+
+    def __call__(self, input_nb: Path, output_nb: Path, parameters: dict, cwd: Path) -> None:
+        for _, error in self.run([(None, (input_nb, output_nb, parameters, cwd))]):
+            if error is not None:
+                raise error
+
+    def close(self, kill: bool = False) -> None:
+        """Stop the kernels: after the last chapter each thread closes its own; `kill` (Ctrl+C,
+        an error) SIGKILLs them first, so no kernel outlives the report."""
+        self._stop.set()
+        if kill:
+            for kernel in self._kernels:
+                pid = kernel.pid
+                if pid:
+                    with contextlib.suppress(OSError):
+                        os.kill(pid, signal.SIGKILL)
+        for _ in self._threads:
+            self._jobs.put(None)
+        for t in self._threads:
+            t.join(timeout=10)
+        for kernel in self._kernels:  # a thread that did not finish in time
+            kernel.close()
+
+
+@contextlib.contextmanager
+def kernel_executor(lanes: int = LANES) -> Iterator[Executor]:
+    """Default executor: warm kernels for all chapters of the report (as the batch uses one,
+    :class:`ibislib.batch.kernel.WarmKernel`), `lanes` of them side by side
+    (:class:`KernelPool`). Before each chapter its kernel's namespace is wiped (``%reset -f``)
+    and figures are closed, so no chapter sees another's variables, while pandas, matplotlib
+    and ibislib's store/catalogue caches stay imported — a fresh kernel per chapter paid
+    ~27 CPU-s per report for start-up and imports alone. A chapter that fails gets a fresh
+    kernel for the next one. The kernels are SIGKILLed when `ibis report` ends, even when that
+    is killed (PR_SET_PDEATHSIG); parameters go in via papermill's parameterizer, so an AGS
+    like 05566028 stays a string."""
+    pool = KernelPool(lanes).start()
+    ok = False
+    try:
+        yield pool
+        ok = True
+    finally:
+        pool.close(kill=not ok)
 
 
 def keep_formats(formats: tuple[str, ...], previous: dict | None, out: Path) -> tuple[str, ...]:
@@ -173,6 +279,21 @@ def data_notes(ags: str) -> list[str]:
         if rule == "agree" or near.search(w):
             out.append(w)
     return out
+
+
+def _run_chapters(executor, jobs: list) -> Iterator[tuple[int, BaseException | None]]:
+    """(index, error) per chapter: side by side in a :class:`KernelPool`, else one after the
+    other through the plain executor (the batch's kernel, a test's fake)."""
+    if isinstance(executor, KernelPool):
+        yield from executor.run(jobs)
+        return
+    for i, args in jobs:
+        try:
+            executor(*args)
+        except Exception as exc:  # noqa: BLE001 - recorded for the chapter
+            yield i, exc
+        else:
+            yield i, None
 
 
 def _short_error(exc: BaseException) -> str:
@@ -259,17 +380,13 @@ def build_report(
     files: dict[str, str] = {}  # kind -> file name inside the report folder
     with temp_dir_beside(out) as tmp, contextlib.ExitStack() as kernel:
         if executor is None:
-            executor = kernel.enter_context(kernel_executor())
+            executor = kernel.enter_context(kernel_executor(lanes_for(len(notebooks))))
         fig_dir = tmp / "figures"
         nb_out = tmp / "notebooks"
         fig_dir.mkdir()
         nb_out.mkdir()
-        iterator = notebooks
-        if progress:
-            from tqdm import tqdm
-
-            iterator = tqdm(notebooks, desc=f"Bericht {unit.name}", unit="Kapitel", file=sys.stderr)
-        for nb in iterator:
+        jobs = []
+        for i, nb in enumerate(notebooks):
             entry = plan.entry(nb)
             params = {
                 "municipality": unit.ags,
@@ -281,19 +398,36 @@ def build_report(
             }
             if edition is not None and (nb in edition_nbs or _takes_edition(nb)):
                 params["edition"] = edition
-            target = nb_out / nb.name
-            error = None
-            try:
-                executor(nb, target, params, nb.parent)
-            except Exception as exc:  # one chapter failing must not stop the others
-                error = _short_error(exc)
-                failed[nb.stem] = error
-            chapter = read_chapter(
-                target if target.exists() else None, nb.stem, error, title=entry.title
+            jobs.append((i, (nb, nb_out / nb.name, params, nb.parent)))
+        bar = None
+        if progress:
+            from tqdm import tqdm
+
+            bar = tqdm(
+                total=len(jobs), desc=f"Bericht {unit.name}", unit="Kapitel", file=sys.stderr
             )
-            if chapter.error and nb.stem not in failed:
-                failed[nb.stem] = chapter.error
-            collected.append(chapter)
+        chapter_at: dict[int, Chapter] = {}
+        for i, error in _run_chapters(executor, jobs):
+            nb, target = jobs[i][1][0], jobs[i][1][1]
+            message = None
+            if error is not None:  # one chapter failing must not stop the others
+                if isinstance(error, KeyboardInterrupt | SystemExit):
+                    raise error
+                message = _short_error(error)
+            chapter_at[i] = read_chapter(
+                target if target.exists() else None,
+                nb.stem,
+                message,
+                title=plan.entry(nb).title,
+            )
+            if bar is not None:
+                bar.update()
+        if bar is not None:
+            bar.close()
+        collected = [chapter_at[i] for i in range(len(jobs))]  # report order, as they finished
+        for chapter in collected:
+            if chapter.error:  # the executor's error, else the first error output
+                failed[chapter.key] = chapter.error
         kernel.close()  # chapters done: the kernel's memory is free for PDF and DOCX
 
         title = unit.name
