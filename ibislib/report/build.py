@@ -282,10 +282,12 @@ def data_notes(ags: str) -> list[str]:
 
 
 def _run_chapters(executor, jobs: list) -> Iterator[tuple[int, BaseException | None]]:
-    """(index, error) per chapter: side by side in a :class:`KernelPool`, else one after the
-    other through the plain executor (the batch's kernel, a test's fake)."""
-    if isinstance(executor, KernelPool):
-        yield from executor.run(jobs)
+    """(index, error) per chapter: side by side where the executor has ``run(jobs)`` (a
+    :class:`KernelPool`, the benchmark's floor), else one after the other through the plain
+    executor (the batch's kernel, a test's fake)."""
+    run = getattr(executor, "run", None)
+    if callable(run):
+        yield from run(jobs)
         return
     for i, args in jobs:
         try:
@@ -294,6 +296,29 @@ def _run_chapters(executor, jobs: list) -> Iterator[tuple[int, BaseException | N
             yield i, exc
         else:
             yield i, None
+
+
+class _Background:
+    """A function run in a daemon thread; ``result()`` waits for it and re-raises its error."""
+
+    def __init__(self, fn: Callable, *args: object) -> None:
+        self._result: object = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(fn, args), daemon=True)
+        self._thread.start()
+
+    def _run(self, fn: Callable, args: tuple) -> None:
+        try:
+            self._result = fn(*args)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in result()
+            self._error = exc
+
+    def result(self) -> object:
+        while self._thread.is_alive():  # a timeout keeps the wait interruptible by Ctrl+C
+            self._thread.join(timeout=0.5)
+        if self._error is not None:
+            raise self._error
+        return self._result
 
 
 def _short_error(exc: BaseException) -> str:
@@ -453,7 +478,7 @@ def build_report(
 
         notes = data_notes(unit.ags)
 
-        def page(mode: str = "html"):
+        def page(mode: str = "html", failed: dict[str, str] = failed):
             doc = assemble(
                 collected,
                 title=title,
@@ -472,6 +497,30 @@ def build_report(
         write_text(tmp / "index.html", doc.html)
         files["html"] = "index.html"
         stem = f"integrationsmonitoring_{unit.slug or unit.ags}"
+
+        def docx(failed_now: dict[str, str]) -> str | None:
+            """Build the DOCX; its error message, or None."""
+            from .render import to_docx
+
+            try:
+                docx_doc = page("docx", failed_now)
+                to_docx(
+                    docx_doc.html,
+                    tmp,
+                    tmp / f"{stem}.docx",
+                    title=f"Integrationsmonitoring {title}",
+                    alt_texts=[f.alt for f in docx_doc.figures],
+                    captions=[f.caption for f in docx_doc.figures],
+                )
+            except Exception as exc:
+                return _short_error(exc)
+            return None
+
+        # DOCX (pandoc, a subprocess) beside the PDF (WeasyPrint, in this thread): the second
+        # core is otherwise idle while WeasyPrint lays out the pages
+        docx_job = None
+        if "docx" in formats:
+            docx_job = _Background(docx, dict(failed)) if "pdf" in formats else None
         if "pdf" in formats:
             from .render import to_pdf
 
@@ -481,21 +530,13 @@ def build_report(
             except Exception as exc:
                 failed["pdf"] = _short_error(exc)
         if "docx" in formats:
-            from .render import to_docx
-
-            try:
-                docx_doc = page("docx")
-                to_docx(
-                    docx_doc.html,
-                    tmp,
-                    tmp / f"{stem}.docx",
-                    title=f"Integrationsmonitoring {title}",
-                    alt_texts=[f.alt for f in docx_doc.figures],
-                    captions=[f.caption for f in docx_doc.figures],
-                )
+            docx_error = docx_job.result() if docx_job is not None else docx(dict(failed))
+            if docx_error is None and "pdf" in failed:  # its banner must name the PDF too
+                docx_error = docx(dict(failed))
+            if docx_error is None:
                 files["docx"] = f"{stem}.docx"
-            except Exception as exc:
-                failed["docx"] = _short_error(exc)
+            else:
+                failed["docx"] = docx_error
         if failed:  # also when only a format failed: the page says the report is incomplete
             doc = page()
             write_text(tmp / "index.html", doc.html)

@@ -76,24 +76,37 @@ def to_docx(
     captions: list[str] | None = None,
 ) -> Path:
     """DOCX in the house style (templates/reference.docx) with embedded PNG figures, Word
-    captions, contents and lists as fields (pandoc from pypandoc-binary, then docx_style)."""
+    captions, contents and lists as fields (pandoc from pypandoc-binary, then docx_style).
+
+    pandoc runs as a plain subprocess in `base_dir` (what ``pypandoc.convert_text`` runs, but
+    without its process-wide ``os.chdir`` around the start, which is not safe while the PDF is
+    rendered in another thread, and without its two format-list probes of pandoc)."""
+    import subprocess
+
     import pypandoc
 
     from .docx_style import finish, reference_docx
 
     with atomic_path(target, suffix=".docx") as tmp:
-        pypandoc.convert_text(
-            html_text,
-            "docx",
-            format="html",
-            outputfile=str(tmp),
-            extra_args=[
+        proc = subprocess.run(
+            [
+                pypandoc.get_pandoc_path(),
+                "--from=html",
+                "--to=docx",
+                f"--output={tmp}",
                 f"--resource-path={base_dir}",
                 f"--reference-doc={reference_docx()}",
                 f"--metadata=title:{title}",
                 "--metadata=lang:de-DE",
             ],
-            cworkdir=str(base_dir),
+            input=html_text.encode("utf-8"),
+            cwd=str(base_dir),
+            capture_output=True,
         )
+        if proc.returncode != 0:
+            raise RuntimeError(
+                f"pandoc (HTML → DOCX) endete mit Code {proc.returncode}: "
+                + proc.stderr.decode("utf-8", errors="replace").strip()
+            )
         finish(tmp, alt_texts=alt_texts or [], titles=captions or [])
     return target
