@@ -6,6 +6,7 @@ failing chapter is recorded, named in the report and the other chapters are stil
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import datetime as dt
 import hashlib
@@ -116,15 +117,17 @@ class KernelPool:
     """Warm kernels (:class:`ibislib.batch.kernel.WarmKernel`) that run chapters side by side.
 
     Each kernel belongs to one thread that launches, uses and closes it (its event loop and
-    sockets stay in that thread; PR_SET_PDEATHSIG kills it when that thread ends). Chapters are
-    taken in report order by whichever kernel is free; results come back as they finish and
-    the caller puts them in report order, so the report is the same as with one kernel: every
-    chapter starts from a wiped namespace either way. Calling the pool runs one chapter and
+    sockets stay in that thread; PR_SET_PDEATHSIG kills it when that thread ends). A free
+    kernel takes the next chapter, the first from the front of the report, the second from the
+    back (:meth:`_take`); results come back as they finish and the caller puts them in report
+    order, so the report is the same as with one kernel: every chapter starts from a wiped
+    namespace either way. Calling the pool runs one chapter and
     waits (the plain executor signature)."""
 
     def __init__(self, lanes: int = LANES) -> None:
         self.lanes = lanes
-        self._jobs: queue.Queue = queue.Queue()
+        self._pending: collections.deque = collections.deque()  # chapters not yet taken
+        self._ready = threading.Condition()
         self._done: queue.Queue = queue.Queue()
         self._kernels: list = []
         self._threads: list[threading.Thread] = []
@@ -136,17 +139,29 @@ class KernelPool:
         for i in range(self.lanes):
             kernel = WarmKernel(quiet=True)
             self._kernels.append(kernel)
-            t = threading.Thread(target=self._serve, args=(kernel,), name=f"ibis-kernel-{i}")
+            t = threading.Thread(target=self._serve, args=(kernel, i), name=f"ibis-kernel-{i}")
             t.daemon = True  # never keeps a Ctrl+C'd `ibis report` alive
             t.start()
             self._threads.append(t)
         return self
 
-    def _serve(self, kernel) -> None:
+    def _take(self, lane: int):
+        """The next chapter for `lane`, None when the pool closes. The first kernel takes the
+        chapters from the front of the report, the second from the back: without knowing what
+        a chapter costs, the heavy ones do not pile up in one kernel (with report order, the
+        kernel that started with 01 also got 04 and 05 and finished 3 s after the other)."""
+        with self._ready:
+            while not self._pending and not self._stop.is_set():
+                self._ready.wait()
+            if self._stop.is_set():
+                return None
+            return self._pending.popleft() if lane % 2 == 0 else self._pending.pop()
+
+    def _serve(self, kernel, lane: int) -> None:
         try:
             kernel.launch()  # boots while the parent resolves the unit and reads the outline
-            while not self._stop.is_set():
-                job = self._jobs.get()
+            while True:
+                job = self._take(lane)
                 if job is None:
                     break
                 key, args = job
@@ -160,12 +175,16 @@ class KernelPool:
             kernel.close()
 
     def run(
-        self, jobs: list[tuple[object, tuple]]
+        self, jobs: list[tuple[object, tuple]], meanwhile: Callable[[], None] | None = None
     ) -> Iterator[tuple[object, BaseException | None]]:
         """Run ``(key, (input_nb, output_nb, parameters, cwd))`` jobs; yield ``(key, error)``
-        in the order they finish (error None when the chapter ran through)."""
-        for job in jobs:
-            self._jobs.put(job)
+        in the order they finish (error None when the chapter ran through). `meanwhile` is
+        called once the kernels have their work (the parent's own head start)."""
+        with self._ready:
+            self._pending.extend(jobs)
+            self._ready.notify_all()
+        if meanwhile is not None:
+            meanwhile()
         for _ in jobs:
             while True:  # a timeout keeps the wait interruptible by Ctrl+C
                 try:
@@ -190,8 +209,8 @@ class KernelPool:
                 if pid:
                     with contextlib.suppress(OSError):
                         os.kill(pid, signal.SIGKILL)
-        for _ in self._threads:
-            self._jobs.put(None)
+        with self._ready:
+            self._ready.notify_all()
         for t in self._threads:
             t.join(timeout=10)
         for kernel in self._kernels:  # a thread that did not finish in time
@@ -281,13 +300,15 @@ def data_notes(ags: str) -> list[str]:
     return out
 
 
-def _run_chapters(executor, jobs: list) -> Iterator[tuple[int, BaseException | None]]:
+def _run_chapters(
+    executor, jobs: list, meanwhile: Callable[[], None] | None = None
+) -> Iterator[tuple[int, BaseException | None]]:
     """(index, error) per chapter: side by side where the executor has ``run(jobs)`` (a
     :class:`KernelPool`, the benchmark's floor), else one after the other through the plain
     executor (the batch's kernel, a test's fake)."""
     run = getattr(executor, "run", None)
     if callable(run):
-        yield from run(jobs)
+        yield from run(jobs, meanwhile)
         return
     for i, args in jobs:
         try:
@@ -432,7 +453,10 @@ def build_report(
                 total=len(jobs), desc=f"Bericht {unit.name}", unit="Kapitel", file=sys.stderr
             )
         chapter_at: dict[int, Chapter] = {}
-        for i, error in _run_chapters(executor, jobs):
+        meanwhile = None
+        if "pdf" in formats:  # WeasyPrint's first-use costs while the kernels work
+            from .render import warm_up as meanwhile
+        for i, error in _run_chapters(executor, jobs, meanwhile):
             nb, target = jobs[i][1][0], jobs[i][1][1]
             message = None
             if error is not None:  # one chapter failing must not stop the others
