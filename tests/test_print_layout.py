@@ -328,7 +328,7 @@ def test_prepared_figure_streams_are_weasyprints_own(tmp_path):
                     sorted((k, str(v)) for k, v in x.items() if k not in ("/SMask", "/Length")),
                 )
                 for p in pdf.pages
-                for x in p.images.values()
+                for x in p.get_images().values()
             ]
 
     if not weasyprint.__version__.startswith(render._SAME_IMAGE_STREAMS):
