@@ -146,6 +146,8 @@ class FloorPool:
 def floor_chapter(input_nb, output_nb, parameters, cwd) -> tuple[str, dict]:
     """One chapter in a floor worker process: (stem, {cpu, lane, start, end})."""
     os.environ.setdefault("MPLBACKEND", "Agg")
+    import ibislib  # noqa: F401 - first, as in the report process (it keeps nbformat's imports lean)
+
     c, w = self_cpu(), time.perf_counter()
     main = sys.modules["__main__"]  # IPython's shell puts its own there; the pool unpickles
     try:  # the next job's function from this one
