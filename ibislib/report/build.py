@@ -121,8 +121,8 @@ class KernelPool:
     kernel takes the next chapter, the first from the front of the report, the second from the
     back (:meth:`_take`); results come back as they finish and the caller puts them in report
     order, so the report is the same as with one kernel: every chapter starts from a wiped
-    namespace either way. Calling the pool runs one chapter and
-    waits (the plain executor signature)."""
+    namespace either way. Calling the pool runs one chapter and waits (the plain executor
+    signature)."""
 
     def __init__(self, lanes: int = LANES) -> None:
         self.lanes = lanes
