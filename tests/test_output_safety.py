@@ -95,7 +95,7 @@ def test_out_refuses_project_raw_ancestors_and_foreign(
     project, nb_dir, monkeypatch, capsys, command, out
 ):
     # a report would build fine (fake kernel), so only the guard stands between it and `out`
-    monkeypatch.setattr(build_mod, "kernel_executor", lambda: nullcontext(fake_executor))
+    monkeypatch.setattr(build_mod, "kernel_executor", lambda *lanes: nullcontext(fake_executor))
     monkeypatch.setattr(build_mod.paths, "notebooks_dir", lambda: nb_dir)
     (nb_dir / "02_kaputt.ipynb").unlink()
     before = snapshot(project.parent)

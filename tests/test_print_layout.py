@@ -295,3 +295,52 @@ def test_docx_columns_fixed_and_rows_unsplit(tmp_path):
     assert table._tbl.tblPr.find(qn("w:tblLayout")).get(qn("w:type")) == "fixed"
     for row in table.rows:
         assert row._tr.trPr.find(qn("w:cantSplit")) is not None
+
+
+# ----------------------------------------------------------------------------- PDF images
+
+
+def test_prepared_figure_streams_are_weasyprints_own(tmp_path):
+    """The figure image streams made ahead in a thread (render.prepared_images) are byte for
+    byte those WeasyPrint makes itself: same colour stream, same alpha mask, same keys."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import pikepdf
+    import weasyprint
+
+    from ibislib.report import render
+
+    fig, ax = plt.subplots(figsize=(3, 2))
+    ax.bar(["a", "b"], [1, 3])
+    (tmp_path / "figures").mkdir()
+    fig.savefig(tmp_path / "figures" / "f.png", dpi=100)
+    plt.close(fig)
+    page = '<html lang="de"><body><p>Abbildung</p><img src="figures/f.png" alt="x"></body></html>'
+
+    def images(pdf_path: Path) -> list:
+        with pikepdf.open(pdf_path) as pdf:
+            return [
+                (
+                    x.read_raw_bytes(),
+                    x.SMask.read_raw_bytes(),
+                    sorted((k, str(v)) for k, v in x.items() if k not in ("/SMask", "/Length")),
+                )
+                for p in pdf.pages
+                for x in p.get_images().values()
+            ]
+
+    if not weasyprint.__version__.startswith(render._SAME_IMAGE_STREAMS):
+        pytest.skip(f"WeasyPrint {weasyprint.__version__}: its own image code is used")
+    from weasyprint.images import RasterImage
+
+    own = tmp_path / "own.pdf"
+    weasyprint.HTML(string=page, base_url=str(tmp_path)).write_pdf(str(own))
+    ahead = tmp_path / "ahead.pdf"
+    with render.prepared_images(page, tmp_path):
+        assert RasterImage.get_x_object is render._rgba_x_object
+        assert list(render._PREPARED) == [str((tmp_path / "figures" / "f.png").resolve())]
+        weasyprint.HTML(string=page, base_url=str(tmp_path)).write_pdf(str(ahead))
+    assert not render._PREPARED and RasterImage.get_x_object is not render._rgba_x_object
+    assert images(ahead) == images(own) and len(images(own)) == 1

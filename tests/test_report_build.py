@@ -131,7 +131,7 @@ def test_failing_chapter_is_named_and_others_are_built(nb_dir, tmp_path):
 
 
 def test_run_cli_exit_code(nb_dir, tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(build, "kernel_executor", lambda: nullcontext(fake_executor))
+    monkeypatch.setattr(build, "kernel_executor", lambda *lanes: nullcontext(fake_executor))
     monkeypatch.setattr(build.paths, "notebooks_dir", lambda: nb_dir)
     code = build.run_cli("Ibbenbüren", None, "html", tmp_path / "r", "01,03")
     assert code == 0
@@ -172,7 +172,7 @@ def test_data_tables_flag_and_accessible_formats(nb_dir, tmp_path, monkeypatch):
 
     from ibislib.cli import app
 
-    monkeypatch.setattr(build, "kernel_executor", lambda: nullcontext(fake_executor))
+    monkeypatch.setattr(build, "kernel_executor", lambda *lanes: nullcontext(fake_executor))
     monkeypatch.setattr(build.paths, "notebooks_dir", lambda: nb_dir)
     args = ["report", "-m", "05566028", "--chapters", "01,03", "--formats", "html,pdf,docx"]
     res = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "mit")])

@@ -1,5 +1,6 @@
-"""`ibis report` runs all chapters in one warm kernel (issue 17): one kernel process, no
-variables leaking from one chapter into the next, and the kernel dies with the report process."""
+"""`ibis report` runs the chapters in warm kernels (issue 17): one kernel serves many chapters,
+two run side by side where two cores are free, no variables leak from one chapter into the
+next, the chapters stay in report order, and a kernel dies with the report process."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 import nbformat as nbf
 import pytest
 
+from ibislib.report import build
 from ibislib.report.build import build_report, figure_formats
 
 FIRST = """\
@@ -47,13 +49,38 @@ def _nb(path: Path, code: str) -> None:
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Path:
+    """Two chapters in ONE kernel (LANES = 1, as on a one-core machine)."""
     nb_dir = tmp_path_factory.mktemp("nbs")
     _nb(nb_dir / "01_eins.ipynb", FIRST)
     _nb(nb_dir / "02_zwei.ipynb", SECOND)
     out = tmp_path_factory.mktemp("r") / "05566028"
-    res = build_report("05566028", formats=("html",), out=out, progress=False, notebooks_dir=nb_dir)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(build, "LANES", 1)
+        res = build_report(
+            "05566028", formats=("html",), out=out, progress=False, notebooks_dir=nb_dir
+        )
     assert res.ok, res.failed
     return out
+
+
+def test_chapters_side_by_side_in_report_order(tmp_path, monkeypatch):
+    """Three chapters, two kernels (where two cores are free): at most two kernel processes,
+    one of them warm for a second chapter, nothing leaking, the chapters in report order."""
+    monkeypatch.setattr(build, "lanes_for", lambda chapters: min(2, chapters))
+    nb_dir = tmp_path / "nbs"
+    nb_dir.mkdir()
+    _nb(nb_dir / "01_eins.ipynb", FIRST)
+    _nb(nb_dir / "02_zwei.ipynb", SECOND)
+    _nb(nb_dir / "03_drei.ipynb", SECOND.replace('"02"', '"03"').replace("# Zwei", "# Drei"))
+    out = tmp_path / "r"
+    res = build_report("05566028", formats=("html",), out=out, progress=False, notebooks_dir=nb_dir)
+    assert res.ok, res.failed
+    page = (out / "index.html").read_text(encoding="utf-8")
+    pids = re.findall(r"Kernel (\d+)", page)
+    assert len(pids) == 3 and len(set(pids)) == 2
+    assert page.count("Rest False") == 2
+    body = [page.find(f'id="kap-{stem}"') for stem in ("01_eins", "02_zwei", "03_drei")]
+    assert -1 < body[0] < body[1] < body[2], body  # report order, however they finished
 
 
 @pytest.fixture(scope="module")

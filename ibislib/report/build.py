@@ -6,13 +6,18 @@ failing chapter is recorded, named in the report and the other chapters are stil
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import datetime as dt
 import hashlib
 import json
+import os
 import platform
+import queue
 import re
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -95,21 +100,141 @@ def chapter_notebooks(
     return [e.path for e in outline(notebooks).select(chapters)]
 
 
-@contextlib.contextmanager
-def kernel_executor() -> Iterator[Executor]:
-    """Default executor: ONE warm kernel for all chapters of the report (as the batch uses it,
-    :class:`ibislib.batch.kernel.WarmKernel`). Before each chapter its namespace is wiped
-    (``%reset -f``) and figures are closed, so no chapter sees another's variables, while
-    pandas, matplotlib and ibislib's store/catalogue caches stay imported — a fresh kernel per
-    chapter paid ~27 CPU-s per report for start-up and imports alone. A chapter that fails
-    gets a fresh kernel for the next one. The kernel is SIGKILLed when `ibis report` ends,
-    even when that is killed (PR_SET_PDEATHSIG); parameters go in via papermill's
-    parameterizer, so an AGS like 05566028 stays a string."""
-    from ..batch.kernel import WarmKernel
+#: Warm kernels a report runs its chapters in at once (each pays the first-use costs once).
+LANES = 2
 
-    with WarmKernel(quiet=True) as kernel:
-        kernel.launch()  # boots while the first notebook is parameterised
-        yield kernel.execute
+
+def lanes_for(chapters: int) -> int:
+    """Kernels for a report: two where two cores are free to use, never more than chapters."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return max(1, min(LANES, cores, chapters))
+
+
+class KernelPool:
+    """Warm kernels (:class:`ibislib.batch.kernel.WarmKernel`) that run chapters side by side.
+
+    Each kernel belongs to one thread that launches, uses and closes it (its event loop and
+    sockets stay in that thread; PR_SET_PDEATHSIG kills it when that thread ends). A free
+    kernel takes the next chapter, the first from the front of the report, the second from the
+    back (:meth:`_take`); results come back as they finish and the caller puts them in report
+    order, so the report is the same as with one kernel: every chapter starts from a wiped
+    namespace either way. Calling the pool runs one chapter and waits (the plain executor
+    signature)."""
+
+    def __init__(self, lanes: int = LANES) -> None:
+        self.lanes = lanes
+        self._pending: collections.deque = collections.deque()  # chapters not yet taken
+        self._ready = threading.Condition()
+        self._done: queue.Queue = queue.Queue()
+        self._kernels: list = []
+        self._threads: list[threading.Thread] = []
+        self._stop = threading.Event()
+
+    def start(self) -> KernelPool:
+        from ..batch.kernel import WarmKernel
+
+        for i in range(self.lanes):
+            kernel = WarmKernel(quiet=True)
+            self._kernels.append(kernel)
+            t = threading.Thread(target=self._serve, args=(kernel, i), name=f"ibis-kernel-{i}")
+            t.daemon = True  # never keeps a Ctrl+C'd `ibis report` alive
+            t.start()
+            self._threads.append(t)
+        return self
+
+    def _take(self, lane: int):
+        """The next chapter for `lane`, None when the pool closes. The first kernel takes the
+        chapters from the front of the report, the second from the back: without knowing what
+        a chapter costs, the heavy ones do not pile up in one kernel (with report order, the
+        kernel that started with 01 also got 04 and 05 and finished 3 s after the other)."""
+        with self._ready:
+            while not self._pending and not self._stop.is_set():
+                self._ready.wait()
+            if self._stop.is_set():
+                return None
+            return self._pending.popleft() if lane % 2 == 0 else self._pending.pop()
+
+    def _serve(self, kernel, lane: int) -> None:
+        try:
+            kernel.launch()  # boots while the parent resolves the unit and reads the outline
+            while True:
+                job = self._take(lane)
+                if job is None:
+                    break
+                key, args = job
+                error: BaseException | None = None
+                try:
+                    kernel.execute(*args)
+                except BaseException as exc:  # noqa: BLE001 - handed to the caller
+                    error = exc
+                self._done.put((key, error))
+        finally:
+            kernel.close()
+
+    def run(
+        self, jobs: list[tuple[object, tuple]], meanwhile: Callable[[], None] | None = None
+    ) -> Iterator[tuple[object, BaseException | None]]:
+        """Run ``(key, (input_nb, output_nb, parameters, cwd))`` jobs; yield ``(key, error)``
+        in the order they finish (error None when the chapter ran through). `meanwhile` is
+        called once the kernels have their work (the parent's own head start)."""
+        with self._ready:
+            self._pending.extend(jobs)
+            self._ready.notify_all()
+        if meanwhile is not None:
+            meanwhile()
+        for _ in jobs:
+            while True:  # a timeout keeps the wait interruptible by Ctrl+C
+                try:
+                    yield self._done.get(timeout=0.5)
+                    break
+                except queue.Empty:
+                    if not any(t.is_alive() for t in self._threads):
+                        raise IbisError("Die Jupyter-Kernel des Berichts sind beendet") from None
+
+    def __call__(self, input_nb: Path, output_nb: Path, parameters: dict, cwd: Path) -> None:
+        for _, error in self.run([(None, (input_nb, output_nb, parameters, cwd))]):
+            if error is not None:
+                raise error
+
+    def close(self, kill: bool = False) -> None:
+        """Stop the kernels: after the last chapter each thread closes its own; `kill` (Ctrl+C,
+        an error) SIGKILLs them first, so no kernel outlives the report."""
+        self._stop.set()
+        if kill:
+            for kernel in self._kernels:
+                pid = kernel.pid
+                if pid:
+                    with contextlib.suppress(OSError):
+                        os.kill(pid, signal.SIGKILL)
+        with self._ready:
+            self._ready.notify_all()
+        for t in self._threads:
+            t.join(timeout=10)
+        for kernel in self._kernels:  # a thread that did not finish in time
+            kernel.close()
+
+
+@contextlib.contextmanager
+def kernel_executor(lanes: int = LANES) -> Iterator[Executor]:
+    """Default executor: warm kernels for all chapters of the report (as the batch uses one,
+    :class:`ibislib.batch.kernel.WarmKernel`), `lanes` of them side by side
+    (:class:`KernelPool`). Before each chapter its kernel's namespace is wiped (``%reset -f``)
+    and figures are closed, so no chapter sees another's variables, while pandas, matplotlib
+    and ibislib's store/catalogue caches stay imported — a fresh kernel per chapter paid
+    ~27 CPU-s per report for start-up and imports alone. A chapter that fails gets a fresh
+    kernel for the next one. The kernels are SIGKILLed when `ibis report` ends, even when that
+    is killed (PR_SET_PDEATHSIG); parameters go in via papermill's parameterizer, so an AGS
+    like 05566028 stays a string."""
+    pool = KernelPool(lanes).start()
+    ok = False
+    try:
+        yield pool
+        ok = True
+    finally:
+        pool.close(kill=not ok)
 
 
 def keep_formats(formats: tuple[str, ...], previous: dict | None, out: Path) -> tuple[str, ...]:
@@ -173,6 +298,48 @@ def data_notes(ags: str) -> list[str]:
         if rule == "agree" or near.search(w):
             out.append(w)
     return out
+
+
+def _run_chapters(
+    executor, jobs: list, meanwhile: Callable[[], None] | None = None
+) -> Iterator[tuple[int, BaseException | None]]:
+    """(index, error) per chapter: side by side where the executor has ``run(jobs)`` (a
+    :class:`KernelPool`, the benchmark's floor), else one after the other through the plain
+    executor (the batch's kernel, a test's fake)."""
+    run = getattr(executor, "run", None)
+    if callable(run):
+        yield from run(jobs, meanwhile)
+        return
+    for i, args in jobs:
+        try:
+            executor(*args)
+        except Exception as exc:  # noqa: BLE001 - recorded for the chapter
+            yield i, exc
+        else:
+            yield i, None
+
+
+class _Background:
+    """A function run in a daemon thread; ``result()`` waits for it and re-raises its error."""
+
+    def __init__(self, fn: Callable, *args: object) -> None:
+        self._result: object = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(fn, args), daemon=True)
+        self._thread.start()
+
+    def _run(self, fn: Callable, args: tuple) -> None:
+        try:
+            self._result = fn(*args)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in result()
+            self._error = exc
+
+    def result(self) -> object:
+        while self._thread.is_alive():  # a timeout keeps the wait interruptible by Ctrl+C
+            self._thread.join(timeout=0.5)
+        if self._error is not None:
+            raise self._error
+        return self._result
 
 
 def _short_error(exc: BaseException) -> str:
@@ -259,17 +426,13 @@ def build_report(
     files: dict[str, str] = {}  # kind -> file name inside the report folder
     with temp_dir_beside(out) as tmp, contextlib.ExitStack() as kernel:
         if executor is None:
-            executor = kernel.enter_context(kernel_executor())
+            executor = kernel.enter_context(kernel_executor(lanes_for(len(notebooks))))
         fig_dir = tmp / "figures"
         nb_out = tmp / "notebooks"
         fig_dir.mkdir()
         nb_out.mkdir()
-        iterator = notebooks
-        if progress:
-            from tqdm import tqdm
-
-            iterator = tqdm(notebooks, desc=f"Bericht {unit.name}", unit="Kapitel", file=sys.stderr)
-        for nb in iterator:
+        jobs = []
+        for i, nb in enumerate(notebooks):
             entry = plan.entry(nb)
             params = {
                 "municipality": unit.ags,
@@ -281,19 +444,39 @@ def build_report(
             }
             if edition is not None and (nb in edition_nbs or _takes_edition(nb)):
                 params["edition"] = edition
-            target = nb_out / nb.name
-            error = None
-            try:
-                executor(nb, target, params, nb.parent)
-            except Exception as exc:  # one chapter failing must not stop the others
-                error = _short_error(exc)
-                failed[nb.stem] = error
-            chapter = read_chapter(
-                target if target.exists() else None, nb.stem, error, title=entry.title
+            jobs.append((i, (nb, nb_out / nb.name, params, nb.parent)))
+        bar = None
+        if progress:
+            from tqdm import tqdm
+
+            bar = tqdm(
+                total=len(jobs), desc=f"Bericht {unit.name}", unit="Kapitel", file=sys.stderr
             )
-            if chapter.error and nb.stem not in failed:
-                failed[nb.stem] = chapter.error
-            collected.append(chapter)
+        chapter_at: dict[int, Chapter] = {}
+        meanwhile = None
+        if "pdf" in formats:  # WeasyPrint's first-use costs while the kernels work
+            from .render import warm_up as meanwhile
+        for i, error in _run_chapters(executor, jobs, meanwhile):
+            nb, target = jobs[i][1][0], jobs[i][1][1]
+            message = None
+            if error is not None:  # one chapter failing must not stop the others
+                if isinstance(error, KeyboardInterrupt | SystemExit):
+                    raise error
+                message = _short_error(error)
+            chapter_at[i] = read_chapter(
+                target if target.exists() else None,
+                nb.stem,
+                message,
+                title=plan.entry(nb).title,
+            )
+            if bar is not None:
+                bar.update()
+        if bar is not None:
+            bar.close()
+        collected = [chapter_at[i] for i in range(len(jobs))]  # report order, as they finished
+        for chapter in collected:
+            if chapter.error:  # the executor's error, else the first error output
+                failed[chapter.key] = chapter.error
         kernel.close()  # chapters done: the kernel's memory is free for PDF and DOCX
 
         title = unit.name
@@ -319,7 +502,7 @@ def build_report(
 
         notes = data_notes(unit.ags)
 
-        def page(mode: str = "html"):
+        def page(mode: str = "html", failed: dict[str, str] = failed):
             doc = assemble(
                 collected,
                 title=title,
@@ -338,6 +521,30 @@ def build_report(
         write_text(tmp / "index.html", doc.html)
         files["html"] = "index.html"
         stem = f"integrationsmonitoring_{unit.slug or unit.ags}"
+
+        def docx(failed_now: dict[str, str]) -> str | None:
+            """Build the DOCX; its error message, or None."""
+            from .render import to_docx
+
+            try:
+                docx_doc = page("docx", failed_now)
+                to_docx(
+                    docx_doc.html,
+                    tmp,
+                    tmp / f"{stem}.docx",
+                    title=f"Integrationsmonitoring {title}",
+                    alt_texts=[f.alt for f in docx_doc.figures],
+                    captions=[f.caption for f in docx_doc.figures],
+                )
+            except Exception as exc:
+                return _short_error(exc)
+            return None
+
+        # DOCX (pandoc, a subprocess) beside the PDF (WeasyPrint, in this thread): the second
+        # core is otherwise idle while WeasyPrint lays out the pages
+        docx_job = None
+        if "docx" in formats:
+            docx_job = _Background(docx, dict(failed)) if "pdf" in formats else None
         if "pdf" in formats:
             from .render import to_pdf
 
@@ -347,21 +554,13 @@ def build_report(
             except Exception as exc:
                 failed["pdf"] = _short_error(exc)
         if "docx" in formats:
-            from .render import to_docx
-
-            try:
-                docx_doc = page("docx")
-                to_docx(
-                    docx_doc.html,
-                    tmp,
-                    tmp / f"{stem}.docx",
-                    title=f"Integrationsmonitoring {title}",
-                    alt_texts=[f.alt for f in docx_doc.figures],
-                    captions=[f.caption for f in docx_doc.figures],
-                )
+            docx_error = docx_job.result() if docx_job is not None else docx(dict(failed))
+            if docx_error is None and "pdf" in failed:  # its banner must name the PDF too
+                docx_error = docx(dict(failed))
+            if docx_error is None:
                 files["docx"] = f"{stem}.docx"
-            except Exception as exc:
-                failed["docx"] = _short_error(exc)
+            else:
+                failed["docx"] = docx_error
         if failed:  # also when only a format failed: the page says the report is incomplete
             doc = page()
             write_text(tmp / "index.html", doc.html)
