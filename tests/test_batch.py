@@ -191,6 +191,34 @@ def test_changed_input_reruns_exactly_the_affected(nbdir, tmp_path, monkeypatch)
     assert todo[0].stamp["reason"] == "Notebooks geändert"
 
 
+def test_changed_outline_title_rebuilds(nbdir, tmp_path):
+    """report.yml shapes the report (chapter titles, order): a changed title is a rebuild."""
+    (nbdir / "report.yml").write_text(
+        "chapters:\n  - notebook: 01_test.ipynb\n    title: Testkapitel\n", encoding="utf-8"
+    )
+    out = tmp_path / "out"
+    ags = ["05566028", MINDEN]
+    cfg = WorkerConfig(notebooks_dir=str(nbdir))
+    todo, _ = plan(ags, out, cfg)
+    (out / ".batch").mkdir(parents=True)
+    for t in todo:
+        Path(t.out_dir).mkdir(parents=True)
+        (Path(t.out_dir) / "index.html").write_text("<html></html>")
+        write_stamp(Path(t.out_dir), t.stamp)
+    assert plan(ags, out, cfg) == ([], ags)
+    (nbdir / "report.yml").write_text(
+        "chapters:\n  - notebook: 01_test.ipynb\n    title: Neuer Titel\n", encoding="utf-8"
+    )
+    todo, skipped = plan(ags, out, cfg)
+    assert [t.ags for t in todo] == ags and skipped == []
+    assert todo[0].stamp["reason"] == "Notebooks geändert"
+    # the shipped outline is part of the key
+    from ibislib import paths
+
+    real = fp.notebook_hashes([], paths.notebooks_dir() / "report.yml")
+    assert list(real) == ["outline:report.yml"]
+
+
 def test_input_index_attributes_files_to_regions(tmp_path):
     """Real store layout: a file for Minden only does not touch Ibbenbüren's key."""
     import pandas as pd
