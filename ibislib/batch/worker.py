@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from ..atomic import clean_own_temp, write_text
-from .kernel import WarmKernel, kill_all_kernels
+from .kernel import WarmKernel, kill_all_kernels, skip_slow_iri_checker
 
 STAMP = "batch.json"
 DEFAULT_BUILD = "ibislib.report.build:build_report"
@@ -248,6 +248,7 @@ def _worker_main(
     lock_fd: int | None = None,
 ) -> None:
     signal.signal(signal.SIGTERM, _on_term)
+    skip_slow_iri_checker()  # before the report code imports nbformat
     die_with_parent(signal.SIGTERM, parent)
     if hasattr(os, "setpgid"):
         os.setpgid(0, 0)  # Ctrl-C reaches the batch only; it stops us in order
