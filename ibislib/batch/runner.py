@@ -88,7 +88,7 @@ def run_batch(
     period: str | None = None,
     jobs: int = 2,
     scheduler: str | None = None,
-    restart_every: int = 25,
+    restart_every: int = 100,
     max_kernel_mib: float | None = 2048,
     build: str | Callable | None = None,
     notebooks_dir: Path | None = None,

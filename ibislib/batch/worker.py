@@ -54,7 +54,10 @@ class WorkerConfig:
     formats: tuple[str, ...] = ("html",)
     chapters: list[str] | None = None
     notebooks_dir: str | None = None
-    restart_every: int = 25
+    # a new kernel costs ~25-30 CPU-s (start, imports, the first report's loads): every 25
+    # reports that was ~1 CPU-s per report; its memory is flat (benchmarks/batch.py (d)) and
+    # max_kernel_mib still replaces one that grows
+    restart_every: int = 100
     max_kernel_mib: float | None = 2048  # recycle a kernel whose memory (RSS) grew beyond this
     kernel_name: str = "python3"
     cell_timeout: int = 900
