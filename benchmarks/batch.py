@@ -185,11 +185,13 @@ def ibis_batch(listfile: Path, out: Path, jobs: int) -> tuple[float, float]:
     ]
     res = subprocess.run(cmd, capture_output=True, text=True)
     seconds = time.perf_counter() - started
+    cpu = children_cpu() - cpu0
     summary = [ln for ln in res.stderr.splitlines() if "\r" not in ln and ln.strip()]
     print("    " + "\n    ".join(summary[-6:]))
+    print(f"    CPU des Prozessbaums: {de(cpu, 1)} CPU-s", flush=True)
     if res.returncode != 0:
         print(f"  ibis batch endete mit Exitcode {res.returncode}")
-    return seconds, children_cpu() - cpu0
+    return seconds, cpu
 
 
 def hms(seconds: float) -> str:
