@@ -137,6 +137,15 @@ def proc_cpu(pid: int | None) -> float:
         return float("nan")
 
 
+def self_cpu() -> float:
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return ru.ru_utime + ru.ru_stime
+
+
+#: (d): this process's CPU per report (the worker's share: nbclient, assembling the page)
+worker_cpu: list[float] = []
+
+
 def rss_run(ags_list: list[str], n: int, out: Path) -> tuple[dict[int, float | None], list[float]]:
     """(d) One warm kernel, n reports for distinct municipalities one after the other (no
     restart): RSS at 1, 50, n and the kernel's CPU per report (the first includes its start)."""
@@ -146,16 +155,19 @@ def rss_run(ags_list: list[str], n: int, out: Path) -> tuple[dict[int, float | N
     marks = sorted({1, min(50, n), n} if n >= 50 else {1, max(1, n // 2), n})
     rss: dict[int, float | None] = {}
     cpu: list[float] = []
+    worker_cpu.clear()
     with WarmKernel(quiet=True) as kernel:
         kernel.start()
         for i in range(1, n + 1):
             ags = ags_list[(i - 1) % len(ags_list)]
             target = out / f"{i:03d}_{ags}"
             before = proc_cpu(kernel.pid) if i > 1 else 0.0  # report 1: since the kernel's start
+            own = self_cpu()
             build_report(
                 ags, formats=("html",), out=target, progress=False, executor=kernel.execute
             )
             cpu.append(proc_cpu(kernel.pid) - before)
+            worker_cpu.append(self_cpu() - own)
             if i in marks:
                 rss[i] = kernel.rss_mib()
                 print(
@@ -329,6 +341,8 @@ def main() -> int:
         f"{de(100 * t_c / t_b)} % der Zeit   (Ziel < 5 %; {de(cpu_c, 1)} CPU-s gesamt)"
     )
     restart = None
+    d_report = None
+    restarts = 0
     if rss:
         marks = ", ".join(f"Bericht {k}: {de(v or 0, 0)} MiB" for k, v in rss.items())
         print(f"  (d) Kernel-Speicher (RSS) ohne Neustart, verschiedene Gemeinden: {marks}")
@@ -341,9 +355,16 @@ def main() -> int:
         if len(kcpu) > 2:
             later = sorted(kcpu[1:])[len(kcpu[1:]) // 2]
             restart = max(0.0, kcpu[0] - later)
+            own = sorted(worker_cpu[1:])[len(worker_cpu[1:]) // 2]
+            d_report = later + own
             print(
                 f"  (d) Kernel-CPU: 1. Bericht (mit Kernelstart) {de(kcpu[0], 1)} CPU-s, danach "
                 f"Median {de(later, 2)} CPU-s: ein Neustart kostet {de(restart, 1)} CPU-s"
+            )
+            print(
+                f"  (d) je Bericht über {len(kcpu)} verschiedene Gemeinden: Kernel {de(later, 2)}"
+                f" + Worker {de(own, 2)} = {de(d_report, 2)} CPU-s (Median; Gegenprobe zu den"
+                " Grenzkosten aus nur zwei Kreisen, deren Kreis-Daten im Kernel warm bleiben)"
             )
 
     # Extrapolation from CPU time (not wall × jobs: on a shared machine that counts waiting)
@@ -379,6 +400,12 @@ def main() -> int:
             f"  {label} ({de(count, 0)} Gemeinden): {naive_t}{de(per_report[label], 2)} CPU-s "
             f"je Bericht; 1 Rechner mit 16 Kernen {hms(total / 16)}; "
             f"Cluster 10 × 16 Kerne {hms(total / 160)}"
+        )
+    if d_report is not None and fixed is not None:
+        total = 16 * fixed + GERMANY * d_report + 16 * restarts * (restart or fixed)
+        print(
+            f"  Gegenprobe Deutschland mit {de(d_report, 2)} CPU-s je Bericht aus (d): "
+            f"1 Rechner mit 16 Kernen {hms(total / 16)}"
         )
     print(f"  Ziel Deutschland auf 16 Kernen: < 35 min; Last nachher {de(os.getloadavg()[0], 2)}")
     # a temporary work folder of our own goes again (snapshot runs pass --cleanup to the child)
