@@ -55,8 +55,9 @@ class WorkerConfig:
     chapters: list[str] | None = None
     notebooks_dir: str | None = None
     # a new kernel costs ~25-30 CPU-s (start, imports, the first report's loads): every 25
-    # reports that was ~1 CPU-s per report; its memory is flat (benchmarks/batch.py (d)) and
-    # max_kernel_mib still replaces one that grows
+    # reports that was ~1 CPU-s per report. Its memory grows only while its bounded caches fill
+    # (562/653/715 MiB at reports 1/50/100 of distinct Gemeinden, benchmarks/batch.py (d)), and
+    # max_kernel_mib still replaces one that grows beyond it
     restart_every: int = 100
     max_kernel_mib: float | None = 2048  # recycle a kernel whose memory (RSS) grew beyond this
     kernel_name: str = "python3"
