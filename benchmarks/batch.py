@@ -6,16 +6,22 @@ Minden-Lübbecke 05770):
 (a) naive: for every municipality and chapter notebook one `papermill` command line call
     (parameters as YAML with the AGS quoted, so it stays a string) and one
     `jupyter nbconvert --to html --no-input` call, one after the other;
-(b) `ibis batch --jobs 2 --formats html` into a fresh folder;
-(c) the same `ibis batch` call again, nothing changed;
-(d) memory: one warm kernel building report after report (no restart), its RSS at report
-    1, 50 and 100 (``--rss-n``; 0 skips it).
+(b) `ibis batch --jobs 2 --formats html` into a fresh folder, n municipalities;
+(b3) the same for 3·n municipalities into another fresh folder (``--no-marginal`` skips it):
+    the MARGINAL CPU per report is (CPU(3n) − CPU(n)) / 2n, the fixed cost per worker what
+    remains of CPU(n) (worker and kernel start, imports, the first report's one-off loads);
+(c) the same `ibis batch` call as (b) again, nothing changed;
+(d) memory: one warm kernel building report after report for distinct municipalities (no
+    restart), its RSS at report 1, 50 and 100 (``--rss-n``; 0 skips it), and the kernel's CPU
+    of its first report against the later ones (what a kernel restart costs).
 
 Both (a) and (b) execute every chapter notebook and export HTML. It prints seconds per
 municipality report, the ratios, the CPU time per report of the whole process tree of
-``ibis batch`` (workers, kernels: ``resource.getrusage(RUSAGE_CHILDREN)``) and from that CPU
-time the extrapolation to NRW and Germany (target of issue 17: ≤ 3 CPU-s per HTML report,
-all of Germany in under 35 min on 16 cores). ``--skip-naive`` leaves (a) out (it is slow).
+``ibis batch`` (batch, workers, kernels: ``resource.getrusage(RUSAGE_CHILDREN)``), average and
+marginal, and from the CPU time an extrapolation to NRW and Germany from the model "fixed cost
+per worker + marginal cost per report + a restart cost every K reports" (target of issue 17:
+≤ 3 CPU-s per HTML report, all of Germany in under 35 min on 16 cores); the assumptions are
+printed with it. ``--skip-naive`` leaves (a) out (it is slow).
 
 The benchmark runs on a snapshot of the committed state (``git archive HEAD`` of ibislib/,
 notebooks/ and data/raw/ in the work folder, used through PYTHONPATH and IBIS_ROOT): its own
@@ -47,13 +53,18 @@ GERMANY = 10_800  # Gemeinden in Deutschland, rounded
 
 
 def municipalities(n: int) -> list[str]:
+    """n distinct Gemeinden: half from Kreis Steinfurt, half from Minden-Lübbecke, then (for
+    large n) the other Gemeinden of NRW."""
     from ibislib.regions import registry
 
     reg = registry()
     a = [r.ags for r in reg.municipalities(kreis="05566")]
     b = [r.ags for r in reg.municipalities(kreis="05770")]
     half = (n + 1) // 2
-    return (a[:half] + b[: n - half])[:n]
+    chosen = list(dict.fromkeys(a[:half] + b[: n - half] + a + b))
+    taken = set(chosen)
+    rest = [r.ags for r in reg.municipalities(land="05") if r.ags not in taken]
+    return (chosen + rest)[:n]
 
 
 def chapters() -> list[Path]:
@@ -117,25 +128,55 @@ def children_cpu() -> float:
     return ru.ru_utime + ru.ru_stime
 
 
-def rss_run(ags_list: list[str], n: int, out: Path) -> dict[int, float | None]:
-    """(d) One warm kernel, n reports one after the other (no restart): RSS at 1, 50, n."""
+def proc_cpu(pid: int | None) -> float:
+    """CPU seconds (user + system) a running process has used so far (Linux /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return float("nan")
+
+
+def self_cpu() -> float:
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return ru.ru_utime + ru.ru_stime
+
+
+#: (d): this process's CPU per report (the worker's share: nbclient, assembling the page)
+worker_cpu: list[float] = []
+
+
+def rss_run(ags_list: list[str], n: int, out: Path) -> tuple[dict[int, float | None], list[float]]:
+    """(d) One warm kernel, n reports for distinct municipalities one after the other (no
+    restart): RSS at 1, 50, n and the kernel's CPU per report (the first includes its start)."""
     from ibislib.batch.kernel import WarmKernel
     from ibislib.report.build import build_report
 
     marks = sorted({1, min(50, n), n} if n >= 50 else {1, max(1, n // 2), n})
     rss: dict[int, float | None] = {}
+    cpu: list[float] = []
+    worker_cpu.clear()
     with WarmKernel(quiet=True) as kernel:
+        kernel.start()
         for i in range(1, n + 1):
             ags = ags_list[(i - 1) % len(ags_list)]
             target = out / f"{i:03d}_{ags}"
+            before = proc_cpu(kernel.pid) if i > 1 else 0.0  # report 1: since the kernel's start
+            own = self_cpu()
             build_report(
                 ags, formats=("html",), out=target, progress=False, executor=kernel.execute
             )
+            cpu.append(proc_cpu(kernel.pid) - before)
+            worker_cpu.append(self_cpu() - own)
             if i in marks:
                 rss[i] = kernel.rss_mib()
-                print(f"  (d) Bericht {i}: Kernel {de(rss[i] or 0, 0)} MiB", flush=True)
+                print(
+                    f"  (d) Bericht {i} ({ags}): Kernel {de(rss[i] or 0, 0)} MiB, "
+                    f"{de(cpu[-1], 2)} CPU-s",
+                    flush=True,
+                )
             shutil.rmtree(target, ignore_errors=True)
-    return rss
+    return rss, cpu
 
 
 def ibis_batch(listfile: Path, out: Path, jobs: int) -> tuple[float, float]:
@@ -156,11 +197,13 @@ def ibis_batch(listfile: Path, out: Path, jobs: int) -> tuple[float, float]:
     ]
     res = subprocess.run(cmd, capture_output=True, text=True)
     seconds = time.perf_counter() - started
+    cpu = children_cpu() - cpu0
     summary = [ln for ln in res.stderr.splitlines() if "\r" not in ln and ln.strip()]
     print("    " + "\n    ".join(summary[-6:]))
+    print(f"    CPU des Prozessbaums: {de(cpu, 1)} CPU-s", flush=True)
     if res.returncode != 0:
         print(f"  ibis batch endete mit Exitcode {res.returncode}")
-    return seconds, children_cpu() - cpu0
+    return seconds, cpu
 
 
 def hms(seconds: float) -> str:
@@ -181,6 +224,7 @@ def main() -> int:
     ap.add_argument("--keep", action="store_true", help="Ergebnisse nicht löschen")
     ap.add_argument("--live", action="store_true", help="Arbeitskopie statt Schnappschuss")
     ap.add_argument("--skip-naive", action="store_true", help="(a) naiv auslassen (langsam)")
+    ap.add_argument("--no-marginal", action="store_true", help="(b3) mit 3·n Gemeinden auslassen")
     ap.add_argument(
         "--rss-n", type=int, default=100, help="(d) Berichte in einem Kernel (0: auslassen)"
     )
@@ -216,7 +260,7 @@ def main() -> int:
     print(f"ibislib aus {Path(ibislib.__file__).parent}", flush=True)
     ags_list = municipalities(args.n)
     notebooks = chapters()
-    for sub in ("naive", "batch"):
+    for sub in ("naive", "batch", "batch3"):
         shutil.rmtree(work / sub, ignore_errors=True)
     listfile = work / "gemeinden.txt"
     listfile.write_text("\n".join(ags_list) + "\n", encoding="utf-8")
@@ -243,13 +287,31 @@ def main() -> int:
     t_b, cpu_b = ibis_batch(listfile, work / "batch", args.jobs)
     print("(c) ibis batch erneut, unverändert …", flush=True)
     t_c, cpu_c = ibis_batch(listfile, work / "batch", args.jobs)
+    from ibislib.batch.worker import WorkerConfig
+
+    every = WorkerConfig().restart_every  # the batch's default: a new kernel every K reports
+    marginal = None
+    if not args.no_marginal:
+        ags3 = municipalities(3 * n)
+        if len(ags3) < 3 * n:
+            print(f"  (b3) nur {len(ags3)} Gemeinden verfügbar: ohne Grenzkosten")
+        else:
+            if 3 * n > every * args.jobs:
+                print(f"  Hinweis: mehr als {every} Berichte je Worker, (b3) enthält Neustarts")
+            list3 = work / "gemeinden3.txt"
+            list3.write_text("\n".join(ags3) + "\n", encoding="utf-8")
+            print(f"(b3) ibis batch --jobs {args.jobs}, {3 * n} Gemeinden (neuer Ordner) …")
+            _t3, cpu_3 = ibis_batch(list3, work / "batch3", args.jobs)
+            marginal = (cpu_3 - cpu_b) / (2 * n)
     rss: dict[int, float | None] = {}
+    kcpu: list[float] = []
     if args.rss_n:
         print(f"(d) ein Kernel, {args.rss_n} Berichte nacheinander (Speicher) …", flush=True)
-        rss = rss_run(municipalities(max(args.n, 24)), args.rss_n, work / "rss")
+        rss, kcpu = rss_run(municipalities(args.rss_n), args.rss_n, work / "rss")
 
     b, c = t_b / n, t_c / n
-    core_s = cpu_b / n  # CPU of the whole process tree (workers + kernels) per report
+    core_s = cpu_b / n  # CPU of the whole process tree (batch, workers, kernels) per report
+    workers = max(1, min(args.jobs, n))
     print()
     print(f"Ergebnis für {n} Gemeinden ({len(notebooks)} Kapitel, HTML), je Bericht:")
     if t_a is not None:
@@ -260,33 +322,90 @@ def main() -> int:
         )
     print(f"  (b) ibis batch --jobs {args.jobs}      {de(b):>8} s   (gesamt {hms(t_b)})")
     print(f"  (c) ibis batch unverändert   {de(c, 2):>8} s   (gesamt {de(t_c)} s)")
-    print(f"  (b) CPU des Prozessbaums:    {de(core_s, 2):>8} CPU-s je Bericht   (Ziel ≤ 3)")
+    print(f"  (b) CPU des Prozessbaums:    {de(core_s, 2):>8} CPU-s je Bericht im Mittel")
+    fixed = None
+    if marginal is not None:
+        fixed = max(0.0, (cpu_b - n * marginal) / workers)
+        print(
+            f"  Grenzkosten (b3 − b) / 2n:   {de(marginal, 2):>8} CPU-s je weiterem Bericht"
+            "   (Ziel ≤ 3)"
+        )
+        print(
+            f"  Fixkosten je Worker:         {de(fixed, 1):>8} CPU-s (Start, Importe, 1. Bericht)"
+        )
     if t_a is not None:
         print(f"  Durchsatz (b) gegenüber (a): {de(t_a / t_b)}-fach   (Ziel ≥ 3)")
         print(f"  CPU (a) ÷ (b):               {de(cpu_a / cpu_b)}-fach")
-    print(f"  (c) in % von (b):            {de(100 * t_c / t_b)} %   (Ziel < 5 %)")
+    print(
+        f"  (c) in % von (b):            {de(100 * cpu_c / cpu_b)} % der CPU-Zeit, "
+        f"{de(100 * t_c / t_b)} % der Zeit   (Ziel < 5 %; {de(cpu_c, 1)} CPU-s gesamt)"
+    )
+    restart = None
+    d_report = None
+    restarts = 0
     if rss:
         marks = ", ".join(f"Bericht {k}: {de(v or 0, 0)} MiB" for k, v in rss.items())
-        print(f"  (d) Kernel-Speicher (RSS) ohne Neustart: {marks}")
+        print(f"  (d) Kernel-Speicher (RSS) ohne Neustart, verschiedene Gemeinden: {marks}")
         (k1, v1), (k2, v2) = list(rss.items())[-2:] if len(rss) > 1 else ((0, 0), (0, 0))
         if k2 > k1 and v1 and v2:  # flat means: no growth per report once the caches are full
             print(
-                f"      Zuwachs zwischen Bericht {k1} und {k2}: {de((v2 - v1) / (k2 - k1), 2)} MiB je Bericht"
+                f"      Zuwachs zwischen Bericht {k1} und {k2}: "
+                f"{de((v2 - v1) / (k2 - k1), 2)} MiB je Bericht"
+            )
+        if len(kcpu) > 2:
+            later = sorted(kcpu[1:])[len(kcpu[1:]) // 2]
+            restart = max(0.0, kcpu[0] - later)
+            own = sorted(worker_cpu[1:])[len(worker_cpu[1:]) // 2]
+            d_report = later + own
+            print(
+                f"  (d) Kernel-CPU: 1. Bericht (mit Kernelstart) {de(kcpu[0], 1)} CPU-s, danach "
+                f"Median {de(later, 2)} CPU-s: ein Neustart kostet {de(restart, 1)} CPU-s"
+            )
+            print(
+                f"  (d) je Bericht über {len(kcpu)} verschiedene Gemeinden: Kernel {de(later, 2)}"
+                f" + Worker {de(own, 2)} = {de(d_report, 2)} CPU-s (Median; Gegenprobe zu den"
+                " Grenzkosten aus nur zwei Kreisen, deren Kreis-Daten im Kernel warm bleiben)"
             )
 
     # Extrapolation from CPU time (not wall × jobs: on a shared machine that counts waiting)
     print()
-    print(f"Hochrechnung aus der CPU-Zeit (gemessen: {de(core_s, 2)} CPU-s je Bericht, ganzer")
-    print(" Prozessbaum; Annahmen: ein Worker je Kern, lineare Skalierung, gleiche Kosten je")
-    print(" Gemeinde, genug Arbeitsspeicher für einen Worker + Kernel je Kern, Daten und Ausgabe")
-    print(" auf einem gemeinsamen Dateisystem, das nicht bremst):")
+    if marginal is None or fixed is None:
+        print(f"Hochrechnung aus der mittleren CPU-Zeit ({de(core_s, 2)} CPU-s je Bericht; ohne")
+        print(" (b3) keine Trennung in Fix- und Grenzkosten; ein Worker je Kern, lineare")
+        print(" Skalierung, gleiche Kosten je Gemeinde):")
+        per_report = {label: core_s for label in ("NRW", "Deutschland")}
+        model = {k: count * core_s for k, count in (("NRW", NRW), ("Deutschland", GERMANY))}
+    else:
+        restart_c = restart if restart is not None else fixed
+        how = "gemessen in (d)" if restart is not None else "angenommen = Fixkosten je Worker"
+        print("Hochrechnung aus der CPU-Zeit, Modell: CPU = W · Fixkosten + N · Grenzkosten")
+        print(f" + W · Neustarts · Neustartkosten, W = 16 Worker, ein Neustart alle {every}")
+        print(f" Berichte je Worker; Fixkosten {de(fixed, 1)} CPU-s, Grenzkosten {de(marginal, 2)}")
+        print(f" CPU-s, Neustart {de(restart_c, 1)} CPU-s ({how}). Annahmen: ein Worker je Kern,")
+        print(" ideal verteilt; jede Gemeinde kostet so viel wie die gemessenen (Kreise")
+        print(" Steinfurt und Minden-Lübbecke); kein Speicher- oder Dateisystem-Engpass;")
+        print(" die Caches eines Kernels füllen sich nicht anders als hier):")
+        model = {}
+        per_report = {}
+        for label, count in (("NRW", NRW), ("Deutschland", GERMANY)):
+            per_worker = -(-count // 16)
+            restarts = max(0, -(-per_worker // every) - 1)
+            total = 16 * fixed + count * marginal + 16 * restarts * restart_c
+            model[label] = total
+            per_report[label] = total / count
     for label, count in (("NRW", NRW), ("Deutschland", GERMANY)):
         naive_t = f"naiv {hms(count * t_a / n)}; " if t_a is not None else ""
-        one16 = count * core_s / 16
-        cluster = count * core_s / (10 * 16)
+        total = model[label]
         print(
-            f"  {label} ({de(count, 0)} Gemeinden): {naive_t}"
-            f"1 Rechner mit 16 Kernen {hms(one16)}; Cluster 10 × 16 Kerne {hms(cluster)}"
+            f"  {label} ({de(count, 0)} Gemeinden): {naive_t}{de(per_report[label], 2)} CPU-s "
+            f"je Bericht; 1 Rechner mit 16 Kernen {hms(total / 16)}; "
+            f"Cluster 10 × 16 Kerne {hms(total / 160)}"
+        )
+    if d_report is not None and fixed is not None:
+        total = 16 * fixed + GERMANY * d_report + 16 * restarts * (restart or fixed)
+        print(
+            f"  Gegenprobe Deutschland mit {de(d_report, 2)} CPU-s je Bericht aus (d): "
+            f"1 Rechner mit 16 Kernen {hms(total / 16)}"
         )
     print(f"  Ziel Deutschland auf 16 Kernen: < 35 min; Last nachher {de(os.getloadavg()[0], 2)}")
     # a temporary work folder of our own goes again (snapshot runs pass --cleanup to the child)

@@ -126,6 +126,36 @@ def test_warm_kernel_resets_namespace_and_recovers(tmp_path):
     assert "absichtlich kaputt" in (tmp_path / "c.ipynb").read_text(encoding="utf-8")
 
 
+MAP_CELL = """\
+import matplotlib
+matplotlib.use("Agg")
+import geopandas as gpd, matplotlib.pyplot as plt
+from matplotlib.legend import Legend
+from shapely.geometry import box
+fig, ax = plt.subplots()
+gpd.GeoDataFrame(geometry=[box(0, 0, 1, 1)]).plot(ax=ax)
+plt.close(fig)
+print(sum(c.__name__ == "_GeoPandasPolyCollection" for c in Legend._default_handler_map))
+"""
+
+
+def test_warm_kernel_lets_go_of_geopandas_plot_classes(tmp_path):
+    """geopandas registers a new class per polygon plot in matplotlib's global legend handler
+    map; the warm kernel drops them between notebooks, so they do not pile up report after
+    report (a kernel serves hundreds)."""
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(MAP_CELL)]
+    nbformat.write(nb, tmp_path / "map.ipynb")
+    counts = []
+    with WarmKernel() as k:
+        for i in range(3):
+            k.execute(tmp_path / "map.ipynb", tmp_path / f"out{i}.ipynb", {}, tmp_path)
+            out = nbformat.read(tmp_path / f"out{i}.ipynb", as_version=4)
+            counts.append(int(out.cells[-1]["outputs"][0]["text"]))
+        assert k.starts == 1
+    assert counts == [1, 1, 1]  # without the clean-up: 1, 2, 3
+
+
 def test_failure_isolation_and_skip(nbdir, tmp_path, monkeypatch):
     out = tmp_path / "out"
     monkeypatch.setenv("IBIS_TEST_FAIL", "05566004")
@@ -189,6 +219,34 @@ def test_changed_input_reruns_exactly_the_affected(nbdir, tmp_path, monkeypatch)
     todo, _ = plan(ags, out, cfg)
     assert [t.ags for t in todo] == ags
     assert todo[0].stamp["reason"] == "Notebooks geändert"
+
+
+def test_changed_outline_title_rebuilds(nbdir, tmp_path):
+    """report.yml shapes the report (chapter titles, order): a changed title is a rebuild."""
+    (nbdir / "report.yml").write_text(
+        "chapters:\n  - notebook: 01_test.ipynb\n    title: Testkapitel\n", encoding="utf-8"
+    )
+    out = tmp_path / "out"
+    ags = ["05566028", MINDEN]
+    cfg = WorkerConfig(notebooks_dir=str(nbdir))
+    todo, _ = plan(ags, out, cfg)
+    (out / ".batch").mkdir(parents=True)
+    for t in todo:
+        Path(t.out_dir).mkdir(parents=True)
+        (Path(t.out_dir) / "index.html").write_text("<html></html>")
+        write_stamp(Path(t.out_dir), t.stamp)
+    assert plan(ags, out, cfg) == ([], ags)
+    (nbdir / "report.yml").write_text(
+        "chapters:\n  - notebook: 01_test.ipynb\n    title: Neuer Titel\n", encoding="utf-8"
+    )
+    todo, skipped = plan(ags, out, cfg)
+    assert [t.ags for t in todo] == ags and skipped == []
+    assert todo[0].stamp["reason"] == "Notebooks geändert"
+    # the shipped outline is part of the key
+    from ibislib import paths
+
+    real = fp.notebook_hashes([], paths.notebooks_dir() / "report.yml")
+    assert list(real) == ["outline:report.yml"]
 
 
 def test_input_index_attributes_files_to_regions(tmp_path):

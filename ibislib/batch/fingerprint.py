@@ -2,7 +2,8 @@
 
 A report is rebuilt only when one of these changed since its ``batch.json`` stamp was written:
 
-- the chapter notebooks (content hash of each selected ``.ipynb``),
+- the chapter notebooks (content hash of each selected ``.ipynb``, with the edition chapters
+  of an edition batch) and the outline ``report.yml`` (titles, order, key indicators),
 - the parameters (AGS, period, formats, chapters),
 - the ibislib version and the hash of ibislib's own source files (the notebooks call into it),
 - the input data the municipality can see: every store input file that holds the municipality,
@@ -135,8 +136,17 @@ def _regions_in(parquet: Path) -> list[str] | None:
         return None
 
 
-def notebook_hashes(notebooks: list[Path]) -> dict[str, str]:
-    return {p.name: sha256_file(p) for p in notebooks}
+def notebook_hashes(notebooks: list[Path], outline: Path | None = None) -> dict[str, str]:
+    """Content hash of each chapter notebook and of the outline (report.yml: chapter titles
+    and order, key indicators of the overview), which shapes the report as much."""
+    folder = Path(outline).parent if outline is not None else None
+    out = {}
+    for p in notebooks:  # edition chapters live in ausgabe/ beside the outline
+        rel = p.relative_to(folder) if folder and p.is_relative_to(folder) else Path(p.name)
+        out[rel.as_posix()] = sha256_file(p)
+    if outline is not None:
+        out[f"outline:{Path(outline).name}"] = sha256_file(outline)
+    return out
 
 
 def report_key(

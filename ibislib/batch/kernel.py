@@ -27,13 +27,34 @@ import tempfile
 import time
 import weakref
 from pathlib import Path
-from typing import Any
-
-import nbformat
-from jupyter_core.utils import run_sync
+from typing import TYPE_CHECKING, Any
 
 from ..atomic import write_text
 from ..errors import IbisError
+
+if TYPE_CHECKING:
+    import nbformat
+
+
+def run_sync(coro_fn):
+    """jupyter_core's run_sync, imported on first use (a re-run that builds nothing starts no
+    kernel and needs none of the Jupyter stack)."""
+    from jupyter_core.utils import run_sync as _run_sync
+
+    return _run_sync(coro_fn)
+
+
+def skip_slow_iri_checker() -> None:
+    """Keep jsonschema from importing ``rfc3987_syntax`` in this process.
+
+    nbformat imports jsonschema, and jsonschema imports rfc3987-syntax 1.1 when it is installed
+    (a dependency of jupyter-events via jsonschema[format-nongpl]); that package compiles 39
+    lark grammars at import: 1,0 CPU-s in every batch process, 0,15 s without (known upstream,
+    python-jsonschema/jsonschema#1392). Only the "iri" format checks need it; nbformat's
+    notebook schemas use no such format, so validation is the same. Called by the batch
+    processes only, before anything imports nbformat; an already imported module stays."""
+    sys.modules.setdefault("rfc3987_syntax", None)  # None: "import rfc3987_syntax" -> ImportError
+
 
 #: Substrings of errors from the known kernel start-up races; those are retried.
 STARTUP_RACES = (
@@ -62,6 +83,13 @@ import os as _ibis_os, sys as _ibis_sys
 _ibis_os.chdir({cwd!r})
 if "matplotlib.pyplot" in _ibis_sys.modules:
     _ibis_sys.modules["matplotlib.pyplot"].close("all")
+if "matplotlib.legend" in _ibis_sys.modules:
+    # geopandas defines a new PatchCollection subclass in every polygon plot and registers it
+    # in matplotlib's global legend handler map, which keeps each class (~16 KB) alive for good
+    # (10 per report); the figures are closed, so their classes can go
+    _ibis_map = _ibis_sys.modules["matplotlib.legend"].Legend._default_handler_map
+    [_ibis_map.pop(c) for c in list(_ibis_map) if c.__name__ == "_GeoPandasPolyCollection"]
+    del _ibis_map
 del _ibis_os, _ibis_sys
 """
 
@@ -350,13 +378,18 @@ def _client_class():
 
 
 def _prelude_notebook(cwd: Path) -> nbformat.NotebookNode:
+    import nbformat
+
     nb = nbformat.v4.new_notebook()
     nb.cells.append(nbformat.v4.new_code_cell(PRELUDE.format(cwd=str(Path(cwd).resolve()))))
     return nb
 
 
 def _write_nb(nb: nbformat.NotebookNode, path: Path) -> None:
-    write_text(path, nbformat.writes(nb))
+    import nbformat
+
+    # nbformat.writes validates first and only logs what it finds: 0,1 CPU-s per report
+    write_text(path, nbformat.v4.writes_json(nb))
 
 
 def _short(exc: BaseException) -> str:

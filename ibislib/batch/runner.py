@@ -88,7 +88,7 @@ def run_batch(
     period: str | None = None,
     jobs: int = 2,
     scheduler: str | None = None,
-    restart_every: int = 25,
+    restart_every: int = 100,
     max_kernel_mib: float | None = 2048,
     build: str | Callable | None = None,
     notebooks_dir: Path | None = None,
@@ -181,18 +181,20 @@ def run_batch(
 
 def plan(municipalities: list[str], out: Path, cfg: WorkerConfig) -> tuple[list[Task], list[str]]:
     """Split into tasks to run and municipalities whose stamp matches their current key."""
-    from ..report.build import chapter_notebooks
+    from ..report.outline import outline
 
-    notebooks = chapter_notebooks(
-        Path(cfg.notebooks_dir) if cfg.notebooks_dir else None, cfg.chapters
-    )
+    layout = outline(Path(cfg.notebooks_dir) if cfg.notebooks_dir else None)
+    entries = layout.select(cfg.chapters)
+    if cfg.edition is not None:  # build_report runs the edition chapters too
+        entries += list(layout.edition_chapters)
+    notebooks = [e.path for e in entries]
     if not notebooks:
         raise IbisError(
             "Keine Kapitel-Notebooks gefunden",
             path=str(cfg.notebooks_dir or paths.notebooks_dir()),
             hint="Erwartet werden Dateien wie notebooks/01_demografie.ipynb.",
         )
-    nb_hashes = fp.notebook_hashes(notebooks)
+    nb_hashes = fp.notebook_hashes(notebooks, layout.source)
     library = fp.library_hash()
     index = fp.input_index(out / ".batch")
     params = {

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from ..atomic import clean_own_temp, write_text
-from .kernel import WarmKernel, kill_all_kernels
+from .kernel import WarmKernel, kill_all_kernels, skip_slow_iri_checker
 
 STAMP = "batch.json"
 DEFAULT_BUILD = "ibislib.report.build:build_report"
@@ -54,7 +54,11 @@ class WorkerConfig:
     formats: tuple[str, ...] = ("html",)
     chapters: list[str] | None = None
     notebooks_dir: str | None = None
-    restart_every: int = 25
+    # a new kernel costs ~25-30 CPU-s (start, imports, the first report's loads): every 25
+    # reports that was ~1 CPU-s per report. Its memory grows only while its bounded caches fill
+    # (562/653/715 MiB at reports 1/50/100 of distinct Gemeinden, benchmarks/batch.py (d)), and
+    # max_kernel_mib still replaces one that grows beyond it
+    restart_every: int = 100
     max_kernel_mib: float | None = 2048  # recycle a kernel whose memory (RSS) grew beyond this
     kernel_name: str = "python3"
     cell_timeout: int = 900
@@ -248,6 +252,7 @@ def _worker_main(
     lock_fd: int | None = None,
 ) -> None:
     signal.signal(signal.SIGTERM, _on_term)
+    skip_slow_iri_checker()  # before the report code imports nbformat
     die_with_parent(signal.SIGTERM, parent)
     if hasattr(os, "setpgid"):
         os.setpgid(0, 0)  # Ctrl-C reaches the batch only; it stops us in order
