@@ -146,7 +146,9 @@ class FloorPool:
 def floor_chapter(input_nb, output_nb, parameters, cwd) -> tuple[str, dict]:
     """One chapter in a floor worker process: (stem, {cpu, lane, start, end})."""
     os.environ.setdefault("MPLBACKEND", "Agg")
-    import ibislib  # noqa: F401 - first, as in the report process (it keeps nbformat's imports lean)
+    from ibislib.lean_imports import skip_slow_iri_checker
+
+    skip_slow_iri_checker()  # as the `ibis` command does
 
     c, w = self_cpu(), time.perf_counter()
     main = sys.modules["__main__"]  # IPython's shell puts its own there; the pool unpickles
@@ -181,6 +183,9 @@ def measured_build(kind: str, municipality: str, formats: tuple[str, ...], out: 
     lock = threading.Lock()
     t0 = self_cpu()
     wall0 = time.perf_counter()
+    from ibislib.lean_imports import skip_slow_iri_checker
+
+    skip_slow_iri_checker()  # as the `ibis` command does
     from ibislib.report import build, render
 
     stages["Importe (Elternprozess)"] = self_cpu() - t0

@@ -10,6 +10,7 @@ import typer
 
 from . import cli_de
 from .errors import IbisError
+from .lean_imports import skip_slow_iri_checker
 
 cli_de.install()  # the parser's own texts (usage errors, help headings) in German
 
@@ -385,6 +386,7 @@ def main() -> None:
     import os
 
     os.environ.setdefault("MPLBACKEND", "Agg")
+    skip_slow_iri_checker()  # `ibis report`/`batch` import nbformat: 1 CPU-s saved
     _german_warnings()
     try:
         app()

@@ -51,3 +51,22 @@ def test_saved_files_embed_fonts_and_keep_stable_ids_for_any_figure(tmp_path):
     svg = [p["svg"].read_text(encoding="utf-8") for p in paths]
     assert svg[0] == svg[1] and "<text" in svg[0]  # editable text, same ids both times
     assert b"/FontFile2" in paths[0]["pdf"].read_bytes()  # TrueType embedded (fonttype 42)
+
+
+def test_import_leaves_sys_modules_alone_and_the_command_skips_the_iri_grammar():
+    """``import ibislib`` in a user's notebook blocks no module; the `ibis` command and the
+    batch processes keep jsonschema from importing rfc3987_syntax (1 CPU-s of lark grammars)
+    and still validate notebooks."""
+    check = (
+        "import sys, ibislib\n"
+        "assert 'rfc3987_syntax' not in sys.modules\n"
+        "from ibislib.lean_imports import skip_slow_iri_checker\n"
+        "skip_slow_iri_checker()\n"
+        "import nbformat\n"
+        "nb = nbformat.v4.new_notebook()\n"
+        "nbformat.validate(nb)\n"
+        "assert sys.modules['rfc3987_syntax'] is None\n"
+        "print('ok')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-2000:]

@@ -79,7 +79,7 @@ def run_cli(
 ) -> int:
     """`ibis batch`: run, print the summary to stderr; exit 1 if anything failed, 130/143 when
     stopped by SIGINT/SIGTERM (the summary says what finished)."""
-    from .kernel import skip_slow_iri_checker
+    from ..lean_imports import skip_slow_iri_checker
 
     skip_slow_iri_checker()  # this process is the batch's own: no nbformat validation of IRIs
     if out is not None:  # a refused --out is said before the selection is even looked at

@@ -44,18 +44,6 @@ def run_sync(coro_fn):
     return _run_sync(coro_fn)
 
 
-def skip_slow_iri_checker() -> None:
-    """Keep jsonschema from importing ``rfc3987_syntax`` in this process.
-
-    nbformat imports jsonschema, and jsonschema imports rfc3987-syntax 1.1 when it is installed
-    (a dependency of jupyter-events via jsonschema[format-nongpl]); that package compiles 39
-    lark grammars at import: 1,0 CPU-s in every batch process, 0,15 s without (known upstream,
-    python-jsonschema/jsonschema#1392). Only the "iri" format checks need it; nbformat's
-    notebook schemas use no such format, so validation is the same. Called by the batch
-    processes only, before anything imports nbformat; an already imported module stays."""
-    sys.modules.setdefault("rfc3987_syntax", None)  # None: "import rfc3987_syntax" -> ImportError
-
-
 #: Substrings of errors from the known kernel start-up races; those are retried.
 STARTUP_RACES = (
     "address already in use",

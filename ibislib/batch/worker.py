@@ -30,7 +30,8 @@ from pathlib import Path
 from typing import Any
 
 from ..atomic import clean_own_temp, write_text
-from .kernel import WarmKernel, kill_all_kernels, skip_slow_iri_checker
+from ..lean_imports import skip_slow_iri_checker
+from .kernel import WarmKernel, kill_all_kernels
 
 STAMP = "batch.json"
 DEFAULT_BUILD = "ibislib.report.build:build_report"
