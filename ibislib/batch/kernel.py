@@ -150,6 +150,40 @@ def kill_all_kernels() -> None:
             shutil.rmtree(k._ipc_dir, ignore_errors=True)
 
 
+#: Socket folders of the kernels (IPC transport) and the file naming the ibis process they
+#: belong to: a process killed with SIGKILL never runs close(), so its folder stays behind.
+IPC_PREFIX = "ibis-kernel-"
+IPC_OWNER = "ibis-owner.pid"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # e.g. EPERM: it exists, only not ours
+        return True
+    return True
+
+
+def sweep_stale_ipc_dirs(base: Path | None = None) -> int:
+    """Remove the socket folders whose owning ibis process is gone; return how many.
+
+    Only folders with ibis' prefix and owner file are judged; one without the file (made by
+    an older ibis or anyone else) is left alone, and a live owner keeps its folder."""
+    base = Path(base) if base is not None else Path(tempfile.gettempdir())
+    removed = 0
+    for folder in base.glob(IPC_PREFIX + "*"):
+        try:
+            pid = int((folder / IPC_OWNER).read_text(encoding="ascii").strip())
+        except (OSError, ValueError):
+            continue
+        if pid != os.getpid() and not _pid_alive(pid):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+    return removed
+
+
 class NotebookFailed(IbisError):
     """A cell of a notebook raised; the partly executed notebook was still written."""
 
@@ -239,7 +273,9 @@ class WarmKernel:
         transport = "ipc" if os.name == "posix" else "tcp"
         kwargs = {"transport": transport}
         if transport == "ipc":
-            self._ipc_dir = tempfile.mkdtemp(prefix="ibis-kernel-")
+            sweep_stale_ipc_dirs()
+            self._ipc_dir = tempfile.mkdtemp(prefix=IPC_PREFIX)
+            Path(self._ipc_dir, IPC_OWNER).write_text(str(os.getpid()), encoding="ascii")
             kwargs["ip"] = os.path.join(self._ipc_dir, "k")
         self.km = kernel_manager_class(self.quiet)(kernel_name=self.kernel_name, **kwargs)
         _RUNNING.add(self)
