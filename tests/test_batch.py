@@ -404,21 +404,19 @@ def test_kernel_recycled_by_memory_and_dies_with_parent():
 
 def test_stale_kernel_socket_folders_are_swept_and_others_kept(tmp_path):
     """A kernel folder whose ibis process is gone (killed with SIGKILL: no close()) is
-    removed; one of a live process and one without ibis' owner file stay."""
+    removed; one of a live process and one without an owner pid in its name stay."""
     import subprocess
     import sys
 
-    from ibislib.batch.kernel import IPC_OWNER, IPC_PREFIX, sweep_stale_ipc_dirs
+    from ibislib.batch.kernel import IPC_PREFIX, sweep_stale_ipc_dirs
 
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
-    stale = tmp_path / f"{IPC_PREFIX}stale"
-    live = tmp_path / f"{IPC_PREFIX}live"
+    stale = tmp_path / f"{IPC_PREFIX}{dead.pid}-abc"
+    live = tmp_path / f"{IPC_PREFIX}{os.getppid()}-def"
     foreign = tmp_path / f"{IPC_PREFIX}foreign"
     for d in (stale, live, foreign):
         d.mkdir()
         (d / "k-1").write_text("")
-    (stale / IPC_OWNER).write_text(str(dead.pid))
-    (live / IPC_OWNER).write_text(str(os.getppid()))
     assert sweep_stale_ipc_dirs(tmp_path) == 1
     assert not stale.exists() and live.exists() and foreign.exists()

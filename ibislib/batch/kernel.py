@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -29,7 +30,7 @@ import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..atomic import write_text
+from ..atomic import pid_alive, write_text
 from ..errors import IbisError
 
 if TYPE_CHECKING:
@@ -150,35 +151,23 @@ def kill_all_kernels() -> None:
             shutil.rmtree(k._ipc_dir, ignore_errors=True)
 
 
-#: Socket folders of the kernels (IPC transport) and the file naming the ibis process they
-#: belong to: a process killed with SIGKILL never runs close(), so its folder stays behind.
+#: Socket folders of the kernels (IPC transport), named ``ibis-kernel-<pid>-…`` after the ibis
+#: process they belong to (as atomic.py names its temporary files): a process killed with
+#: SIGKILL never runs close(), so its folder stays behind.
 IPC_PREFIX = "ibis-kernel-"
-IPC_OWNER = "ibis-owner.pid"
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # e.g. EPERM: it exists, only not ours
-        return True
-    return True
+_IPC_RE = re.compile(rf"{IPC_PREFIX}(\d+)-")
 
 
 def sweep_stale_ipc_dirs(base: Path | None = None) -> int:
     """Remove the socket folders whose owning ibis process is gone; return how many.
 
-    Only folders with ibis' prefix and owner file are judged; one without the file (made by
-    an older ibis or anyone else) is left alone, and a live owner keeps its folder."""
+    Only folders named with an owner pid are judged; one without (made by an older ibis or
+    anyone else) is left alone, and a live owner keeps its folder."""
     base = Path(base) if base is not None else Path(tempfile.gettempdir())
     removed = 0
     for folder in base.glob(IPC_PREFIX + "*"):
-        try:
-            pid = int((folder / IPC_OWNER).read_text(encoding="ascii").strip())
-        except (OSError, ValueError):
-            continue
-        if pid != os.getpid() and not _pid_alive(pid):
+        m = _IPC_RE.match(folder.name)
+        if m and not pid_alive(int(m[1])):
             shutil.rmtree(folder, ignore_errors=True)
             removed += 1
     return removed
@@ -274,8 +263,7 @@ class WarmKernel:
         kwargs = {"transport": transport}
         if transport == "ipc":
             sweep_stale_ipc_dirs()
-            self._ipc_dir = tempfile.mkdtemp(prefix=IPC_PREFIX)
-            Path(self._ipc_dir, IPC_OWNER).write_text(str(os.getpid()), encoding="ascii")
+            self._ipc_dir = tempfile.mkdtemp(prefix=f"{IPC_PREFIX}{os.getpid()}-")
             kwargs["ip"] = os.path.join(self._ipc_dir, "k")
         self.km = kernel_manager_class(self.quiet)(kernel_name=self.kernel_name, **kwargs)
         _RUNNING.add(self)
