@@ -140,13 +140,8 @@ _RUNNING: weakref.WeakSet[WarmKernel] = weakref.WeakSet()
 def kill_all_kernels() -> None:
     """SIGKILL every kernel this process started and remove its socket folder (signal-safe
     enough for a SIGTERM handler that then leaves with os._exit)."""
-    import signal
-
     for k in list(_RUNNING):
-        pid = k.pid
-        if pid:
-            with contextlib.suppress(OSError):
-                os.kill(pid, signal.SIGKILL)
+        k.kill()
         if k._ipc_dir:
             shutil.rmtree(k._ipc_dir, ignore_errors=True)
 
@@ -306,6 +301,16 @@ class WarmKernel:
     def pid(self) -> int | None:
         provisioner = getattr(self.km, "provisioner", None) if self.km is not None else None
         return getattr(provisioner, "pid", None)
+
+    def kill(self) -> None:
+        """SIGKILL the kernel process at once (no shutdown message; ``close`` still frees its
+        files). Safe to call from a signal handler or another thread."""
+        import signal
+
+        pid = self.pid
+        if pid:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
 
     def rss_mib(self) -> float | None:
         """The kernel's resident memory in MiB (None if unknown or not running)."""

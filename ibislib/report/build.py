@@ -15,7 +15,6 @@ import os
 import platform
 import queue
 import re
-import signal
 import sys
 import threading
 import time
@@ -205,10 +204,7 @@ class KernelPool:
         self._stop.set()
         if kill:
             for kernel in self._kernels:
-                pid = kernel.pid
-                if pid:
-                    with contextlib.suppress(OSError):
-                        os.kill(pid, signal.SIGKILL)
+                kernel.kill()
         with self._ready:
             self._ready.notify_all()
         for t in self._threads:
