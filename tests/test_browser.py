@@ -235,36 +235,70 @@ def _choose(driver, label: str, text: str) -> None:
     raise AssertionError(f"no dropdown {label!r}")
 
 
+# The notebook panel is looked up by its path: `shell.currentWidget` follows focus and is
+# null in a headless window on some JupyterLab releases.
+_PANEL_JS = (
+    "const a = window.jupyterapp; if (!a) return null;"
+    "const w = Array.from(a.shell.widgets('main'))"
+    "  .find(x => x.context && x.context.path === arguments[0]);"
+)
+
+
 def _open_and_run_all(driver, base: str, token: str, name: str) -> None:
     driver.get(f"{base}/lab/tree/{name}?token={token}")
     _wait(
         driver,
         lambda d: d.execute_script(
-            "const a = window.jupyterapp; if (!a) return false;"
-            "const w = a.shell.currentWidget;"
-            "return !!(w && w.context && w.context.path === arguments[0]"
-            " && w.sessionContext && w.sessionContext.session"
+            _PANEL_JS + "return !!(w && w.sessionContext && w.sessionContext.session"
             " && w.sessionContext.session.kernel"
             " && w.sessionContext.session.kernel.status === 'idle');",
             name,
         ),
         what=f"JupyterLab with {name} and an idle kernel",
     )
-    driver.execute_script("window.jupyterapp.commands.execute('notebook:run-all-cells');")
-
-
-def _wait_idle(driver) -> None:
-    time.sleep(1)
-    _wait(
-        driver,
-        lambda d: d.execute_script(
-            "const w = window.jupyterapp.shell.currentWidget;"
-            "return w.sessionContext.session.kernel.status === 'idle'"
-            " && !document.querySelector('.jp-InputArea-prompt')"
-            "        ?.textContent.includes('*');"
-        ),
-        what="all cells executed",
+    driver.execute_script(
+        _PANEL_JS + "a.shell.activateById(w.id);"
+        "return a.commands.execute('notebook:run-all-cells');",
+        name,
     )
+
+
+def _cells(driver, name: str) -> list[dict]:
+    """Per code cell of the open notebook's model: execution count and its outputs as "error",
+    "figure" (an image, or HTML with an embedded one) or their MIME types (the model, not the DOM: JupyterLab renders cells far down only when scrolled to)."""
+    return driver.execute_script(
+        _PANEL_JS + "const cells = w.content.model.cells; const out = [];"
+        "for (let i = 0; i < cells.length; i++) {"
+        "  const c = cells.get(i); if (c.type !== 'code') continue;"
+        "  const o = []; for (let j = 0; j < c.outputs.length; j++) {"
+        "    const x = c.outputs.get(j).toJSON();"
+        "    const data = x.data || {}; const html = String(data['text/html'] || '');"
+        "    o.push(x.output_type === 'error' ? 'error'"
+        "      : Object.keys(data).some(k => k.startsWith('image/'))"
+        "        || /<img[^>]+src=.data:image|<svg/.test(html) ? 'figure'"
+        "      : Object.keys(data).join(' '));"
+        "  }"
+        "  out.push({n: c.executionCount, outputs: o});"
+        "}"
+        "return out;",
+        name,
+    )
+
+
+def _wait_idle(driver, name: str) -> list[dict]:
+    """Wait until every code cell has run (or one failed) and the kernel is idle; the kernel
+    is idle for a moment between queued cells, so its status alone is not enough."""
+    time.sleep(1)
+
+    def done(d):
+        busy = d.execute_script(
+            _PANEL_JS + "return w.sessionContext.session.kernel.status !== 'idle';", name
+        )
+        cells = _cells(d, name)
+        failed = any("error" in c["outputs"] for c in cells)
+        return (not busy and (failed or all(c["n"] is not None for c in cells))) and cells
+
+    return _wait(driver, done, timeout=240, what=f"all cells of {name} executed")
 
 
 IGNORE_LAB = ("favicon", "/api/workspaces", "lsp", "/api/kernels", "translations")
@@ -274,7 +308,7 @@ def test_explorer_in_jupyterlab(browser, lab, shots):
     base, token = lab
     _open_and_run_all(browser, base, token, "00_explorer.ipynb")
     _wait(browser, lambda d: len(_images(d, ".jp-OutputArea")) >= 1, what="explorer chart")
-    _wait_idle(browser)
+    _wait_idle(browser, "00_explorer.ipynb")
     page = browser.find_element(By.TAG_NAME, "body").text
     assert "<Figure size" not in page and "Traceback" not in page
     assert "Ibbenbüren" in page and "Bevölkerung insgesamt" in page
@@ -315,17 +349,20 @@ def test_chapter_notebook_in_jupyterlab(browser, lab, shots):
     base, token = lab
     _open_and_run_all(browser, base, token, "01_demografie.ipynb")
     try:
-        _wait_idle(browser)
+        cells = _wait_idle(browser, "01_demografie.ipynb")
     finally:
         browser.save_screenshot(str(shots / "jupyterlab_demografie_end.png"))
-    # cells far down are rendered lazily by JupyterLab: count the images' data, then look
-    assert len(_images(browser, ".jp-OutputArea", loaded=False)) >= 3, "chapter figures"
+    assert [c for c in cells if "error" in c["outputs"]] == [], "no cell fails"
+    assert all(c["n"] is not None for c in cells), "every code cell ran"
+    figures = [o for c in cells for o in c["outputs"] if o == "figure"]
+    assert len(figures) >= 3, f"chapter figures: {cells}"
     text = browser.find_element(By.TAG_NAME, "body").text
     assert "Abbildung 1" in text and "Zum" in text  # figure captions and generated sentences
     assert "<Figure size" not in text and "Traceback" not in text
     assert browser.find_elements(By.CSS_SELECTOR, ".jp-OutputArea-output.jp-mod-error") == []
     _dismiss_news(browser)
     _show_first_image(browser)
+    assert _images(browser, ".jp-OutputArea"), "a chapter figure drawn on the page"
     browser.save_screenshot(str(shots / "jupyterlab_demografie.png"))
 
 
