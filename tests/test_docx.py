@@ -185,7 +185,9 @@ def test_libreoffice_renders_a4_pages_with_contents_and_page_numbers(ibb, tmp_pa
     box = reader.pages[0].mediabox
     assert (round(float(box.width)), round(float(box.height))) == (595, 842)  # A4 portrait
     pages = [p.extract_text() for p in reader.pages]
-    assert "Integrationsmonitoring Ibbenbüren" in pages[0] and "Seite" not in pages[0]
+    # the large cover title may wrap after "Integrationsmonitoring", depending on the fonts installed
+    cover = " ".join(pages[0].split())
+    assert "Integrationsmonitoring Ibbenbüren" in cover and "Seite" not in cover
     assert pages[1].lstrip().startswith("Inhalt") and "Seite 2" in pages[1]
     assert "Abbildungsverzeichnis" in pages[1] and "Quellenverzeichnis" in pages[1]
     body = "\n".join(pages)
