@@ -105,8 +105,9 @@ class Prepared:
     subsets: dict[tuple, Prepared] = field(default_factory=dict)
     codes: dict[int, dict[str, np.ndarray]] = field(default_factory=dict)
     root: Prepared | None = None  # the whole store this subset was taken from
-    # the whole catalogue per region, computed once (see _sliced): region -> id -> rows
-    results: dict[str, dict[str, pd.DataFrame]] = field(default_factory=dict)
+    # indicator rows per region, computed once (see _slice): region -> id -> (frame, start,
+    # stop) row range of a shared frame, or None for "computed, no rows"
+    results: dict[str, dict[str, tuple | None]] = field(default_factory=dict)
     # compute() answers for (ids, regions, periods), sliced from `results` (see _sliced); both
     # belong to the catalogue object `results_of` (an edited catalogue.yml starts them anew)
     slices: dict[tuple, pd.DataFrame] = field(default_factory=dict)
@@ -1017,6 +1018,13 @@ def kept(prep: Prepared, key: tuple, build: Callable[[dict[str, Indicator]], T])
 _NOTHING = object()
 
 
+#: Regions computed at once beyond which only the asked indicators are evaluated, not the
+#: whole catalogue: a report asks its unit and its few comparison regions for most of the
+#: catalogue, a map asks one indicator for all Gemeinden of a Kreis (up to ~230) or all Kreise
+#: of a Land; the whole catalogue for those cost ~0,3 CPU-s of every report in a new Kreis.
+WHOLE_CATALOGUE_UP_TO = 8
+
+
 def _slice(
     id_list: list[str],
     region_list: list[str],
@@ -1024,33 +1032,27 @@ def _slice(
     prep: Prepared,
     cat: dict[str, Indicator],
 ) -> pd.DataFrame:
-    """The rows of :func:`_sliced`, computing the catalogue for regions not seen yet."""
+    """The rows of :func:`_sliced`, computing what no earlier question computed: the whole
+    catalogue for a few new regions, only the asked indicators for many."""
     wanted = sorted(set(region_list))
     results = prep.results
     for r in wanted:  # most recently used last (dicts keep insertion order)
         if r in results:
             results[r] = results.pop(r)
-    missing = [r for r in wanted if r not in results]
-    if missing:
+    todo = [r for r in wanted if any(i not in results.get(r, ()) for i in id_list)]
+    if todo:
         wanted_set = set(wanted)
+        new = sum(1 for r in todo if r not in results)
         stale = [r for r in results if r not in wanted_set]  # oldest first
-        for r in stale[: max(0, len(results) + len(missing) - MAX_CACHED_REGIONS)]:
+        for r in stale[: max(0, len(results) + new - MAX_CACHED_REGIONS)]:
             del results[r]
-        sub = prep.subset(tuple(missing))
-        prep.subsets.pop(tuple(missing), None)  # needed once: not kept beside the results
-        done: dict[str, pd.DataFrame] = {}
-        frames = [evaluate(ind, sub, done) for ind in cat.values()]
-        frames = [f for f in frames if len(f)]
-        full = _plain(pd.concat(frames, ignore_index=True), sub) if frames else _empty_out()
-        full = full[OUT_COLUMNS]
-        for r in missing:
-            prep.results[r] = {}
-        for (r, i), rows in full.groupby(["region", "indicator_id"], sort=False):
-            prep.results[r][i] = rows
+        whole = len(todo) <= WHOLE_CATALOGUE_UP_TO
+        ids = list(cat) if whole else [i for i in id_list if i in cat]
+        _evaluate_into(prep, tuple(todo), ids, cat)
     frames = []
     for i in id_list:
         # one frame per region (see above), in OUT_COLUMNS order: no concatenation per id
-        rows = [prep.results[r][i] for r in wanted if i in prep.results[r]]
+        rows = [f for r in wanted if (f := _rows(results[r].get(i))) is not None]
         if period_list is not None:
             rows = [f[m] for f in rows if (m := _period_mask(f["period"], period_list)).any()]
         have = {f["region"].iat[0] for f in rows}
@@ -1060,6 +1062,45 @@ def _slice(
         return _empty_out()[OUT_COLUMNS]
     out = pd.concat(frames, ignore_index=True)
     return out if list(out.columns) == OUT_COLUMNS else out[OUT_COLUMNS]
+
+
+def _evaluate_into(
+    prep: Prepared, regions: tuple[str, ...], ids: list[str], cat: dict[str, Indicator]
+) -> None:
+    """Evaluate `ids` for `regions` and keep the rows per region and indicator in
+    ``prep.results``; None marks "computed, no rows". The rows stay one sorted frame, each
+    (region, indicator) a row range of it, cut out only when asked (a map area of 100
+    Gemeinden gave thousands of small frames, most never read)."""
+    sub = prep.subset(regions)
+    prep.subsets.pop(regions, None)  # needed once: not kept beside the results
+    done: dict[str, pd.DataFrame] = {}
+    frames = [f for f in (evaluate(cat[i], sub, done) for i in ids) if len(f)]
+    for r in regions:
+        got = prep.results.setdefault(r, {})
+        for i in ids:
+            got.setdefault(i, None)
+    if not frames:
+        return
+    full = _plain(pd.concat(frames, ignore_index=True), sub)[OUT_COLUMNS]
+    rcode, runiq = pd.factorize(full["region"])
+    icode, iuniq = pd.factorize(full["indicator_id"])
+    key = rcode.astype(np.int64) * len(iuniq) + icode
+    order = np.argsort(key, kind="stable")  # rows keep their order within a group
+    full = full.take(order).reset_index(drop=True)
+    key = key[order]
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    stops = np.r_[starts[1:], len(key)]
+    for a, b in zip(starts.tolist(), stops.tolist(), strict=True):
+        k = int(key[a])
+        prep.results[runiq[k // len(iuniq)]][iuniq[k % len(iuniq)]] = (full, a, b)
+
+
+def _rows(entry: tuple[pd.DataFrame, int, int] | None) -> pd.DataFrame | None:
+    """The rows of one (region, indicator) kept by :func:`_evaluate_into`."""
+    if entry is None:
+        return None
+    frame, a, b = entry
+    return frame.iloc[a:b]
 
 
 def _period_mask(periods: pd.Series, wanted: list[str]) -> np.ndarray:
