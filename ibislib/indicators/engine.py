@@ -1046,9 +1046,13 @@ def _slice(
         stale = [r for r in results if r not in wanted_set]  # oldest first
         for r in stale[: max(0, len(results) + new - MAX_CACHED_REGIONS)]:
             del results[r]
-        whole = len(todo) <= WHOLE_CATALOGUE_UP_TO
-        ids = list(cat) if whole else [i for i in id_list if i in cat]
-        _evaluate_into(prep, tuple(todo), ids, cat)
+        if len(todo) <= WHOLE_CATALOGUE_UP_TO:
+            sub = prep.subset(tuple(todo))
+            prep.subsets.pop(tuple(todo), None)  # needed once: not kept beside the results
+            _evaluate_into(prep, sub, tuple(todo), list(cat), cat)
+        else:  # a map area or ring: asked again for other indicators, its subset is kept
+            sub = prep.subset(tuple(wanted))
+            _evaluate_into(prep, sub, tuple(todo), [i for i in id_list if i in cat], cat)
     frames = []
     for i in id_list:
         # one frame per region (see above), in OUT_COLUMNS order: no concatenation per id
@@ -1065,14 +1069,16 @@ def _slice(
 
 
 def _evaluate_into(
-    prep: Prepared, regions: tuple[str, ...], ids: list[str], cat: dict[str, Indicator]
+    prep: Prepared,
+    sub: Prepared,
+    regions: tuple[str, ...],
+    ids: list[str],
+    cat: dict[str, Indicator],
 ) -> None:
-    """Evaluate `ids` for `regions` and keep the rows per region and indicator in
-    ``prep.results``; None marks "computed, no rows". The rows stay one sorted frame, each
-    (region, indicator) a row range of it, cut out only when asked (a map area of 100
-    Gemeinden gave thousands of small frames, most never read)."""
-    sub = prep.subset(regions)
-    prep.subsets.pop(regions, None)  # needed once: not kept beside the results
+    """Evaluate `ids` on `sub` (a subset of `prep` holding `regions`) and keep the rows of
+    `regions` per region and indicator in ``prep.results``; None marks "computed, no rows".
+    The rows stay one sorted frame, each (region, indicator) a row range of it, cut out only
+    when asked (a map area of 100 Gemeinden gave thousands of small frames, most never read)."""
     done: dict[str, pd.DataFrame] = {}
     frames = [f for f in (evaluate(cat[i], sub, done) for i in ids) if len(f)]
     for r in regions:
@@ -1082,6 +1088,8 @@ def _evaluate_into(
     if not frames:
         return
     full = _plain(pd.concat(frames, ignore_index=True), sub)[OUT_COLUMNS]
+    if not set(sub.regions) <= set(regions):  # regions of the area computed before
+        full = full[full["region"].isin(regions)]
     rcode, runiq = pd.factorize(full["region"])
     icode, iuniq = pd.factorize(full["indicator_id"])
     key = rcode.astype(np.int64) * len(iuniq) + icode
