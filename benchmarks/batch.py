@@ -11,8 +11,9 @@ Minden-Lübbecke 05770):
     the MARGINAL CPU per report is (CPU(3n) − CPU(n)) / 2n, the fixed cost per worker what
     remains of CPU(n) (worker and kernel start, imports, the first report's one-off loads);
 (c) the same `ibis batch` call as (b) again, nothing changed;
-(d) memory: one warm kernel building report after report for distinct municipalities (no
-    restart), its RSS at report 1, 50 and 100 (``--rss-n``; 0 skips it), and the kernel's CPU
+(d) memory: one warm kernel building report after report for distinct municipalities drawn
+    at random from all of Germany (seed 1: nearly every one in a Kreis the kernel has not
+    seen, the worst case for its caches; no restart), its RSS at report 1, 50 and 100 (``--rss-n``; 0 skips it), and the kernel's CPU
     of its first report against the later ones (what a kernel restart costs).
 
 Both (a) and (b) execute every chapter notebook and export HTML. It prints seconds per
@@ -65,6 +66,16 @@ def municipalities(n: int) -> list[str]:
     taken = set(chosen)
     rest = [r.ags for r in reg.municipalities(land="05") if r.ags not in taken]
     return (chosen + rest)[:n]
+
+
+def sample_germany(n: int, seed: int = 1) -> list[str]:
+    """n distinct Gemeinden drawn at random from all of Germany (reproducible)."""
+    import random
+
+    from ibislib.regions import registry
+
+    every = [r.ags for r in registry().municipalities()]
+    return random.Random(seed).sample(every, min(n, len(every)))
 
 
 def chapters() -> list[Path]:
@@ -307,7 +318,7 @@ def main() -> int:
     kcpu: list[float] = []
     if args.rss_n:
         print(f"(d) ein Kernel, {args.rss_n} Berichte nacheinander (Speicher) …", flush=True)
-        rss, kcpu = rss_run(municipalities(args.rss_n), args.rss_n, work / "rss")
+        rss, kcpu = rss_run(sample_germany(args.rss_n), args.rss_n, work / "rss")
 
     b, c = t_b / n, t_c / n
     core_s = cpu_b / n  # CPU of the whole process tree (batch, workers, kernels) per report
@@ -364,7 +375,8 @@ def main() -> int:
             print(
                 f"  (d) je Bericht über {len(kcpu)} verschiedene Gemeinden: Kernel {de(later, 2)}"
                 f" + Worker {de(own, 2)} = {de(d_report, 2)} CPU-s (Median; Gegenprobe zu den"
-                " Grenzkosten aus nur zwei Kreisen, deren Kreis-Daten im Kernel warm bleiben)"
+                " Grenzkosten aus nur zwei Kreisen, deren Kreis-Daten im Kernel warm bleiben;"
+                " Zufallsstichprobe aus ganz Deutschland)"
             )
 
     # Extrapolation from CPU time (not wall × jobs: on a shared machine that counts waiting)
