@@ -71,6 +71,32 @@ def test_region_cache_is_bounded_and_keeps_what_is_in_use(monkeypatch):
     assert np.allclose(a, b) and a[0] == pytest.approx(10)
 
 
+def test_map_area_asks_one_indicator_and_equals_the_whole_catalogue(monkeypatch):
+    """Many regions at once (a map area) evaluate only the asked indicators; later questions
+    for the same area, also with regions that hold no rows, still equal a fresh computation."""
+    from ibislib.indicators import engine
+
+    with_data = [f"055660{i:02d}" for i in range(1, 13)]  # more than WHOLE_CATALOGUE_UP_TO
+    without = [f"055660{i:02d}" for i in range(40, 52)]  # in no row of the store
+    store = _store(with_data)
+    first = ind.compute(["ausl_anteil"], regions=with_data, store=store)
+    cached = engine.prepare(store).results
+    assert set(cached[with_data[0]]) == {"ausl_anteil"}  # not the whole catalogue
+    area = with_data + without  # only regions without rows are new: nothing to keep
+    for ids in (["ausl_anteil"], ["ausl_anteil", "ausl_anzahl"]):
+        got = ind.compute(ids, regions=area, store=store)
+        fresh = ind.compute(ids, regions=area, store=store, params={"x": 1})
+        key = ["indicator_id", "region", "period"]
+        pd.testing.assert_frame_equal(
+            got.sort_values(key).reset_index(drop=True),
+            fresh.sort_values(key).reset_index(drop=True),
+        )
+    pd.testing.assert_frame_equal(
+        first, ind.compute(["ausl_anteil"], regions=with_data, store=store)
+    )
+    assert got.loc[got["region"].isin(without), "value"].isna().all()
+
+
 def test_html_only_png_is_screen_resolution_same_width(tmp_path):
     """Without the figure PDF (HTML-only report) the PNG is written at 150 dpi; the report
     reads its width from the PNG's own dpi, so the page shows it at the same size."""

@@ -1090,6 +1090,8 @@ def _evaluate_into(
     full = _plain(pd.concat(frames, ignore_index=True), sub)[OUT_COLUMNS]
     if not set(sub.regions) <= set(regions):  # regions of the area computed before
         full = full[full["region"].isin(regions)]
+        if full.empty:  # the new regions have no rows for these indicators
+            return
     rcode, runiq = pd.factorize(full["region"])
     icode, iuniq = pd.factorize(full["indicator_id"])
     key = rcode.astype(np.int64) * len(iuniq) + icode
