@@ -13,8 +13,9 @@ Minden-Lübbecke 05770):
 (c) the same `ibis batch` call as (b) again, nothing changed;
 (d) memory: one warm kernel building report after report for distinct municipalities drawn
     at random from all of Germany (seed 1: nearly every one in a Kreis the kernel has not
-    seen, the worst case for its caches; no restart), its RSS at report 1, 50 and 100 (``--rss-n``; 0 skips it), and the kernel's CPU
-    of its first report against the later ones (what a kernel restart costs).
+    seen, the worst case for its caches; no restart), its RSS at report 1, 50 and 100
+    (``--rss-n``; 0 skips it), and the kernel's CPU of its first report against the later
+    ones (what a kernel restart costs).
 
 Both (a) and (b) execute every chapter notebook and export HTML. It prints seconds per
 municipality report, the ratios, the CPU time per report of the whole process tree of

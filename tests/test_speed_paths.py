@@ -71,7 +71,7 @@ def test_region_cache_is_bounded_and_keeps_what_is_in_use(monkeypatch):
     assert np.allclose(a, b) and a[0] == pytest.approx(10)
 
 
-def test_map_area_asks_one_indicator_and_equals_the_whole_catalogue(monkeypatch):
+def test_map_area_asks_one_indicator_and_equals_the_whole_catalogue():
     """Many regions at once (a map area) evaluate only the asked indicators; later questions
     for the same area, also with regions that hold no rows, still equal a fresh computation."""
     from ibislib.indicators import engine

@@ -981,9 +981,9 @@ MAX_CACHED_SLICES = 512
 def _sliced(
     id_list: list[str], region_list: list[str], period_list: list[str] | None, prep: Prepared
 ) -> pd.DataFrame:
-    """compute() for some regions, sliced from the whole catalogue computed ONCE per region
-    and store (a report asked ~95 times for one indicator on the same few regions, each
-    time evaluating it afresh). The cache lives on the prepared store, so it has the store's
+    """compute() for some regions, sliced from indicator rows computed ONCE per region and
+    store (a report asked ~95 times for one indicator on the same few regions, each time
+    evaluating it afresh; see :func:`_slice` for what is computed at once). The cache lives on the prepared store, so it has the store's
     invalidation rule: a rebuilt store is a new object with an empty cache; a changed
     catalogue file (a new catalogue object) empties it too. Per region the result is the
     same as computing it alone (see :meth:`Prepared.age_groups`). The answer itself is kept
@@ -1052,7 +1052,7 @@ def _slice(
             _evaluate_into(prep, sub, tuple(todo), list(cat), cat)
         else:  # a map area or ring: asked again for other indicators, its subset is kept
             sub = prep.subset(tuple(wanted))
-            _evaluate_into(prep, sub, tuple(todo), [i for i in id_list if i in cat], cat)
+            _evaluate_into(prep, sub, tuple(todo), id_list, cat)
     frames = []
     for i in id_list:
         # one frame per region (see above), in OUT_COLUMNS order: no concatenation per id
